@@ -1,0 +1,167 @@
+"""Settings: every environment variable MHC reads, typed and validated once.
+
+Secrets follow one rule: `NAME` holds the value (local use) or `NAME_PARAM` names an SSM
+SecureString parameter (AWS), fetched on first use with Powertools `parameters` and cached.
+Setting both is an error. Secret values are `SecretStr` so they never print by accident, and
+each resolved value is registered with the redactor in `mhc.observability`.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from mhc.domain.usernames import InvalidUsername, normalize_username
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+
+#: Secret settings, by environment variable name.
+SECRET_NAMES = (
+    "DATABASE_URL",
+    "MHC_API_TOKEN",
+    "MHC_EVENTS_URL",
+    "MHC_STATS_TOKEN",
+    "MHC_STATBATE_TOKEN",
+    "MHC_STATBATE_PLUS_SESSION",
+    "MHC_STATBATE_PLUS_XSRF",
+)
+
+_SSM_NAME = re.compile(r"^/?[A-Za-z0-9_.\-/]{1,2048}$")
+_SECRET_CACHE_SECONDS = 300
+
+
+class ConfigError(Exception):
+    """A setting is missing or invalid. The message names the environment variable."""
+
+    exit_code = 2
+
+
+def _username(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return normalize_username(value)
+    except InvalidUsername as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _ssm_name(value: str | None) -> str | None:
+    if value is not None and not _SSM_NAME.match(value):
+        raise ValueError("must be an SSM parameter name such as /mhc/prod/api-token")
+    return value
+
+
+OptionalUsername = Annotated[str | None, AfterValidator(_username)]
+OptionalSsmName = Annotated[str | None, AfterValidator(_ssm_name)]
+
+
+class Settings(BaseSettings):
+    """All MHC settings. Field names map to upper-case environment variables."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        case_sensitive=False,
+        extra="ignore",
+        frozen=True,
+    )
+
+    # --- secrets: value (local) or *_PARAM (SSM SecureString name) ---
+    database_url: SecretStr | None = None
+    database_url_param: OptionalSsmName = None
+    mhc_api_token: SecretStr | None = None
+    mhc_api_token_param: OptionalSsmName = None
+    mhc_events_url: SecretStr | None = None
+    mhc_events_url_param: OptionalSsmName = None
+    mhc_stats_token: SecretStr | None = None
+    mhc_stats_token_param: OptionalSsmName = None
+    mhc_statbate_token: SecretStr | None = None
+    mhc_statbate_token_param: OptionalSsmName = None
+    mhc_statbate_plus_session: SecretStr | None = None
+    mhc_statbate_plus_session_param: OptionalSsmName = None
+    mhc_statbate_plus_xsrf: SecretStr | None = None
+    mhc_statbate_plus_xsrf_param: OptionalSsmName = None
+
+    # --- plain settings ---
+    mhc_owner_username: OptionalUsername = None
+    mhc_data_dir: Path = Field(default=REPO_ROOT / ".mhc")
+    mhc_migrations_dir: Path = Field(default=REPO_ROOT / "migrations")
+    mhc_session_merge_gap_minutes: int = Field(default=30, ge=0, le=24 * 60)
+    mhc_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    mhc_host: str = "127.0.0.1"
+    mhc_port: int = Field(default=8080, ge=1, le=65535)
+
+    @model_validator(mode="after")
+    def _one_source_per_secret(self) -> Settings:
+        for name in SECRET_NAMES:
+            field = name.lower()
+            if getattr(self, field) is not None and getattr(self, f"{field}_param") is not None:
+                raise ValueError(f"set either {name} or {name}_PARAM, not both")
+        return self
+
+    def secret(self, name: str) -> str | None:
+        """The value of secret `name` (e.g. "MHC_API_TOKEN"), or None when neither form is set."""
+        if name not in SECRET_NAMES:
+            raise KeyError(name)
+        field = name.lower()
+        direct: SecretStr | None = getattr(self, field)
+        value: str | None
+        if direct is not None:
+            value = direct.get_secret_value()
+        else:
+            param: str | None = getattr(self, f"{field}_param")
+            value = _fetch_ssm_secret(param) if param is not None else None
+        if value:
+            from mhc.observability import register_secret
+
+            register_secret(value)
+        return value or None
+
+    def require_secret(self, name: str) -> str:
+        value = self.secret(name)
+        if value is None:
+            raise ConfigError(f"{name} is not set (set {name}, or {name}_PARAM to an SSM name)")
+        return value
+
+    def require_owner(self) -> str:
+        if self.mhc_owner_username is None:
+            raise ConfigError("MHC_OWNER_USERNAME is not set (the owner's Chaturbate username)")
+        return self.mhc_owner_username
+
+
+def _fetch_ssm_secret(name: str) -> str:
+    # Imported lazily: Powertools parameters pulls in boto3 (~0.2 s of cold start).
+    from aws_lambda_powertools.utilities import parameters
+
+    try:
+        value = parameters.get_parameter(name, decrypt=True, max_age=_SECRET_CACHE_SECONDS)
+    except Exception as exc:
+        raise ConfigError(f"could not read SSM parameter {name}: {type(exc).__name__}") from None
+    return str(value)
+
+
+def _describe(error: dict[str, Any]) -> str:
+    location = ".".join(str(part) for part in error.get("loc", ()))
+    name = location.upper() if location else "settings"
+    message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
+    return f"{name}: {message}"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read and validate settings; a problem raises ConfigError naming the variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(_describe(dict(e)) for e in exc.errors())
+        raise ConfigError(f"invalid configuration: {problems}") from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (cached; tests call `get_settings.cache_clear()`)."""
+    return load_settings()

@@ -1,0 +1,32 @@
+"""Deltas between consecutive snapshots: computed on read, never stored."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+Number = int | float
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def compute_delta(
+    old: Mapping[str, Any] | None, new: Mapping[str, Any] | None
+) -> dict[str, Number | None] | None:
+    """`new - old` per metric: numeric in both -> difference, otherwise None; keys = union.
+
+    No previous snapshot means no delta at all (None), not a delta of zeros.
+    """
+    if old is None or new is None:
+        return None
+    delta: dict[str, Number | None] = {}
+    for key in sorted(old.keys() | new.keys()):
+        before, after = old.get(key), new.get(key)
+        if _is_number(before) and _is_number(after):
+            difference = after - before
+            delta[key] = round(difference, 10) if isinstance(difference, float) else difference
+        else:
+            delta[key] = None
+    return delta

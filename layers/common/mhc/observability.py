@@ -1,0 +1,79 @@
+"""Observability singletons (Powertools Logger/Metrics) and the one secret redactor.
+
+`redact()` is the single function every log line and every exception message passes through:
+Events API URLs (the token sits in the path), `token=` query values, bearer tokens, cookies and
+any secret value registered at run time are replaced before text leaves the process.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
+
+SERVICE_NAME = "mhc"
+REDACTED = "[REDACTED]"
+
+_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    # Events API: /events/<username>/<token>/ -> keep the username, hide the token.
+    (re.compile(r"(/events/[^/\s?#\"']+/)[^/\s?#\"']+"), rf"\1{REDACTED}"),
+    # Query-string secrets: token=, access_token=, api_key=, key=, session=.
+    (
+        re.compile(r"(?i)\b((?:access_|api_|auth_)?token|api_?key|key|session|password)=([^&\s\"']+)"),
+        rf"\1={REDACTED}",
+    ),
+    # Authorization headers.
+    (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=|%\-]+"), rf"\1 {REDACTED}"),
+    # Cookies we hold (Statbate Plus session and XSRF) and any *_session cookie.
+    (
+        re.compile(r"(?i)\b([a-z0-9_]*session|xsrf-token|x-xsrf-token|laravel_session)=([^;\s\"']+)"),
+        rf"\1={REDACTED}",
+    ),
+    # postgresql://user:password@host
+    (re.compile(r"(?i)(\b[a-z][a-z0-9+.\-]*://[^:/@\s]+:)[^@\s/]+@"), rf"\1{REDACTED}@"),
+)
+
+_known_secrets: set[str] = set()
+_known_lock = threading.Lock()
+_MIN_SECRET_LENGTH = 6
+
+
+def register_secret(value: str) -> None:
+    """Remember a secret value so it is redacted verbatim wherever it appears."""
+    if value and len(value) >= _MIN_SECRET_LENGTH:
+        with _known_lock:
+            _known_secrets.add(value)
+
+
+def redact(text: object) -> str:
+    """Return `text` as a string with every secret we know how to recognise removed."""
+    result = str(text)
+    with _known_lock:
+        secrets = sorted(_known_secrets, key=len, reverse=True)
+    for secret in secrets:
+        if secret in result:
+            result = result.replace(secret, REDACTED)
+    for pattern, replacement in _PATTERNS:
+        result = pattern.sub(replacement, result)
+    return result
+
+
+class RedactingFormatter(LambdaPowertoolsFormatter):
+    """Powertools JSON formatter whose output has passed through `redact()`."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
+logger = Logger(service=SERVICE_NAME, logger_formatter=RedactingFormatter())
+
+
+def get_metrics(namespace: str = "MHC") -> Any:
+    """Powertools Metrics (imported lazily: only functions that publish metrics pay for it)."""
+    from aws_lambda_powertools import Metrics
+
+    return Metrics(namespace=namespace, service=SERVICE_NAME)

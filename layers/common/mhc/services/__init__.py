@@ -1,0 +1,1 @@
+"""Use cases: each composes store, clients and domain code inside one transaction."""

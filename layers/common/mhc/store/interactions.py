@@ -1,0 +1,189 @@
+"""SQL for interactions (append-only): idempotent append, filtered keyset lists, full-text search."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from psycopg.types.json import Jsonb
+
+from mhc.db.connection import Conn
+from mhc.domain.models import Interaction, InteractionSource, InteractionType, NewInteraction
+
+COLUMNS = (
+    "i.id, i.person_id, i.type, i.source, i.external_id, i.occurred_at, i.broadcaster, "
+    "i.content, i.metadata, i.created_at"
+)
+_FTS = "to_tsvector('simple', coalesce(i.content, ''))"
+
+
+def append(conn: Conn, item: NewInteraction) -> Interaction | None:
+    """Append one interaction; None when (source, external_id) is already stored."""
+    row = conn.execute(
+        f"""INSERT INTO interactions AS i (person_id, type, source, external_id, occurred_at,
+                                           broadcaster, content, metadata)
+            VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+            ON CONFLICT (source, external_id) DO NOTHING
+            RETURNING {COLUMNS}""",
+        (
+            item.person_id,
+            item.type.value,
+            item.source.value,
+            item.external_id,
+            item.occurred_at,
+            item.broadcaster,
+            item.content,
+            Jsonb(item.metadata),
+        ),
+    ).fetchone()
+    return None if row is None else Interaction.model_validate(row)
+
+
+def get_by_external_id(
+    conn: Conn, source: InteractionSource, external_id: str
+) -> Interaction | None:
+    row = conn.execute(
+        f"SELECT {COLUMNS} FROM interactions i WHERE i.source = %s AND i.external_id = %s",
+        (source.value, external_id),
+    ).fetchone()
+    return None if row is None else Interaction.model_validate(row)
+
+
+def append_many(conn: Conn, items: Sequence[NewInteraction]) -> int:
+    """Bulk append through COPY into a staging table; returns how many rows were new."""
+    if not items:
+        return 0
+    conn.execute(
+        """CREATE TEMP TABLE IF NOT EXISTS interactions_staging
+           (LIKE interactions INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"""
+    )
+    columns = "person_id, type, source, external_id, occurred_at, broadcaster, content, metadata"
+    with conn.cursor() as cur:
+        with cur.copy(f"COPY interactions_staging ({columns}) FROM STDIN") as copy:
+            for item in items:
+                copy.write_row(
+                    (
+                        item.person_id,
+                        item.type.value,
+                        item.source.value,
+                        item.external_id,
+                        item.occurred_at,
+                        item.broadcaster,
+                        item.content,
+                        Jsonb(item.metadata),
+                    )
+                )
+        cur.execute(
+            f"""INSERT INTO interactions ({columns})
+                SELECT {columns} FROM interactions_staging
+                ON CONFLICT (source, external_id) DO NOTHING"""
+        )
+        inserted = cur.rowcount
+        cur.execute("TRUNCATE interactions_staging")
+    return inserted
+
+
+@dataclass(frozen=True)
+class InteractionFilter:
+    person_id: int | None = None
+    types: tuple[InteractionType, ...] = ()
+    sources: tuple[InteractionSource, ...] = ()
+    broadcaster: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    include_excluded: bool = False
+
+
+def _where(flt: InteractionFilter, params: dict[str, Any]) -> list[str]:
+    clauses: list[str] = []
+    if flt.person_id is not None:
+        clauses.append("i.person_id = %(person_id)s")
+        params["person_id"] = flt.person_id
+    if flt.types:
+        clauses.append("i.type = ANY(%(types)s)")
+        params["types"] = [t.value for t in flt.types]
+    if flt.sources:
+        clauses.append("i.source = ANY(%(sources)s)")
+        params["sources"] = [s.value for s in flt.sources]
+    if flt.broadcaster is not None:
+        clauses.append("i.broadcaster = %(broadcaster)s")
+        params["broadcaster"] = flt.broadcaster
+    if flt.since is not None:
+        clauses.append("i.occurred_at >= %(since)s")
+        params["since"] = flt.since
+    if flt.until is not None:
+        clauses.append("i.occurred_at < %(until)s")
+        params["until"] = flt.until
+    if not flt.include_excluded:
+        clauses.append("NOT EXISTS (SELECT 1 FROM persons x WHERE x.id = i.person_id AND x.is_excluded)")
+    return clauses
+
+
+def list_page(
+    conn: Conn,
+    flt: InteractionFilter,
+    *,
+    limit: int,
+    after: tuple[datetime, int] | None = None,
+) -> list[Interaction]:
+    """Newest first; `after` is the (occurred_at, id) of the previous page's last row.
+
+    Fetches `limit + 1` rows so the caller can tell whether another page exists.
+    """
+    params: dict[str, Any] = {"limit": limit + 1}
+    clauses = _where(flt, params)
+    if after is not None:
+        clauses.append("(i.occurred_at, i.id) < (%(after_t)s, %(after_id)s)")
+        params["after_t"], params["after_id"] = after
+    where = " AND ".join(clauses) or "true"
+    rows = conn.execute(
+        f"""SELECT {COLUMNS} FROM interactions i WHERE {where}
+            ORDER BY i.occurred_at DESC, i.id DESC LIMIT %(limit)s""",
+        params,
+    ).fetchall()
+    return [Interaction.model_validate(row) for row in rows]
+
+
+def search(
+    conn: Conn,
+    query: str,
+    *,
+    types: Sequence[InteractionType] = (),
+    limit: int,
+    after: tuple[datetime, int] | None = None,
+    include_excluded: bool = False,
+) -> list[Interaction]:
+    """Full-text search over content (web-search syntax: words, "phrases", -not, or)."""
+    params: dict[str, Any] = {"q": query, "limit": limit + 1}
+    clauses = _where(InteractionFilter(types=tuple(types), include_excluded=include_excluded), params)
+    clauses.append(f"{_FTS} @@ websearch_to_tsquery('simple', %(q)s)")
+    if after is not None:
+        clauses.append("(i.occurred_at, i.id) < (%(after_t)s, %(after_id)s)")
+        params["after_t"], params["after_id"] = after
+    rows = conn.execute(
+        f"""SELECT {COLUMNS} FROM interactions i WHERE {" AND ".join(clauses)}
+            ORDER BY i.occurred_at DESC, i.id DESC LIMIT %(limit)s""",
+        params,
+    ).fetchall()
+    return [Interaction.model_validate(row) for row in rows]
+
+
+def last_occurred_at(conn: Conn, person_ids: Sequence[int]) -> dict[int, datetime]:
+    """Time of each person's latest interaction (persons with none are absent)."""
+    rows = conn.execute(
+        """SELECT p.id AS person_id, last.occurred_at FROM unnest(%s::bigint[]) AS p(id)
+           CROSS JOIN LATERAL (SELECT occurred_at FROM interactions i WHERE i.person_id = p.id
+                               ORDER BY occurred_at DESC, id DESC LIMIT 1) last""",
+        (list(person_ids),),
+    ).fetchall()
+    return {int(row["person_id"]): row["occurred_at"] for row in rows}
+
+
+def count_by_type(conn: Conn, person_id: int) -> dict[str, int]:
+    rows = conn.execute(
+        "SELECT type, count(*) AS n FROM interactions WHERE person_id = %s GROUP BY type",
+        (person_id,),
+    ).fetchall()
+    return {str(row["type"]): int(row["n"]) for row in rows}

@@ -1,0 +1,49 @@
+"""SQL for job_runs: one row per poller or job run, so failures are visible."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from psycopg.types.json import Jsonb
+
+from mhc.db.connection import Conn
+from mhc.domain.models import JobRun, JobStatus
+
+COLUMNS = "r.id, r.job, r.started_at, r.finished_at, r.status, r.counts, r.error"
+
+
+def start(conn: Conn, job: str, started_at: datetime) -> JobRun:
+    row = conn.execute(
+        f"""INSERT INTO job_runs AS r (job, started_at, status) VALUES (%s, %s, 'running')
+            RETURNING {COLUMNS}""",
+        (job, started_at),
+    ).fetchone()
+    return JobRun.model_validate(row)
+
+
+def finish(
+    conn: Conn,
+    run_id: int,
+    *,
+    status: JobStatus,
+    finished_at: datetime,
+    counts: dict[str, Any],
+    error: str | None,
+) -> JobRun:
+    row = conn.execute(
+        f"""UPDATE job_runs AS r SET status = %s, finished_at = greatest(%s, r.started_at),
+                counts = %s, error = %s
+            WHERE r.id = %s RETURNING {COLUMNS}""",
+        (status.value, finished_at, Jsonb(counts), error, run_id),
+    ).fetchone()
+    return JobRun.model_validate(row)
+
+
+def recent(conn: Conn, *, job: str | None = None, limit: int = 50) -> list[JobRun]:
+    rows = conn.execute(
+        f"""SELECT {COLUMNS} FROM job_runs r WHERE %(job)s::text IS NULL OR r.job = %(job)s
+            ORDER BY r.started_at DESC, r.id DESC LIMIT %(limit)s""",
+        {"job": job, "limit": limit},
+    ).fetchall()
+    return [JobRun.model_validate(row) for row in rows]
