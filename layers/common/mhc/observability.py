@@ -23,14 +23,18 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(/events/[^/\s?#\"']+/)[^/\s?#\"']+"), rf"\1{REDACTED}"),
     # Query-string secrets: token=, access_token=, api_key=, key=, session=.
     (
-        re.compile(r"(?i)\b((?:access_|api_|auth_)?token|api_?key|key|session|password)=([^&\s\"']+)"),
+        re.compile(
+            r"(?i)\b((?:access_|api_|auth_)?token|api_?key|key|session|password)=([^&\s\"']+)"
+        ),
         rf"\1={REDACTED}",
     ),
     # Authorization headers.
     (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=|%\-]+"), rf"\1 {REDACTED}"),
     # Cookies we hold (Statbate Plus session and XSRF) and any *_session cookie.
     (
-        re.compile(r"(?i)\b([a-z0-9_]*session|xsrf-token|x-xsrf-token|laravel_session)=([^;\s\"']+)"),
+        re.compile(
+            r"(?i)\b([a-z0-9_]*session|xsrf-token|x-xsrf-token|laravel_session)=([^;\s\"']+)"
+        ),
         rf"\1={REDACTED}",
     ),
     # postgresql://user:password@host

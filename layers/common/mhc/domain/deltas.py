@@ -8,8 +8,10 @@ from typing import Any
 Number = int | float
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+def _number(value: Any) -> Number | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return value
 
 
 def compute_delta(
@@ -23,8 +25,8 @@ def compute_delta(
         return None
     delta: dict[str, Number | None] = {}
     for key in sorted(old.keys() | new.keys()):
-        before, after = old.get(key), new.get(key)
-        if _is_number(before) and _is_number(after):
+        before, after = _number(old.get(key)), _number(new.get(key))
+        if before is not None and after is not None:
             difference = after - before
             delta[key] = round(difference, 10) if isinstance(difference, float) else difference
         else:

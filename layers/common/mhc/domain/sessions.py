@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 
-def continues_session(last_ended_at: datetime | None, segment_start: datetime, gap: timedelta) -> bool:
+def continues_session(
+    last_ended_at: datetime | None, segment_start: datetime, gap: timedelta
+) -> bool:
     """Whether a segment starting at `segment_start` continues a session that ended earlier."""
     if last_ended_at is None:
         return False

@@ -49,7 +49,9 @@ def find_or_create(
     """
     name = valid_username(username)
     by_name = store.find_by_username(conn, name, for_update=True)
-    by_id = None if by_name is not None else store.find_by_statbate_id(conn, did, rid, for_update=True)
+    by_id = (
+        None if by_name is not None else store.find_by_statbate_id(conn, did, rid, for_update=True)
+    )
     by_alias = None if by_name is not None or by_id is not None else store.find_by_alias(conn, name)
     resolution, match = resolve_identity(
         _candidate(by_name), _candidate(by_alias), _candidate(by_id), did, rid
@@ -60,7 +62,13 @@ def find_or_create(
         )
     if resolution is Resolution.NEW:
         created = store.insert(
-            conn, name, role=role, did=did, rid=rid, is_excluded=is_auto_excluded(name), seen_at=seen_at
+            conn,
+            name,
+            role=role,
+            did=did,
+            rid=rid,
+            is_excluded=is_auto_excluded(name),
+            seen_at=seen_at,
         )
         if created is not None:
             return created, resolution
@@ -72,7 +80,11 @@ def find_or_create(
     person = store.get(conn, match.person_id, for_update=True)
     assert person is not None
     if resolution is Resolution.RENAMED:
-        source = AliasSource.STATBATE_DID if did is not None and person.did == did else AliasSource.STATBATE_RID
+        source = (
+            AliasSource.STATBATE_DID
+            if did is not None and person.did == did
+            else AliasSource.STATBATE_RID
+        )
         logger.info("rename detected", extra={"person_id": person.id, "source": source.value})
         person = store.rename(conn, person, name, at=seen_at, source=source)
     return _sighted(conn, person, role, did, rid, seen_at), resolution

@@ -117,7 +117,9 @@ def _where(flt: InteractionFilter, params: dict[str, Any]) -> list[str]:
         clauses.append("i.occurred_at < %(until)s")
         params["until"] = flt.until
     if not flt.include_excluded:
-        clauses.append("NOT EXISTS (SELECT 1 FROM persons x WHERE x.id = i.person_id AND x.is_excluded)")
+        clauses.append(
+            "NOT EXISTS (SELECT 1 FROM persons x WHERE x.id = i.person_id AND x.is_excluded)"
+        )
     return clauses
 
 
@@ -157,7 +159,9 @@ def search(
 ) -> list[Interaction]:
     """Full-text search over content (web-search syntax: words, "phrases", -not, or)."""
     params: dict[str, Any] = {"q": query, "limit": limit + 1}
-    clauses = _where(InteractionFilter(types=tuple(types), include_excluded=include_excluded), params)
+    clauses = _where(
+        InteractionFilter(types=tuple(types), include_excluded=include_excluded), params
+    )
     clauses.append(f"{_FTS} @@ websearch_to_tsquery('simple', %(q)s)")
     if after is not None:
         clauses.append("(i.occurred_at, i.id) < (%(after_t)s, %(after_id)s)")

@@ -24,9 +24,7 @@ def get(conn: Conn, person_id: int, *, for_update: bool = False) -> Person | Non
     return _one(conn, f"SELECT {COLUMNS} FROM persons p WHERE p.id = %s{lock}", (person_id,))
 
 
-def find_by_username(
-    conn: Conn, username: str, *, for_update: bool = False
-) -> Person | None:
+def find_by_username(conn: Conn, username: str, *, for_update: bool = False) -> Person | None:
     lock = " FOR UPDATE" if for_update else ""
     return _one(
         conn,
@@ -180,9 +178,7 @@ def set_excluded(conn: Conn, person_id: int, excluded: bool) -> Person | None:
     )
 
 
-def search(
-    conn: Conn, prefix: str, *, limit: int, include_excluded: bool
-) -> list[Person]:
+def search(conn: Conn, prefix: str, *, limit: int, include_excluded: bool) -> list[Person]:
     """Persons whose current or past name starts with `prefix`, current-name matches first."""
     pattern = prefix.replace("\\", "\\\\").replace("_", "\\_").replace("%", "\\%") + "%"
     rows = conn.execute(

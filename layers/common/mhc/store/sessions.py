@@ -30,7 +30,9 @@ def current(conn: Conn) -> StreamSession | None:
 
 def latest(conn: Conn) -> StreamSession | None:
     return _one(
-        conn, f"SELECT {COLUMNS} FROM stream_sessions s ORDER BY s.started_at DESC, s.id DESC LIMIT 1", ()
+        conn,
+        f"SELECT {COLUMNS} FROM stream_sessions s ORDER BY s.started_at DESC, s.id DESC LIMIT 1",
+        (),
     )
 
 

@@ -10,7 +10,9 @@ from psycopg.types.json import Jsonb
 from mhc.db.connection import Conn
 from mhc.domain.models import Snapshot, SnapshotSource
 
-COLUMNS = "s.id, s.person_id, s.source, s.captured_at, s.raw_payload, s.normalized_metrics, s.created_at"
+COLUMNS = (
+    "s.id, s.person_id, s.source, s.captured_at, s.raw_payload, s.normalized_metrics, s.created_at"
+)
 
 
 def append(

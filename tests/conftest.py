@@ -1,0 +1,144 @@
+"""Test-wide guards and the real PostgreSQL every integration test runs on.
+
+- Sockets may only reach loopback or Unix sockets: no test can touch the internet.
+- PostgreSQL: `MHC_TEST_DATABASE_URL` when set, else the embedded server under .mhc/test-pgdata.
+  A template database is migrated once per run; each test gets a fresh copy of it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from mhc.db.connection import Database, connect
+from mhc.db.migrate import migrate
+from psycopg import sql
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+MIGRATIONS = REPO_ROOT / "migrations"
+# Unique per test run, so parallel runs on one server never share a template.
+TEMPLATE_DB = f"mhc_test_template_{os.getpid()}"
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+
+
+def _is_local(address: Any) -> bool:
+    if isinstance(address, str | bytes):  # Unix socket path
+        return True
+    host = address[0]
+    if host in ("localhost", "", None):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _guarded_connect(self: socket.socket, address: Any) -> Any:
+    if not _is_local(address):
+        raise ConnectionRefusedError(f"tests may not reach the network: {address!r}")
+    return _real_connect(self, address)
+
+
+def _guarded_connect_ex(self: socket.socket, address: Any) -> Any:
+    if not _is_local(address):
+        raise ConnectionRefusedError(f"tests may not reach the network: {address!r}")
+    return _real_connect_ex(self, address)
+
+
+socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Tests never read the developer's .env or real credentials."""
+    for name in list(os.environ):
+        if (name.startswith("MHC_") and name != "MHC_TEST_DATABASE_URL") or name.startswith(
+            "DATABASE_URL"
+        ):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(REPO_ROOT / "tests")
+    from mhc.config import get_settings
+
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def _server_url() -> str:
+    url = os.environ.get("MHC_TEST_DATABASE_URL")
+    if url:
+        return url
+    from mhc.db.embedded import start_embedded
+
+    return start_embedded(REPO_ROOT / ".mhc" / "test-pgdata")
+
+
+def _with_database(url: str, name: str) -> str:
+    info = psycopg.conninfo.conninfo_to_dict(url)
+    info["dbname"] = name
+    return psycopg.conninfo.make_conninfo(**info)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str]:
+    """URL of a maintenance database on the test server, with a freshly migrated template."""
+    url = _server_url()
+    with connect(url) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(TEMPLATE_DB))
+        )
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(TEMPLATE_DB)))
+    with connect(_with_database(url, TEMPLATE_DB)) as conn:
+        migrate(conn, MIGRATIONS)
+    yield url
+    with connect(url) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(TEMPLATE_DB))
+        )
+
+
+@pytest.fixture
+def empty_database_url(pg_server: str) -> Iterator[str]:
+    """A brand-new database with no schema at all (for migration tests)."""
+    name = f"mhc_test_{uuid.uuid4().hex[:12]}"
+    with connect(pg_server) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    yield _with_database(pg_server, name)
+    with connect(pg_server) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
+@pytest.fixture
+def database_url(pg_server: str) -> Iterator[str]:
+    """A fresh, fully migrated database for one test."""
+    name = f"mhc_test_{uuid.uuid4().hex[:12]}"
+    with connect(pg_server) as conn:
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {} STRATEGY FILE_COPY").format(
+                sql.Identifier(name), sql.Identifier(TEMPLATE_DB)
+            )
+        )
+    yield _with_database(pg_server, name)
+    with connect(pg_server) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    database = Database(database_url)
+    yield database
+    database.close()
