@@ -55,11 +55,11 @@ def append_many(conn: Conn, items: Sequence[NewInteraction]) -> int:
     """Bulk append through COPY into a staging table; returns how many rows were new."""
     if not items:
         return 0
-    conn.execute(
-        """CREATE TEMP TABLE IF NOT EXISTS interactions_staging
-           (LIKE interactions INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"""
-    )
     columns = "person_id, type, source, external_id, occurred_at, broadcaster, content, metadata"
+    conn.execute(
+        f"""CREATE TEMP TABLE IF NOT EXISTS interactions_staging ON COMMIT DELETE ROWS AS
+            SELECT {columns} FROM interactions WITH NO DATA"""
+    )
     with conn.cursor() as cur:
         with cur.copy(f"COPY interactions_staging ({columns}) FROM STDIN") as copy:
             for item in items:

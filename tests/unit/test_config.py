@@ -1,0 +1,90 @@
+import boto3
+import pytest
+from mhc import cli
+from mhc.config import ConfigError, get_settings, load_settings
+from mhc.observability import redact
+from moto import mock_aws
+
+
+def test_defaults_load_without_any_environment() -> None:
+    settings = load_settings()
+    assert settings.mhc_owner_username is None
+    assert settings.secret("MHC_API_TOKEN") is None
+    assert settings.mhc_port == 8080
+
+
+def test_owner_username_is_case_folded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MHC_OWNER_USERNAME", "Some_Owner")
+    assert load_settings().require_owner() == "some_owner"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("MHC_OWNER_USERNAME", "not valid!"),
+        ("MHC_PORT", "eighty"),
+        ("MHC_PORT", "70000"),
+        ("MHC_SESSION_MERGE_GAP_MINUTES", "-5"),
+        ("MHC_LOG_LEVEL", "LOUD"),
+        ("MHC_API_TOKEN_PARAM", "not a parameter name"),
+    ],
+)
+def test_bad_value_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert name in str(info.value)
+
+
+def test_value_and_parameter_together_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MHC_STATS_TOKEN", "abc")
+    monkeypatch.setenv("MHC_STATS_TOKEN_PARAM", "/mhc/stats")
+    with pytest.raises(ConfigError, match="MHC_STATS_TOKEN or MHC_STATS_TOKEN_PARAM"):
+        load_settings()
+
+
+def test_missing_required_secret_names_both_forms() -> None:
+    with pytest.raises(ConfigError, match="MHC_API_TOKEN_PARAM"):
+        load_settings().require_secret("MHC_API_TOKEN")
+    with pytest.raises(ConfigError, match="MHC_OWNER_USERNAME"):
+        load_settings().require_owner()
+
+
+def test_secret_values_never_print(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MHC_API_TOKEN", "very-secret-api-token")
+    settings = load_settings()
+    assert "very-secret-api-token" not in repr(settings)
+    assert "very-secret-api-token" not in str(settings.model_dump())
+    assert settings.secret("MHC_API_TOKEN") == "very-secret-api-token"
+    # Once resolved, the value is redacted wherever it appears.
+    assert "very-secret-api-token" not in redact("token very-secret-api-token in a message")
+
+
+@mock_aws
+def test_param_form_reads_an_ssm_securestring(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    ssm = boto3.client("ssm", region_name="us-east-1")
+    ssm.put_parameter(Name="/mhc/test/stats", Value="ssm-stats-token", Type="SecureString")
+    monkeypatch.setenv("MHC_STATS_TOKEN_PARAM", "/mhc/test/stats")
+    assert load_settings().secret("MHC_STATS_TOKEN") == "ssm-stats-token"
+
+
+@mock_aws
+def test_missing_ssm_parameter_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("MHC_STATS_TOKEN_PARAM", "/mhc/test/absent")
+    with pytest.raises(ConfigError, match="/mhc/test/absent"):
+        load_settings().secret("MHC_STATS_TOKEN")
+
+
+def test_cli_exits_2_with_one_clear_message(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("MHC_PORT", "nope")
+    get_settings.cache_clear()
+    assert cli.main(["db-url"]) == 2
+    err = capsys.readouterr().err
+    assert "MHC_PORT" in err
+    assert err.count("\n") == 1

@@ -1,0 +1,31 @@
+import pytest
+from mhc.observability import REDACTED, redact, register_secret
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        (
+            "GET https://eventsapi.chaturbate.com/events/owner/AbCdEf123456/?timeout=10",
+            "AbCdEf123456",
+        ),
+        ("https://chaturbate.com/statsapi/?username=o&token=s3cr3tT0ken", "s3cr3tT0ken"),
+        ("Authorization: Bearer 12|abcdefSECRET", "abcdefSECRET"),
+        ("Cookie: statbate_plus_session=sessVALUE42; XSRF-TOKEN=xsrfVALUE42", "sessVALUE42"),
+        ("Cookie: statbate_plus_session=sessVALUE42; XSRF-TOKEN=xsrfVALUE42", "xsrfVALUE42"),
+        ("postgresql://mhc:pa55word@db.internal:5432/mhc", "pa55word"),
+    ],
+)
+def test_known_secret_shapes_are_redacted(text: str, secret: str) -> None:
+    cleaned = redact(text)
+    assert secret not in cleaned
+    assert REDACTED in cleaned
+
+
+def test_registered_secret_values_are_redacted_anywhere() -> None:
+    register_secret("plain-secret-value-9")
+    assert redact("oops plain-secret-value-9 leaked") == f"oops {REDACTED} leaked"
+
+
+def test_events_url_keeps_the_username() -> None:
+    assert "/events/owner/" in redact("https://x/events/owner/tok123456/")
