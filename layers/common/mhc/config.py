@@ -96,6 +96,19 @@ class Settings(BaseSettings):
     mhc_host: str = "127.0.0.1"
     mhc_port: int = Field(default=8080, ge=1, le=65535)
 
+    # --- external API clients ---
+    mhc_stats_api_url: str = "https://chaturbate.com/statsapi/"
+    mhc_affiliate_api_url: str = "https://chaturbate.com/api/public/affiliates/onlinerooms/"
+    #: Affiliate campaign code sent as `wm` (the earlier system's default).
+    mhc_affiliate_campaign: str = Field(default="f3wCH", min_length=1, max_length=32)
+    mhc_affiliate_page_delay_seconds: float = Field(default=0.75, ge=0, le=10)
+    mhc_chaturbate_url: str = "https://chaturbate.com"
+    mhc_profile_requests_per_minute: int = Field(default=25, ge=1, le=60)
+    mhc_statbate_api_url: str = "https://plus.statbate.com/api"
+    mhc_statbate_request_interval_seconds: float = Field(default=2.0, ge=0, le=60)
+    mhc_http_connect_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    mhc_http_read_timeout_seconds: float = Field(default=30.0, gt=0, le=300)
+
     @model_validator(mode="after")
     def _one_source_per_secret(self) -> Settings:
         for name in SECRET_NAMES:

@@ -136,7 +136,9 @@ class EventsClient:
         )
         if not same_origin:
             raise InvalidNextUrl(API, "nextUrl leaves the configured scheme/host/port")
-        if parsed.scheme != "https" and not (parsed.scheme == "http" and is_loopback_host(parsed.host)):
+        if parsed.scheme != "https" and not (
+            parsed.scheme == "http" and is_loopback_host(parsed.host)
+        ):
             raise InvalidNextUrl(API, "nextUrl must use https (http only for loopback hosts)")
         if parsed.userinfo:
             raise InvalidNextUrl(API, "nextUrl must not carry credentials")
@@ -176,7 +178,9 @@ class EventsClient:
         if status in (401, 403):
             raise AuthError(API, f"HTTP {status}: token rejected or revoked", status=status)
         if status == 404:
-            raise NotFound(API, "HTTP 404: wrong username or token in the events URL", status=status)
+            raise NotFound(
+                API, "HTTP 404: wrong username or token in the events URL", status=status
+            )
         if 300 <= status < 400:
             raise InvalidResponse(API, f"unexpected redirect (HTTP {status})", status=status)
         raise UnexpectedStatus(API, f"HTTP {status}", status=status)

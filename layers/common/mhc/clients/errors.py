@@ -56,7 +56,9 @@ class Throttled(ClientError):
     def __init__(
         self, api: str, message: str, *, cool_down: timedelta, status: int | None = None
     ) -> None:
-        super().__init__(api, f"{message} (cool down {cool_down.total_seconds():.0f} s)", status=status)
+        super().__init__(
+            api, f"{message} (cool down {cool_down.total_seconds():.0f} s)", status=status
+        )
         self.cool_down = cool_down
 
 

@@ -305,9 +305,7 @@ class ApiHttp:
             except httpx.TransportError as exc:
                 failure = f"{type(exc).__name__}: {redact(exc)}"
             else:
-                if response.status_code not in retry_statuses or is_cloudflare_challenge(
-                    response
-                ):
+                if response.status_code not in retry_statuses or is_cloudflare_challenge(response):
                     return response
                 status = response.status_code
                 failure = f"HTTP {status}"
@@ -323,9 +321,13 @@ class ApiHttp:
                             retry_after=hint,
                         )
                     wait_at_least = hint
-            self._pause_before_retry(attempt, attempts_allowed, failure, status, deadline, wait_at_least)
+            self._pause_before_retry(
+                attempt, attempts_allowed, failure, status, deadline, wait_at_least
+            )
 
-    def _timeout(self, read: float | None, deadline: datetime | None, attempt: int) -> httpx.Timeout:
+    def _timeout(
+        self, read: float | None, deadline: datetime | None, attempt: int
+    ) -> httpx.Timeout:
         connect = self.timeouts.connect
         read = read if read is not None else self.timeouts.read
         if deadline is not None:

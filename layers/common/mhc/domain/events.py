@@ -120,9 +120,7 @@ class Event:
             return None
 
 
-def _part(
-    obj: Mapping[str, Any], key: str, model: type[LenientModel], problems: list[str]
-) -> Any:
+def _part(obj: Mapping[str, Any], key: str, model: type[LenientModel], problems: list[str]) -> Any:
     if key not in obj or obj[key] is None:
         return None
     parsed, found = parse_lenient(model, obj[key])

@@ -31,9 +31,9 @@ def _remove_at(data: dict[str, Any], loc: tuple[int | str, ...]) -> bool:
     key: int | str | None = None
     node: Any = data
     for part in loc:
-        if isinstance(node, dict) and isinstance(part, str) and part in node:
-            parent, key, node = node, part, node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        if (isinstance(node, dict) and isinstance(part, str) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        ):
             parent, key, node = node, part, node[part]
         else:
             break
@@ -43,9 +43,7 @@ def _remove_at(data: dict[str, Any], loc: tuple[int | str, ...]) -> bool:
     return True
 
 
-def parse_lenient(
-    model: type[M], data: Mapping[str, Any]
-) -> tuple[M | None, tuple[str, ...]]:
+def parse_lenient(model: type[M], data: Mapping[str, Any]) -> tuple[M | None, tuple[str, ...]]:
     """Validate `data` as `model`, dropping values that do not fit; never raises.
 
     Returns the model (None only when a required field is missing or `data` is not a mapping)

@@ -72,6 +72,8 @@ def normalize_statbate_model(data: Mapping[str, Any]) -> dict[str, Any]:
         "income_tokens": _number(income.get("tokens")),
         "income_usd": _number(income.get("usd")),
         "tags": [
-            tag["name"] for tag in tags if isinstance(tag, Mapping) and isinstance(tag.get("name"), str)
+            tag["name"]
+            for tag in tags
+            if isinstance(tag, Mapping) and isinstance(tag.get("name"), str)
         ],
     }

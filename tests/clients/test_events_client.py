@@ -1,0 +1,403 @@
+"""Events API client against a real loopback server: every documented status and failure."""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+from fakes.clock import FakeClock
+from fakes.http import FakeHttpServer, Reply, cloudflare_reply, json_reply
+from fakes.samples import load
+from mhc.clients.chaturbate_events import EventsClient, EventsPage, StaleCursor
+from mhc.clients.errors import (
+    AuthError,
+    BadRequest,
+    Blocked,
+    InvalidClientConfig,
+    InvalidNextUrl,
+    InvalidResponse,
+    NotFound,
+    TransientExhausted,
+    UnexpectedStatus,
+)
+from mhc.clients.http import ClientDeps, RetryPolicy
+from mhc.domain.events import EventMethod, event_time
+
+TOKEN = "evtTOKENabc123xyz"
+
+
+@pytest.fixture
+def base(server: FakeHttpServer) -> str:
+    return f"{server.url}/events/owner/{TOKEN}/"
+
+
+@pytest.fixture
+def client(base: str, http: httpx.Client, deps: ClientDeps, retry: RetryPolicy) -> EventsClient:
+    return EventsClient(
+        base, http, deps=deps, retry=retry, connect_timeout=1.0, read_margin_seconds=0.2
+    )
+
+
+def page_body(base: str, sample: dict[str, Any]) -> dict[str, Any]:
+    """A sample body whose nextUrl points back at the fake server."""
+    body = copy.deepcopy(sample)
+    body["nextUrl"] = f"{base}?i=1755377041589-0&timeout=10"
+    return body
+
+
+def test_a_real_testbed_page_is_parsed_with_nothing_dropped(
+    server: FakeHttpServer, client: EventsClient, base: str
+) -> None:
+    # Given the verbatim testbed capture
+    body = page_body(base, load("events_testbed_2025_cb-events_api_response.json"))
+    server.enqueue(json_reply(body))
+    # When one page is fetched with a 5 s server timeout
+    page = client.fetch_page(base, timeout_seconds=5)
+    # Then every event is there, in order, with its raw envelope untouched
+    assert isinstance(page, EventsPage)
+    assert [e.raw for e in page.events] == body["events"]
+    assert page.raw == body
+    assert page.next_url == body["nextUrl"]
+    assert [e.method for e in page.events][:3] == ["chatMessage", "privateMessage", "tip"]
+    first = page.events[0]
+    assert first.occurred_at == datetime(2025, 8, 16, 20, 41, 29, 458000, tzinfo=UTC)
+    assert first.broadcaster == "mrslaw"
+    assert first.user is not None
+    assert first.user.username == "mountaingod2"
+    assert first.user.model_extra is not None
+    assert first.user.model_extra["colorGroup"] == "tr"
+    pm = page.events[1].message
+    assert pm is not None
+    assert (pm.from_user, pm.to_user) == ("mountaingod2", "mrslaw")
+    anon_tip = page.events[3].tip
+    assert anon_tip is not None
+    assert anon_tip.is_anon is True
+    assert anon_tip.tokens == 25
+    assert page.events[-1].subject == "Welcome"
+    # And the request carried the server timeout on the tokened path
+    request = server.requests[0]
+    assert request.path == f"/events/owner/{TOKEN}/"
+    assert request.param("timeout") == "5"
+
+
+def test_each_of_the_12_documented_methods_gets_its_typed_parts(
+    server: FakeHttpServer, client: EventsClient, base: str
+) -> None:
+    objects = load("events_official_docs_examples.json")["object_by_method"]
+    events = [
+        {"method": m, "id": f"17000000000{i:02d}-0", "object": o}
+        for i, (m, o) in enumerate(objects.items())
+    ]
+    server.enqueue(json_reply(page_body(base, {"events": events})))
+    page = client.fetch_page(base)
+    assert isinstance(page, EventsPage)
+    assert {e.known_method for e in page.events} == set(EventMethod)
+    by_method = {e.method: e for e in page.events}
+    assert by_method["tip"].tip is not None
+    assert by_method["tip"].tip.tokens == 25
+    media = by_method["mediaPurchase"].media
+    assert media is not None
+    assert media.id == "1"
+    assert media.type == "photos"
+    assert by_method["roomSubjectChange"].user is None
+    assert by_method["roomSubjectChange"].subject == "Testuser's room"
+    assert all(not e.problems for e in page.events)
+
+
+def test_unknown_methods_and_values_are_kept_never_fatal(
+    server: FakeHttpServer, client: EventsClient, base: str
+) -> None:
+    user = {"username": "u1", "recentTips": "few", "inFanclub": {"odd": 1}, "newField": [1]}
+    events: list[Any] = [
+        {"method": "brandNewMethod", "id": "1768167770126-0", "object": {"what": "ever"}},
+        {
+            "method": "tip",
+            "id": "1768167770127-0",
+            "object": {
+                "broadcaster": "",
+                "user": user,
+                "tip": {"tokens": 0, "isAnon": False, "message": ""},
+            },
+        },
+        {
+            "method": "mediaPurchase",
+            "id": "1768167770128-0",
+            "object": {
+                "broadcaster": "b",
+                "user": user,
+                "media": {"id": "abc-9", "type": "socialMedia", "name": "x", "tokens": 5},
+            },
+        },
+        {
+            "method": "userEnter",
+            "id": "UNIQUE_EVENT_ID",
+            "broadcaster": "someothermodel",
+            "object": {"user": user},
+        },
+        {"method": "follow", "object": {}},  # no id: cannot be deduped
+        "not an object",
+    ]
+    server.enqueue(json_reply(page_body(base, {"events": events, "extraTopLevel": True})))
+    page = client.fetch_page(base)
+    assert isinstance(page, EventsPage)
+    unknown, tip, media, visit = page.events
+    assert unknown.known_method is None
+    assert unknown.method == "brandNewMethod"
+    assert unknown.raw == events[0]
+    assert tip.broadcaster == ""
+    assert tip.tip is not None
+    assert tip.tip.tokens == 0
+    assert tip.user is not None
+    assert tip.user.recent_tips == "few"
+    assert tip.user.in_fanclub is None
+    assert "object.user.inFanclub: bool_type" in tip.problems
+    assert tip.user.model_extra == {"newField": [1]}
+    assert media.media is not None
+    assert (media.media.id, media.media.type) == (
+        "abc-9",
+        "socialMedia",
+    )
+    assert visit.occurred_at is None
+    assert visit.broadcaster == "someothermodel"
+    assert page.rejected == [events[4], events[5]]
+    assert page.raw["extraTopLevel"] is True
+
+
+def test_event_time_comes_from_the_millisecond_prefix() -> None:
+    assert event_time("1712618428324-0") == datetime(2024, 4, 8, 23, 20, 28, 324000, tzinfo=UTC)
+    assert event_time("1712618428324-17") == event_time("1712618428324-0")
+    for bad in ("UNIQUE_EVENT_ID", "-1", "12a-0", "", "1712618428324"):
+        with pytest.raises(ValueError, match="prefix"):
+            event_time(bad)
+
+
+def test_waited_too_long_returns_a_stale_cursor_with_the_body_next_url(
+    server: FakeHttpServer, client: EventsClient, base: str
+) -> None:
+    body = load("events_http400_waited_too_long_cb-events_test.json")
+    body["nextUrl"] = f"{base}?i=1755377041589-0&timeout=10"
+    server.enqueue(json_reply(body, status=400))
+    result = client.fetch_page(f"{base}?i=1-0")
+    assert result == StaleCursor(next_url=body["nextUrl"], reason=body["status"])
+    assert server.request_count == 1  # the rejected URL is not retried
+
+
+def test_waited_too_long_without_next_url_means_restart_from_the_base(
+    server: FakeHttpServer, client: EventsClient, base: str
+) -> None:
+    server.enqueue(
+        json_reply({"status": "You waited too long. Please start over using 'nextUrl'"}, status=400)
+    )
+    result = client.fetch_page(base)
+    assert isinstance(result, StaleCursor)
+    assert result.next_url is None
+
+
+def test_a_stale_cursor_pointing_elsewhere_is_rejected(
+    server: FakeHttpServer, client: EventsClient, base: str
+) -> None:
+    body = load("events_http400_waited_too_long_cb-events_test.json")  # points at the testbed host
+    server.enqueue(json_reply(body, status=400))
+    with pytest.raises(InvalidNextUrl):
+        client.fetch_page(base)
+
+
+def test_other_400s_are_bad_requests(
+    server: FakeHttpServer, client: EventsClient, base: str
+) -> None:
+    server.enqueue(json_reply({"status": "invalid timeout"}, status=400))
+    with pytest.raises(BadRequest, match="invalid timeout"):
+        client.fetch_page(base)
+
+
+@pytest.mark.parametrize(("status", "error"), [(401, AuthError), (403, AuthError), (404, NotFound)])
+def test_auth_and_path_errors_fail_fast(
+    server: FakeHttpServer, client: EventsClient, base: str, status: int, error: type[Exception]
+) -> None:
+    server.enqueue(json_reply({"status": "nope"}, status=status))
+    with pytest.raises(error) as caught:
+        client.fetch_page(base)
+    assert caught.value.status == status  # type: ignore[attr-defined]
+    assert server.request_count == 1
+
+
+@pytest.mark.parametrize("status", [429, 500, 502, 503, 504, 520, 521, 522, 523, 524])
+def test_transient_statuses_are_retried_with_backoff(
+    server: FakeHttpServer, client: EventsClient, base: str, clock: FakeClock, status: int
+) -> None:
+    # Given one transient failure, then a good page
+    server.enqueue(
+        Reply(status=status, body="<html>oops</html>"), json_reply(page_body(base, {"events": []}))
+    )
+    # When the page is fetched
+    page = client.fetch_page(base, deadline=clock.after(60))
+    # Then it succeeded on the second attempt after one full-jitter wait (random=1 -> base delay)
+    assert isinstance(page, EventsPage)
+    assert page.events == []
+    assert server.request_count == 2
+    assert clock.sleeps == [1.0]
+
+
+def test_transient_failures_give_up_after_the_attempt_cap(
+    server: FakeHttpServer, client: EventsClient, base: str, clock: FakeClock
+) -> None:
+    server.default = Reply(status=503)
+    with pytest.raises(TransientExhausted) as caught:
+        client.fetch_page(base)
+    assert caught.value.attempts == 3
+    assert caught.value.status == 503
+    assert server.request_count == 3
+    assert clock.sleeps == [1.0, 2.0]  # exponential
+
+
+def test_retries_stop_at_the_deadline(
+    server: FakeHttpServer, client: EventsClient, base: str, clock: FakeClock
+) -> None:
+    server.default = Reply(status=502)
+    with pytest.raises(TransientExhausted, match="no time left"):
+        client.fetch_page(base, deadline=clock.after(2.5))
+    assert server.request_count == 2  # waited 1 s; the next 2 s wait would pass the deadline
+    assert clock.sleeps == [1.0]
+
+
+def test_a_passed_deadline_sends_nothing(
+    server: FakeHttpServer, client: EventsClient, base: str, clock: FakeClock
+) -> None:
+    with pytest.raises(TransientExhausted, match="deadline"):
+        client.fetch_page(base, deadline=clock.after(0))
+    assert server.request_count == 0
+
+
+def test_retry_after_is_honoured(
+    server: FakeHttpServer, client: EventsClient, base: str, clock: FakeClock
+) -> None:
+    server.enqueue(
+        Reply(status=429, headers={"Retry-After": "7"}), json_reply(page_body(base, {"events": []}))
+    )
+    assert isinstance(client.fetch_page(base), EventsPage)
+    assert clock.sleeps == [7.0]
+
+
+@pytest.mark.parametrize("drop", ["mid_body", "reset", "before_reply"])
+def test_a_connection_dropped_mid_reply_is_retried(
+    server: FakeHttpServer, client: EventsClient, base: str, drop: str
+) -> None:
+    good = page_body(base, load("events_testbed_2025_cb-events_api_response.json"))
+    server.enqueue(Reply(body=good, drop=drop), json_reply(good))
+    page = client.fetch_page(base)
+    assert isinstance(page, EventsPage)
+    assert len(page.events) == 8
+    assert server.request_count == 2
+
+
+def test_a_reply_slower_than_the_read_timeout_is_retried_then_exhausted(
+    server: FakeHttpServer, client: EventsClient, base: str
+) -> None:
+    # read timeout = server timeout (0) + margin (0.2 s); the server takes 2 s
+    server.default = Reply(body={"events": [], "nextUrl": base}, delay=2.0)
+    with pytest.raises(TransientExhausted) as caught:
+        client.fetch_page(base, timeout_seconds=0)
+    assert "ReadTimeout" in caught.value.last_failure
+    assert server.request_count == 3
+
+
+def test_a_refused_connection_is_transient(
+    http: httpx.Client, deps: ClientDeps, retry: RetryPolicy
+) -> None:
+    with FakeHttpServer() as gone:
+        url = f"{gone.url}/events/owner/{TOKEN}/"
+    client = EventsClient(url, http, deps=deps, retry=retry, connect_timeout=0.5)
+    with pytest.raises(TransientExhausted, match="ConnectError"):
+        client.fetch_page(url)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"{not json", b"[1, 2]", {"events": []}, {"nextUrl": "x"}, {"events": {}, "nextUrl": "x"}],
+    ids=["malformed", "array", "no-next-url", "no-events", "events-not-list"],
+)
+def test_unreadable_200_bodies_are_invalid_responses(
+    server: FakeHttpServer, client: EventsClient, base: str, body: Any
+) -> None:
+    server.enqueue(Reply(body=body, headers={"Content-Type": "application/json"}))
+    with pytest.raises(InvalidResponse):
+        client.fetch_page(base)
+    assert server.request_count == 1
+
+
+def test_a_cloudflare_page_is_blocked_not_an_auth_error(
+    server: FakeHttpServer, client: EventsClient, base: str
+) -> None:
+    server.enqueue(cloudflare_reply(403))
+    with pytest.raises(Blocked) as caught:
+        client.fetch_page(base)
+    assert caught.value.ray_id == "8c1d2e3f4a5b6c7d-AMS"
+
+
+@pytest.mark.parametrize(("status", "error"), [(418, UnexpectedStatus), (302, InvalidResponse)])
+def test_undocumented_statuses_are_errors(
+    server: FakeHttpServer, client: EventsClient, base: str, status: int, error: type[Exception]
+) -> None:
+    server.enqueue(Reply(status=status, headers={"Location": "https://elsewhere.example/"}))
+    with pytest.raises(error):
+        client.fetch_page(base)
+
+
+def test_a_200_whose_next_url_leaves_the_host_is_rejected(
+    server: FakeHttpServer, client: EventsClient, base: str
+) -> None:
+    server.enqueue(json_reply(load("events_mediapurchase_example_chaturbate_poller.json")))
+    with pytest.raises(InvalidNextUrl):
+        client.fetch_page(base)
+
+
+@pytest.mark.parametrize(
+    "next_url",
+    [
+        "https://127.0.0.1:{port}/events/owner/t/",  # other scheme
+        "http://127.0.0.1:1/events/owner/t/",  # other port
+        "http://localhost:{port}/events/owner/t/",  # other host name
+        "http://user:pw@127.0.0.1:{port}/events/owner/t/",  # credentials
+        "/events/owner/t/",  # relative
+        "not a url at all",
+    ],
+)
+def test_next_url_must_keep_scheme_host_and_port(
+    server: FakeHttpServer, client: EventsClient, next_url: str
+) -> None:
+    with pytest.raises(InvalidNextUrl):
+        client.validate_next_url(next_url.format(port=server.port))
+
+
+def test_next_url_on_the_same_origin_is_accepted(
+    server: FakeHttpServer, client: EventsClient
+) -> None:
+    url = f"{server.url}/events/owner/{TOKEN}/?i=5-0&timeout=10"
+    assert client.validate_next_url(url) == url
+
+
+def test_plain_http_is_refused_for_public_hosts(http: httpx.Client) -> None:
+    with pytest.raises(InvalidClientConfig, match="loopback"):
+        EventsClient(f"http://eventsapi.chaturbate.com/events/owner/{TOKEN}/", http)
+    https = EventsClient(f"https://eventsapi.chaturbate.com/events/owner/{TOKEN}/", http)
+    with pytest.raises(InvalidNextUrl):
+        https.validate_next_url(f"http://eventsapi.chaturbate.com/events/owner/{TOKEN}/")
+
+
+def test_server_timeout_must_be_within_the_documented_range(
+    client: EventsClient, base: str
+) -> None:
+    for bad in (-1, 91):
+        with pytest.raises(ValueError, match="timeout_seconds"):
+            client.fetch_page(base, timeout_seconds=bad)
+
+
+def test_results_never_show_the_token_in_repr(client: EventsClient, base: str) -> None:
+    page = EventsPage(events=[], next_url=f"{base}?i=1-0")
+    stale = StaleCursor(next_url=base, reason="waited too long")
+    assert TOKEN not in repr(page)
+    assert TOKEN not in repr(stale)
+    assert TOKEN in page.next_url  # the caller still gets the real cursor
