@@ -8,9 +8,13 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from mhc.config import ConfigError, Settings, get_settings
 from mhc.observability import redact
+
+if TYPE_CHECKING:
+    from mhc.db.connection import Database
 
 
 def _say(message: str) -> None:
@@ -67,6 +71,72 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _single_connection(settings: Settings) -> Database:
+    from mhc.db.connection import Database
+
+    return Database(_database_url(settings))
+
+
+def cmd_poll_events(settings: Settings, args: argparse.Namespace) -> int:
+    import time
+    from datetime import timedelta
+
+    from mhc.domain.polling import Trigger, TriggerKind
+    from mhc.runtime.poller import build_events_poller
+
+    if args.max_seconds < 5:
+        raise ConfigError("--max-seconds must be at least 5")
+    db = _single_connection(settings)
+    poller = build_events_poller(settings, db)
+    deadline = time.monotonic() + args.max_seconds
+    _say(f"polling the Events API for up to {args.max_seconds} s ...")
+    outcome = poller.run(
+        Trigger(TriggerKind.MANUAL), lambda: timedelta(seconds=deadline - time.monotonic())
+    )
+    db.close()
+    summary = outcome.summary()
+    _say(", ".join(f"{key}={value}" for key, value in summary.items()))
+    return 0 if outcome.status.value in ("succeeded", "skipped") else 1
+
+
+def cmd_replay(settings: Settings, args: argparse.Namespace) -> int:
+    import json
+
+    from mhc.domain.clock import utc_now
+    from mhc.services.ingest import replay
+
+    documents = []
+    with open(args.file, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                documents.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                raise ConfigError(f"{args.file}:{number}: not JSON ({exc.msg})") from None
+    owner = settings.require_owner()
+    db = _single_connection(settings)
+    counts = replay(db, documents, owner=owner, received_at=utc_now(), progress=_say)
+    db.close()
+    _say(", ".join(f"{key}={value}" for key, value in counts.as_dict().items()))
+    return 0
+
+
+def cmd_rebuild_sessions(settings: Settings, _args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from mhc.services.ingest import rebuild_sessions
+
+    owner = settings.require_owner()
+    db = _single_connection(settings)
+    count = rebuild_sessions(
+        db, owner=owner, merge_gap=timedelta(minutes=settings.mhc_session_merge_gap_minutes)
+    )
+    db.close()
+    _say(f"{count} session(s) rebuilt from broadcast events")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mhc", description="MHC Control Panel")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -82,6 +152,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     db_url = commands.add_parser("db-url", help="print the URL of the database in use")
     db_url.set_defaults(handler=cmd_db_url)
+
+    poll = commands.add_parser(
+        "poll-events", help="long-poll the Events API now (same code path as the Lambda)"
+    )
+    poll.add_argument("--max-seconds", type=int, default=60, help="stop after this long (60)")
+    poll.set_defaults(handler=cmd_poll_events)
+
+    replay = commands.add_parser(
+        "replay", help="ingest captured events from a JSON-lines file (idempotent)"
+    )
+    replay.add_argument("file", help="one envelope or one whole Events API response per line")
+    replay.set_defaults(handler=cmd_replay)
+
+    rebuild = commands.add_parser(
+        "rebuild-sessions", help="recompute broadcast sessions from stored raw events"
+    )
+    rebuild.set_defaults(handler=cmd_rebuild_sessions)
     return parser
 
 

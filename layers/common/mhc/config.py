@@ -109,6 +109,20 @@ class Settings(BaseSettings):
     mhc_http_connect_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     mhc_http_read_timeout_seconds: float = Field(default=30.0, gt=0, le=300)
 
+    # --- API ---
+    #: Browser origins allowed to call the API cross-origin, comma-separated (e.g.
+    #: "https://mhc.example.com"). Empty (the default): same origin only, no CORS headers.
+    mhc_cors_origins: str = Field(default="", max_length=2000)
+
+    # --- events poller ---
+    #: SSM SecureString holding the events cursor (AWS); unset = the local cursor file.
+    mhc_events_cursor_param: OptionalSsmName = None
+    mhc_events_cursor_file: Path = Field(default=REPO_ROOT / ".mhc" / "events-cursor.json")
+    #: Longest time the Events API may hold one request (it allows 0..90 s).
+    mhc_events_max_timeout_seconds: int = Field(default=30, ge=1, le=90)
+    #: A chain with no progress for this long is restarted by the watchdog schedule.
+    mhc_events_heartbeat_stale_seconds: int = Field(default=300, ge=60, le=24 * 3600)
+
     @model_validator(mode="after")
     def _one_source_per_secret(self) -> Settings:
         for name in SECRET_NAMES:

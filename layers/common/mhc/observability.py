@@ -81,3 +81,13 @@ def get_metrics(namespace: str = "MHC") -> Any:
     from aws_lambda_powertools import Metrics
 
     return Metrics(namespace=namespace, service=SERVICE_NAME)
+
+
+class PowertoolsMetricsSink:
+    """Adapts Powertools `Metrics` to the services' small `add(name, value, unit)` interface."""
+
+    def __init__(self, metrics: Any) -> None:
+        self._metrics = metrics
+
+    def add(self, name: str, value: float, unit: str) -> None:
+        self._metrics.add_metric(name=name, unit=unit, value=value)

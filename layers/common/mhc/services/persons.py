@@ -197,3 +197,43 @@ def search(
         raise InvalidInput("limit", f"must be between 1 and {MAX_SEARCH_RESULTS}")
     with db.transaction() as conn:
         return store.search(conn, text, limit=limit, include_excluded=include_excluded)
+
+
+def resolve_sightings(
+    conn: Conn,
+    roles: dict[str, Role],
+    first_seen: dict[str, datetime],
+    last_seen: dict[str, datetime],
+) -> dict[str, int]:
+    """Bulk find-or-create for one page of events: username -> person id.
+
+    Names are matched on current names, then past names (aliases); the rest are created.
+    Events carry no Statbate ids, so no rename can be detected here.
+    """
+    names = sorted(roles)
+    if not names:
+        return {}
+    found = store.find_many(conn, names)
+    missing = [name for name in names if name not in found]
+    if missing:
+        found.update(store.find_many_by_alias(conn, missing))
+    new_rows = [
+        (name, roles[name], is_auto_excluded(name), first_seen[name], last_seen[name])
+        for name in names
+        if name not in found
+    ]
+    created = store.insert_many(conn, new_rows)
+    raced = [row[0] for row in new_rows if row[0] not in created]
+    if raced:  # created concurrently by another transaction: treat as existing
+        found.update(store.find_many(conn, raced))
+    updates = []
+    for name, person in found.items():
+        role = person.role if person.role_is_manual else merge_role(person.role, roles[name])
+        if (
+            role != person.role
+            or first_seen[name] < person.first_seen_at
+            or last_seen[name] > person.last_seen_at
+        ):
+            updates.append((person.id, role, first_seen[name], last_seen[name]))
+    store.record_sightings_many(conn, updates)
+    return {name: person.id for name, person in {**found, **created}.items()}

@@ -200,3 +200,72 @@ def count(conn: Conn, *, include_excluded: bool = False) -> int:
     ).fetchone()
     assert row is not None
     return int(row["n"])
+
+
+# --- bulk paths for ingest (one page of events resolves all its names in a few statements) ---
+
+
+def find_many(conn: Conn, usernames: list[str]) -> dict[str, Person]:
+    rows = conn.execute(
+        f"SELECT {COLUMNS} FROM persons p WHERE p.platform = 'chaturbate' AND p.username = ANY(%s)",
+        (usernames,),
+    ).fetchall()
+    return {str(row["username"]): Person.model_validate(row) for row in rows}
+
+
+def find_many_by_alias(conn: Conn, usernames: list[str]) -> dict[str, Person]:
+    """For each past name, the person who used it most recently."""
+    rows = conn.execute(
+        f"""SELECT DISTINCT ON (a.username) a.username AS alias, {COLUMNS}
+            FROM person_aliases a JOIN persons p ON p.id = a.person_id
+            WHERE a.platform = 'chaturbate' AND a.username = ANY(%s)
+            ORDER BY a.username, a.valid_to DESC, a.id DESC""",
+        (usernames,),
+    ).fetchall()
+    return {str(row["alias"]): Person.model_validate(row) for row in rows}
+
+
+def insert_many(
+    conn: Conn, rows: list[tuple[str, Role, bool, datetime, datetime]]
+) -> dict[str, Person]:
+    """Insert (username, role, is_excluded, first_seen, last_seen) rows; names taken
+    concurrently are skipped (the caller re-reads them)."""
+    if not rows:
+        return {}
+    result = conn.execute(
+        f"""INSERT INTO persons AS p (username, role, is_excluded, username_since,
+                                    first_seen_at, last_seen_at)
+            SELECT u, r, x, f, f, l FROM unnest(%s::text[], %s::text[], %s::bool[],
+                                                 %s::timestamptz[], %s::timestamptz[]) AS v(u, r, x, f, l)
+            ON CONFLICT (platform, username) DO NOTHING
+            RETURNING {COLUMNS}""",
+        (
+            [r[0] for r in rows],
+            [r[1].value for r in rows],
+            [r[2] for r in rows],
+            [r[3] for r in rows],
+            [r[4] for r in rows],
+        ),
+    ).fetchall()
+    return {str(row["username"]): Person.model_validate(row) for row in result}
+
+
+def record_sightings_many(conn: Conn, rows: list[tuple[int, Role, datetime, datetime]]) -> None:
+    """Bulk form of `record_sightings`: (person_id, merged role, first_seen, last_seen)."""
+    if not rows:
+        return
+    conn.execute(
+        """UPDATE persons AS p SET
+               role = CASE WHEN p.role_is_manual THEN p.role ELSE v.r END,
+               first_seen_at = least(p.first_seen_at, v.f),
+               last_seen_at = greatest(p.last_seen_at, v.l),
+               updated_at = now()
+           FROM unnest(%s::bigint[], %s::text[], %s::timestamptz[], %s::timestamptz[]) AS v(id, r, f, l)
+           WHERE p.id = v.id""",
+        (
+            [r[0] for r in rows],
+            [r[1].value for r in rows],
+            [r[2] for r in rows],
+            [r[3] for r in rows],
+        ),
+    )

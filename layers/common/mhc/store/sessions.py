@@ -101,3 +101,14 @@ def room_activity(
         "tokens": int(row["tokens"]),
         "distinct_visitors": int(row["visitors"]),
     }
+
+
+def replace_event_sessions(conn: Conn, sessions: list[tuple[datetime, datetime | None]]) -> int:
+    """Swap every session that came from broadcast events for `sessions` (manual ones stay)."""
+    conn.execute("DELETE FROM stream_sessions WHERE source = 'cb_events'")
+    with conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO stream_sessions (started_at, ended_at, source) VALUES (%s, %s, 'cb_events')",
+            sessions,
+        )
+    return len(sessions)

@@ -1,0 +1,45 @@
+"""SQL for event_gaps: stretches of the Events feed that may be lost (stale cursor)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+from mhc.db.connection import Conn
+
+
+class EventGap(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    detected_at: datetime
+    last_event_id: str | None
+    last_event_at: datetime | None
+    reason: str
+
+
+def record(
+    conn: Conn,
+    *,
+    detected_at: datetime,
+    last_event_id: str | None,
+    last_event_at: datetime | None,
+    reason: str,
+) -> EventGap:
+    row = conn.execute(
+        """INSERT INTO event_gaps (detected_at, last_event_id, last_event_at, reason)
+           VALUES (%s, %s, %s, %s)
+           RETURNING id, detected_at, last_event_id, last_event_at, reason""",
+        (detected_at, last_event_id, last_event_at, reason[:500] or "stale cursor"),
+    ).fetchone()
+    return EventGap.model_validate(row)
+
+
+def recent(conn: Conn, *, limit: int = 20) -> list[EventGap]:
+    rows = conn.execute(
+        """SELECT id, detected_at, last_event_id, last_event_at, reason FROM event_gaps
+           ORDER BY detected_at DESC, id DESC LIMIT %s""",
+        (limit,),
+    ).fetchall()
+    return [EventGap.model_validate(row) for row in rows]

@@ -1,0 +1,166 @@
+"""Persisting pages of events on a real PostgreSQL: idempotence, attribution, sessions."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from fakes.events_feed import OWNER, make_events
+from mhc import cli
+from mhc.config import get_settings
+from mhc.db.connection import Database
+from mhc.services import ingest
+from mhc.services.ingest import persist_events
+
+NOW = datetime(2026, 11, 21, tzinfo=UTC)
+SAMPLES = Path(__file__).resolve().parents[1] / "fakes" / "samples"
+
+
+def count(db: Database, table: str) -> int:
+    with db.transaction() as conn:
+        row = conn.execute(f"SELECT count(*) AS n FROM {table}").fetchone()  # type: ignore[arg-type]
+    assert row is not None
+    return int(row["n"])
+
+
+def persist(db: Database, envelopes: list, owner: str = OWNER) -> ingest.IngestCounts:  # type: ignore[type-arg]
+    with db.transaction() as conn:
+        return persist_events(conn, envelopes, owner=owner, received_at=NOW)
+
+
+def test_a_page_stored_twice_changes_nothing_the_second_time(db: Database) -> None:
+    events = make_events(500)
+    first = persist(db, events)
+    tables = {t: count(db, t) for t in ("raw_events", "interactions", "persons", "stream_sessions")}
+    second = persist(db, events)
+    assert first.inserted == 500
+    assert (second.inserted, second.duplicates, second.interactions) == (0, 500, 0)
+    assert {t: count(db, t) for t in tables} == tables
+    derivable = sum(
+        1 for e in events if e["method"] not in ("broadcastStart", "broadcastStop", "futureMethod")
+    )
+    assert tables["interactions"] == derivable
+    assert first.unknown_methods == sum(1 for e in events if e["method"] == "futureMethod")
+
+
+def test_the_real_testbed_capture(db: Database) -> None:
+    response = json.loads((SAMPLES / "events_testbed_2025_cb-events_api_response.json").read_text())
+    counts = persist(db, response["events"], owner="mrslaw")
+    assert counts.inserted == len(response["events"])
+    with db.transaction() as conn:
+        rows = conn.execute(
+            """SELECT p.username, i.type, i.broadcaster FROM interactions i
+               JOIN persons p ON p.id = i.person_id ORDER BY i.occurred_at, i.id"""
+        ).fetchall()
+        roles = {
+            r["username"]: r["role"] for r in conn.execute("SELECT username, role FROM persons")
+        }
+    assert ("mountaingod2", "PRIVATE_MESSAGE", "mrslaw") in [tuple(r.values()) for r in rows]
+    assert roles["mrslaw"] == "MODEL"
+    assert roles["mountaingod2"] == "VIEWER"
+
+
+def test_duplicate_ids_inside_one_page_are_stored_once(db: Database) -> None:
+    event = make_events(3)[1]
+    counts = persist(db, [event, dict(event)])
+    assert (counts.inserted, counts.duplicates) == (1, 1)
+
+
+def test_unreadable_envelopes_are_kept_raw_and_never_stop_the_batch(db: Database) -> None:
+    good = make_events(3)
+    counts = persist(
+        db, [*good, {"no": "id"}, "garbage", {"id": "not-a-time", "method": "chatMessage"}]
+    )
+    assert counts.inserted == 6
+    with db.transaction() as conn:
+        methods = [
+            r["method"]
+            for r in conn.execute(
+                "SELECT method FROM raw_events WHERE event_id LIKE 'unreadable-%'"
+            )
+        ]
+    assert methods == ["(unreadable)", "(unreadable)"]
+
+
+def test_broadcast_segments_merge_into_one_session(db: Database) -> None:
+    def signal(method: str, minutes: int) -> dict:  # type: ignore[type-arg]
+        ms = 1_767_225_600_000 + minutes * 60_000
+        return {
+            "method": method,
+            "id": f"{ms}-0",
+            "object": {"broadcaster": OWNER, "user": {"username": OWNER}},
+        }
+
+    persist(db, [signal("broadcastStart", 0), signal("broadcastStop", 60)])
+    persist(
+        db, [signal("broadcastStart", 75), signal("broadcastStop", 120)]
+    )  # 15 min later: same session
+    persist(db, [signal("broadcastStart", 200)])  # 80 min later: a new one
+    with db.transaction() as conn:
+        rows = conn.execute(
+            "SELECT started_at, ended_at FROM stream_sessions ORDER BY started_at"
+        ).fetchall()
+    base = datetime(2026, 1, 1, tzinfo=UTC)
+    assert [(r["started_at"], r["ended_at"]) for r in rows] == [
+        (base, base + timedelta(minutes=120)),
+        (base + timedelta(minutes=200), None),
+    ]
+    # Rebuilding from raw events gives the same sessions.
+    assert ingest.rebuild_sessions(db, owner=OWNER) == 2
+    with db.transaction() as conn:
+        again = conn.execute(
+            "SELECT started_at, ended_at FROM stream_sessions ORDER BY started_at"
+        ).fetchall()
+    assert again == rows
+
+
+def test_events_reach_renamed_persons_through_their_aliases(db: Database) -> None:
+    from mhc.services import persons
+
+    with db.transaction() as conn:
+        persons.find_or_create(conn, "old_handle", did=5, seen_at=NOW)
+        persons.find_or_create(conn, "new_handle", did=5, seen_at=NOW)
+    persist(
+        db,
+        [
+            {
+                "method": "userEnter",
+                "id": "1767225600000-0",
+                "object": {"broadcaster": OWNER, "user": {"username": "old_handle"}},
+            }
+        ],
+    )
+    with db.transaction() as conn:
+        rows = conn.execute(
+            "SELECT p.username FROM interactions i JOIN persons p ON p.id = i.person_id"
+        ).fetchall()
+    assert rows == [{"username": "new_handle"}]
+
+
+def test_cli_replay_is_idempotent(
+    database_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    events = make_events(120)
+    path = tmp_path / "capture.jsonl"
+    path.write_text(
+        json.dumps({"events": events[:100], "nextUrl": "x"})
+        + "\n"
+        + "\n".join(json.dumps(e) for e in events[90:])
+        + "\n"
+    )
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("MHC_OWNER_USERNAME", OWNER)
+    get_settings.cache_clear()
+    assert cli.main(["replay", str(path)]) == 0
+    assert "inserted=120" in capsys.readouterr().out
+    assert cli.main(["replay", str(path)]) == 0
+    assert "inserted=0" in capsys.readouterr().out
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"ok": 1}\n{not json\n')
+    assert cli.main(["replay", str(bad)]) == 2
+    assert "bad.jsonl:2" in capsys.readouterr().err
