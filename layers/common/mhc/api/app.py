@@ -3,62 +3,88 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
-import psycopg
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from fastapi import APIRouter, FastAPI
+from fastapi.openapi.utils import get_openapi
 
 from mhc import __version__
+from mhc.api.deps import ApiContext
+from mhc.api.errors import ERROR_RESPONSES, install_error_handlers
+from mhc.api.middleware import RequestContextMiddleware, install_log_filter
+from mhc.api.routers import health, lookup, owner, persons, search, sessions, watchlists
+from mhc.config import Settings, get_settings
 from mhc.db.connection import TransactionSource
-from mhc.observability import logger, redact
-from mhc.store.health import database_status
+from mhc.domain.clock import Clock, utc_now
+from mhc.services.lookup import StatbateFactory, statbate_from_settings
+
+API_PREFIX = "/api"
+DOCS_PATH = "/api/docs"
+OPENAPI_PATH = "/api/openapi.json"
 
 
-class Health(BaseModel):
-    status: str
-    database: str
-    schema_version: int | None
-    version: str
+def _cors_origins(value: str) -> list[str]:
+    return [origin.strip() for origin in value.split(",") if origin.strip()]
 
 
-def create_app(db_factory: Callable[[], TransactionSource]) -> FastAPI:
-    """Build the app. `db_factory` returns the environment's database (created lazily)."""
+def create_app(
+    db_factory: Callable[[], TransactionSource],
+    *,
+    settings: Callable[[], Settings] = get_settings,
+    statbate: StatbateFactory | None = None,
+    clock: Clock = utc_now,
+) -> FastAPI:
+    """Build the app. `db_factory` returns the environment's database (created lazily);
+    `statbate` returns the Statbate client (default: the real one when its token is set)."""
     app = FastAPI(
         title="MHC Control Panel API",
         version=__version__,
-        openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        openapi_url=OPENAPI_PATH,
+        docs_url=DOCS_PATH,
         redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
     )
+    app.state.mhc = ApiContext(
+        db=db_factory,
+        settings=settings,
+        statbate=statbate or statbate_from_settings(settings),
+        clock=clock,
+    )
+    api = APIRouter(prefix=API_PREFIX, responses=ERROR_RESPONSES)
+    for module in (health, persons, sessions, watchlists, search, owner, lookup):
+        api.include_router(module.router)
+    app.include_router(api)
+    install_error_handlers(app)
+    install_log_filter()
+    app.add_middleware(
+        RequestContextMiddleware,
+        token=lambda: settings().secret("MHC_API_TOKEN"),
+        docs_path=DOCS_PATH,
+    )
+    origins = _cors_origins(settings().mhc_cors_origins)
+    if origins:
+        from starlette.middleware.cors import CORSMiddleware
 
-    @app.get("/api/health", response_model=Health, tags=["health"])
-    def health() -> JSONResponse:
-        """Liveness and database status; the only route without authentication."""
-        try:
-            with db_factory().transaction() as conn:
-                status = database_status(conn)
-        except (psycopg.Error, OSError) as exc:
-            logger.warning("health check: database unreachable", extra={"error": redact(exc)})
-            body = Health(
-                status="degraded", database="unreachable", schema_version=None, version=__version__
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-Id"],
+            expose_headers=["X-Request-Id"],
+            max_age=600,
+        )
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title, version=app.version, routes=app.routes, description=__doc__
             )
-            return JSONResponse(body.model_dump(), status_code=503)
-        version = status["schema_version"]
-        body = Health(
-            status="ok",
-            database="up",
-            schema_version=version if isinstance(version, int) else None,
-            version=__version__,
-        )
-        return JSONResponse(body.model_dump())
+            schema.setdefault("components", {})["securitySchemes"] = {
+                "bearer": {"type": "http", "scheme": "bearer", "description": "MHC_API_TOKEN"}
+            }
+            schema["security"] = [{"bearer": []}]
+            app.openapi_schema = schema
+        return app.openapi_schema
 
-    @app.exception_handler(Exception)
-    def unhandled(_request: Request, exc: Exception) -> JSONResponse:
-        logger.exception("unhandled error", extra={"error": redact(exc)})
-        return JSONResponse(
-            {"error": {"code": "internal", "message": "internal error", "details": None}},
-            status_code=500,
-        )
-
+    app.openapi = openapi  # type: ignore[method-assign]
     return app

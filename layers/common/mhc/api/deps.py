@@ -1,0 +1,43 @@
+"""What routes depend on, held on `app.state` and handed out through FastAPI dependencies."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from mhc.config import Settings
+from mhc.db.connection import TransactionSource
+from mhc.domain.clock import Clock
+from mhc.services.lookup import StatbateFactory
+
+
+@dataclass(frozen=True)
+class ApiContext:
+    db: Callable[[], TransactionSource]
+    settings: Callable[[], Settings]
+    statbate: StatbateFactory
+    clock: Clock
+
+
+def _context(request: Request) -> ApiContext:
+    context: ApiContext = request.app.state.mhc
+    return context
+
+
+Context = Annotated[ApiContext, Depends(_context)]
+
+
+def _db(context: Context) -> TransactionSource:
+    return context.db()
+
+
+def _owner(context: Context) -> str:
+    return context.settings().require_owner()
+
+
+Db = Annotated[TransactionSource, Depends(_db)]
+#: The owner's username; a route that needs it answers 503 when MHC_OWNER_USERNAME is unset.
+Owner = Annotated[str, Depends(_owner)]

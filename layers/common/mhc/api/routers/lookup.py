@@ -1,0 +1,27 @@
+"""POST /api/lookup: who is this? (find or create, keep the paste, optionally ask Statbate)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from mhc.api.deps import Context, Db
+from mhc.api.schemas import LookupRequest
+from mhc.services.lookup import LookupResult, lookup
+
+router = APIRouter(tags=["lookup"])
+
+
+@router.post("/lookup", response_model=LookupResult)
+def lookup_person(db: Db, context: Context, body: LookupRequest) -> LookupResult:
+    """A Statbate failure is an outcome in `statbate` (and a job run), never a failed lookup."""
+    return lookup(
+        db,
+        username=body.username,
+        role=body.role,
+        pasted_text=body.pasted_text,
+        include_statbate=body.include_statbate,
+        include_my_room=body.include_my_room,
+        owner=context.settings().mhc_owner_username,
+        statbate=context.statbate,
+        clock=context.clock,
+    )

@@ -1,0 +1,143 @@
+"""Persons: search, detail, snapshot timeline, interactions, notes, attributes, role, aliases."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response, status
+from pydantic import AwareDatetime
+
+from mhc.api.deps import Context, Db
+from mhc.api.schemas import AliasRequest, AttributeRequest, NoteRequest, NoteResult, PersonPatch
+from mhc.domain.models import (
+    Attribute,
+    Interaction,
+    InteractionSource,
+    InteractionType,
+    Page,
+    Person,
+    SnapshotSource,
+    SnapshotWithDelta,
+)
+from mhc.domain.paging import MAX_PAGE_SIZE
+from mhc.services import memory, person_changes, persons, snapshots
+from mhc.services.person_detail import PersonDetail, person_detail
+from mhc.services.person_history import interactions_of
+
+router = APIRouter(prefix="/persons", tags=["persons"])
+
+PersonId = Annotated[int, Path(ge=1, le=2**63 - 1, description="person id")]
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
+
+
+@router.get("", response_model=list[Person])
+def search_persons(
+    db: Db,
+    q: Annotated[str, Query(min_length=1, max_length=64, description="name prefix")],
+    limit: Annotated[int, Query(ge=1, le=persons.MAX_SEARCH_RESULTS)] = 20,
+    include_excluded: bool = False,
+) -> list[Person]:
+    """Autocomplete over current and past names (current-name matches first)."""
+    return persons.search(db, q, limit=limit, include_excluded=include_excluded)
+
+
+@router.get("/{person_id}", response_model=PersonDetail)
+def get_person(db: Db, person_id: PersonId) -> PersonDetail:
+    """Everything known about one person: identity, aliases, latest snapshots with deltas, ..."""
+    return person_detail(db, person_id)
+
+
+@router.patch("/{person_id}", response_model=Person)
+def update_person(db: Db, person_id: PersonId, patch: PersonPatch) -> Person:
+    """Change the role (`null` = automatic again) and/or the excluded flag."""
+    return person_changes.update(
+        db,
+        person_id,
+        change_role="role" in patch.model_fields_set,
+        role=patch.role,
+        excluded=patch.is_excluded,
+    )
+
+
+@router.get("/{person_id}/snapshots", response_model=list[SnapshotWithDelta])
+def snapshot_timeline(
+    db: Db,
+    person_id: PersonId,
+    source: SnapshotSource,
+    since: AwareDatetime | None = None,
+    until: AwareDatetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 500,
+) -> list[SnapshotWithDelta]:
+    """Snapshots of one source, oldest first, each with the delta to the one before."""
+    return snapshots.timeline(db, person_id, source, since=since, until=until, limit=limit)
+
+
+@router.get("/{person_id}/interactions", response_model=Page[Interaction])
+def person_interactions(
+    db: Db,
+    person_id: PersonId,
+    type: Annotated[list[InteractionType] | None, Query()] = None,
+    source: Annotated[list[InteractionSource] | None, Query()] = None,
+    since: AwareDatetime | None = None,
+    until: AwareDatetime | None = None,
+    limit: Limit = 50,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> Page[Interaction]:
+    """Newest first, filtered by type, source and time range; `cursor` pages on."""
+    return interactions_of(
+        db,
+        person_id,
+        types=tuple(type or ()),
+        sources=tuple(source or ()),
+        since=since,
+        until=until,
+        limit=limit,
+        cursor=cursor,
+    )
+
+
+@router.post("/{person_id}/notes", response_model=NoteResult, status_code=status.HTTP_201_CREATED)
+def add_note(
+    db: Db, context: Context, person_id: PersonId, body: NoteRequest, response: Response
+) -> NoteResult:
+    """Add a note; the same `idempotency_key` twice adds one note (200 the second time)."""
+    interaction, created = memory.add_note(
+        db, person_id, body.text, idempotency_key=body.idempotency_key, clock=context.clock
+    )
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return NoteResult(interaction=interaction, created=created)
+
+
+@router.put("/{person_id}/attributes/{key}", response_model=Attribute)
+def set_attribute(
+    db: Db,
+    person_id: PersonId,
+    key: Annotated[str, Path(min_length=1, max_length=64)],
+    body: AttributeRequest,
+) -> Attribute:
+    """Set or replace one attribute, with confidence and evidence."""
+    return memory.set_attribute(
+        db,
+        person_id,
+        key,
+        body.value,
+        confidence=body.confidence,
+        evidence_kind=body.evidence_kind,
+        snapshot_id=body.snapshot_id,
+        interaction_id=body.interaction_id,
+        evidence_note=body.evidence_note,
+    )
+
+
+@router.post("/{person_id}/aliases", response_model=Person, status_code=status.HTTP_201_CREATED)
+def link_alias(db: Db, context: Context, person_id: PersonId, body: AliasRequest) -> Person:
+    """Record by hand that `old_username` was a past name of this person."""
+    return persons.link_alias(
+        db,
+        person_id,
+        body.old_username,
+        valid_from=body.valid_from,
+        valid_to=body.valid_to,
+        clock=context.clock,
+    )

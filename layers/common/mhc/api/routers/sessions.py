@@ -1,0 +1,64 @@
+"""The owner's broadcast sessions: start, end, current (live stats), list, detail."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+from pydantic import AwareDatetime
+
+from mhc.api.deps import Context, Db, Owner
+from mhc.api.schemas import SessionResult
+from mhc.domain.models import StreamSession
+from mhc.domain.paging import MAX_PAGE_SIZE
+from mhc.services import session_detail, sessions
+from mhc.services.session_detail import CurrentSession, SessionDetail
+
+router = APIRouter(prefix="/sessions", tags=["sessions"])
+
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
+
+
+@router.post("/start", response_model=SessionResult)
+def start_session(db: Db, context: Context) -> SessionResult:
+    """Start a session by hand (or continue one that ended within the merge gap)."""
+    gap = timedelta(minutes=context.settings().mhc_session_merge_gap_minutes)
+    return SessionResult(session=sessions.start(db, clock=context.clock, merge_gap=gap))
+
+
+@router.post("/end", response_model=SessionResult)
+def end_session(db: Db, context: Context) -> SessionResult:
+    """End the open session; `session` is null when none was open."""
+    return SessionResult(session=sessions.end(db, clock=context.clock))
+
+
+@router.get("/current", response_model=CurrentSession)
+def current_session(db: Db, context: Context, owner: Owner) -> CurrentSession:
+    """The open session with live statistics, or `live: false`."""
+    return session_detail.current(db, owner=owner, clock=context.clock)
+
+
+@router.get("", response_model=list[StreamSession])
+def list_sessions(
+    db: Db,
+    limit: Limit = 20,
+    before: Annotated[AwareDatetime | None, Query(description="sessions started before")] = None,
+) -> list[StreamSession]:
+    """Newest first."""
+    return sessions.list_recent(db, limit=limit, before=before)
+
+
+@router.get("/{session_id}", response_model=SessionDetail)
+def get_session(
+    db: Db,
+    context: Context,
+    owner: Owner,
+    session_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+    limit: Limit = 50,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> SessionDetail:
+    """Statistics and the interactions in the owner's room during the session."""
+    return session_detail.detail(
+        db, session_id, owner=owner, limit=limit, cursor=cursor, clock=context.clock
+    )

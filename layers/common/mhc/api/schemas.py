@@ -1,0 +1,70 @@
+"""Request bodies and the small response envelopes that are the API's own (not use-case models)."""
+
+from __future__ import annotations
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from mhc.domain.models import Confidence, EvidenceKind, Interaction, StreamSession
+from mhc.domain.roles import Role
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Health(BaseModel):
+    status: str
+    database: str
+    schema_version: int | None
+    version: str
+
+
+class LookupRequest(_Body):
+    username: str | None = Field(default=None, max_length=64, examples=["alice_01"])
+    role: Role | None = None
+    pasted_text: str | None = Field(default=None, max_length=50_000)
+    include_statbate: bool = False
+    include_my_room: bool = False
+
+
+class NoteRequest(_Body):
+    text: str = Field(min_length=1, max_length=10_000)
+    idempotency_key: str | None = Field(default=None, max_length=100)
+
+
+class NoteResult(BaseModel):
+    interaction: Interaction
+    created: bool
+
+
+class AttributeRequest(_Body):
+    value: str = Field(min_length=1, max_length=2000)
+    confidence: Confidence
+    evidence_kind: EvidenceKind = EvidenceKind.MANUAL
+    snapshot_id: int | None = Field(default=None, ge=1)
+    interaction_id: int | None = Field(default=None, ge=1)
+    evidence_note: str | None = Field(default=None, max_length=2000)
+
+
+class PersonPatch(_Body):
+    """Change the role and/or exclusion. `role: null` hands the role back to the automatic rules."""
+
+    role: Role | None = None
+    is_excluded: bool | None = None
+
+
+class AliasRequest(_Body):
+    old_username: str = Field(min_length=1, max_length=64)
+    valid_from: AwareDatetime | None = None
+    valid_to: AwareDatetime | None = None
+
+
+class SessionResult(BaseModel):
+    session: StreamSession | None
+
+
+class MembershipResult(BaseModel):
+    watchlist_id: int
+    person_id: int
+    member: bool
+    changed: bool

@@ -1,0 +1,326 @@
+"""The lookup use case: who is this? Find or create, keep the paste, fetch Statbate, answer.
+
+Steps, each in its own transaction so no network call holds a database transaction open:
+1. resolve the person (a username and/or names extracted from pasted text) and keep the paste
+   as a PROFILE_PASTE interaction (idempotent: the same text for the same person is one row);
+2. optionally ask Statbate (member and/or model info by role); a success appends a snapshot and
+   records the Statbate id (rename detection), a failure becomes a visible outcome and a
+   `job_runs` row, never a snapshot;
+3. read back person + latest snapshot per source with delta + recent interactions (+ the
+   person's activity in the owner's room when asked).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+from mhc.clients.errors import ClientError
+from mhc.config import ConfigError, Settings
+from mhc.db.connection import Conn, TransactionSource
+from mhc.domain.clock import Clock, utc_now
+from mhc.domain.errors import Conflict, InvalidInput
+from mhc.domain.extraction import extract_usernames
+from mhc.domain.metrics import normalize_statbate_member, normalize_statbate_model
+from mhc.domain.models import (
+    Interaction,
+    InteractionSource,
+    InteractionType,
+    JobStatus,
+    NewInteraction,
+    Person,
+    SnapshotSource,
+    SnapshotWithDelta,
+)
+from mhc.domain.persons import Resolution
+from mhc.domain.roles import Role
+from mhc.observability import logger, redact
+from mhc.services import snapshots
+from mhc.services.interactions import latest_for_person, record
+from mhc.services.persons import find_or_create, valid_username
+from mhc.services.persons import get as get_person
+from mhc.store import job_runs, owner_room
+
+MAX_PASTE_LENGTH = 50_000
+RECENT_INTERACTIONS = 20
+RECENT_ROOM_INTERACTIONS = 20
+STATBATE_JOB = "statbate_lookup"
+
+
+class StatbateReply(Protocol):
+    """What a Statbate info call returns: the whole `{data, meta}` body as received."""
+
+    @property
+    def raw(self) -> Mapping[str, Any]: ...
+
+
+class StatbateSource(Protocol):
+    """The two Statbate Premium calls a lookup needs (`mhc.clients.statbate.StatbateClient`).
+
+    None means "not found"; a `ClientError` is a failure the owner must see.
+    """
+
+    def member_info(self, name: str) -> StatbateReply | None: ...
+
+    def model_info(self, name: str) -> StatbateReply | None: ...
+
+
+StatbateFactory = Callable[[], StatbateSource | None]
+
+
+class StatbateOutcome(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    source: SnapshotSource
+    status: Literal["ok", "not_found", "failed", "not_configured"]
+    snapshot_id: int | None = None
+    #: What went wrong, safe to show (redacted); None on success.
+    error: str | None = None
+
+
+class RoomActivity(BaseModel):
+    """The person in the owner's room (anonymous tips are not counted by name)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    owner: str
+    interactions: int
+    tips: int
+    tokens: int
+    chat_messages: int
+    private_messages: int
+    visits: int
+    first_seen_at: datetime | None
+    last_seen_at: datetime | None
+    recent: list[Interaction]
+
+
+class LookupResult(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    person: Person
+    resolution: Resolution
+    extracted_usernames: list[str]
+    #: Other persons named in the paste (found or created), in order of appearance.
+    also_found: list[Person]
+    paste: Interaction | None
+    paste_created: bool
+    statbate: list[StatbateOutcome]
+    latest_snapshots: dict[SnapshotSource, SnapshotWithDelta]
+    recent_interactions: list[Interaction]
+    my_room: RoomActivity | None
+    #: Things the owner should know about this answer (e.g. "owner not configured").
+    notices: list[str]
+
+
+def _statbate_kinds(role: Role) -> list[SnapshotSource]:
+    if role is Role.MODEL:
+        return [SnapshotSource.STATBATE_MODEL]
+    if role is Role.BOTH:
+        return [SnapshotSource.STATBATE_MEMBER, SnapshotSource.STATBATE_MODEL]
+    return [SnapshotSource.STATBATE_MEMBER]
+
+
+def _paste_key(person_id: int, text: str) -> str:
+    digest = hashlib.sha256(text.encode()).hexdigest()[:40]
+    return f"paste:{person_id}:{digest}"
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+class _Fetched:
+    """One Statbate answer ready to store: data object, metrics and Statbate's own id."""
+
+    def __init__(self, source: SnapshotSource, data: Mapping[str, Any]) -> None:
+        self.source = source
+        self.data = dict(data)
+        if source is SnapshotSource.STATBATE_MODEL:
+            self.metrics = normalize_statbate_model(data)
+            self.did, self.rid = None, _int(data.get("rid"))
+        else:
+            self.metrics = normalize_statbate_member(data)
+            self.did, self.rid = _int(data.get("did")), None
+
+
+def _fetch(
+    statbate: StatbateSource | None, source: SnapshotSource, name: str
+) -> _Fetched | StatbateOutcome:
+    if statbate is None:
+        return StatbateOutcome(
+            source=source,
+            status="not_configured",
+            error="Statbate is not configured (set MHC_STATBATE_TOKEN or MHC_STATBATE_TOKEN_PARAM)",
+        )
+    try:
+        if source is SnapshotSource.STATBATE_MODEL:
+            reply = statbate.model_info(name)
+        else:
+            reply = statbate.member_info(name)
+    except (ClientError, ConfigError) as exc:
+        logger.warning("statbate lookup failed", extra={"error": redact(exc)})
+        return StatbateOutcome(source=source, status="failed", error=redact(exc))
+    if reply is None:
+        return StatbateOutcome(source=source, status="not_found")
+    data = reply.raw.get("data")
+    if not isinstance(data, Mapping):
+        return StatbateOutcome(
+            source=source, status="failed", error="statbate: answer has no data object"
+        )
+    return _Fetched(source, data)
+
+
+def _record_run(conn: Conn, outcome: StatbateOutcome, person_id: int, now: datetime) -> None:
+    run = job_runs.start(conn, STATBATE_JOB, now)
+    status = {
+        "ok": JobStatus.SUCCEEDED,
+        "not_found": JobStatus.SUCCEEDED,
+        "failed": JobStatus.FAILED,
+        "not_configured": JobStatus.NOT_CONFIGURED,
+    }[outcome.status]
+    job_runs.finish(
+        conn,
+        run.id,
+        status=status,
+        finished_at=now,
+        counts={"person_id": person_id, "source": outcome.source.value, "result": outcome.status},
+        error=outcome.error,
+    )
+
+
+def _store_fetched(conn: Conn, person: Person, fetched: _Fetched, now: datetime) -> StatbateOutcome:
+    try:
+        find_or_create(
+            conn, person.username, did=fetched.did, rid=fetched.rid, seen_at=person.last_seen_at
+        )
+    except Conflict as exc:
+        return StatbateOutcome(source=fetched.source, status="failed", error=str(exc))
+    snapshot = snapshots.append(
+        conn,
+        person.id,
+        fetched.source,
+        captured_at=now,
+        raw_payload=fetched.data,
+        normalized_metrics=fetched.metrics,
+    )
+    return StatbateOutcome(source=fetched.source, status="ok", snapshot_id=snapshot.id)
+
+
+def _room(conn: Conn, owner: str, person_id: int) -> RoomActivity:
+    activity = owner_room.person_activity(conn, owner, person_id)
+    return RoomActivity(
+        owner=owner,
+        recent=owner_room.recent_of_person(conn, owner, person_id, limit=RECENT_ROOM_INTERACTIONS),
+        **activity,
+    )
+
+
+def lookup(
+    db: TransactionSource,
+    *,
+    username: str | None = None,
+    role: Role | None = None,
+    pasted_text: str | None = None,
+    include_statbate: bool = False,
+    include_my_room: bool = False,
+    owner: str | None = None,
+    statbate: StatbateFactory = lambda: None,
+    clock: Clock = utc_now,
+) -> LookupResult:
+    name = valid_username(username) if username is not None else None
+    text = pasted_text.strip() if pasted_text is not None else ""
+    if len(text) > MAX_PASTE_LENGTH:
+        raise InvalidInput("pasted_text", f"must be at most {MAX_PASTE_LENGTH} characters")
+    extracted = extract_usernames(text) if text else []
+    if name is None and not extracted:
+        if text:
+            raise InvalidInput("pasted_text", "names no Chaturbate username")
+        raise InvalidInput("username", "give a username or pasted_text")
+    primary = name or extracted[0]
+    others = [other for other in extracted if other != primary]
+    now = clock()
+
+    with db.transaction() as conn:
+        person, resolution = find_or_create(conn, primary, role=role or Role.UNKNOWN, seen_at=now)
+        also = [find_or_create(conn, other, seen_at=now)[0] for other in others]
+        paste: Interaction | None = None
+        paste_created = False
+        if text:
+            paste, paste_created = record(
+                conn,
+                NewInteraction(
+                    person_id=person.id,
+                    type=InteractionType.PROFILE_PASTE,
+                    source=InteractionSource.MANUAL,
+                    external_id=_paste_key(person.id, text),
+                    occurred_at=now,
+                    content=text,
+                    metadata={"extracted_usernames": extracted},
+                ),
+            )
+
+    outcomes: list[StatbateOutcome] = []
+    if include_statbate:
+        source = statbate()
+        kinds = _statbate_kinds(role or person.role)
+        fetched = [_fetch(source, kind, person.username) for kind in kinds]
+        with db.transaction() as conn:
+            for item in fetched:
+                outcome = (
+                    _store_fetched(conn, person, item, now) if isinstance(item, _Fetched) else item
+                )
+                _record_run(conn, outcome, person.id, now)
+                outcomes.append(outcome)
+
+    notices: list[str] = []
+    with db.transaction() as conn:
+        person = get_person(conn, person.id)
+        room = None
+        if include_my_room:
+            if owner is None:
+                notices.append("my_room: MHC_OWNER_USERNAME is not set")
+            else:
+                room = _room(conn, owner, person.id)
+        return LookupResult(
+            person=person,
+            resolution=resolution,
+            extracted_usernames=extracted,
+            also_found=also,
+            paste=paste,
+            paste_created=paste_created,
+            statbate=outcomes,
+            latest_snapshots=snapshots.latest_per_source(conn, person.id),
+            recent_interactions=latest_for_person(conn, person.id, RECENT_INTERACTIONS),
+            my_room=room,
+            notices=notices,
+        )
+
+
+def statbate_from_settings(settings: Callable[[], Settings]) -> StatbateFactory:
+    """A factory for the Statbate Premium client: None while MHC_STATBATE_TOKEN is unset.
+
+    The client (and its HTTP connection pool) is created on first use and kept for the life of
+    the execution environment; the import is lazy so the API's cold start does not pay for it.
+    """
+    cache: dict[str, StatbateSource] = {}
+
+    def factory() -> StatbateSource | None:
+        current = settings()
+        token = current.secret("MHC_STATBATE_TOKEN")
+        if token is None:
+            return None
+        if token not in cache:
+            import httpx
+
+            from mhc.clients.statbate import StatbateClient
+
+            cache.clear()
+            cache[token] = StatbateClient.from_settings(current, httpx.Client())
+        return cache[token]
+
+    return factory

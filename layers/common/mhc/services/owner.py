@@ -1,0 +1,147 @@
+"""The owner's dashboard: live status, current session, latest Stats API figures, recent tips.
+
+Read only: the owner's person row is never created here. Every section says where its figures
+come from (`provider`: chaturbate, statbate, or mhc for figures computed from captured events).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from mhc.db.connection import TransactionSource
+from mhc.domain.clock import Clock, utc_now
+from mhc.domain.models import SessionStats, SnapshotSource, SnapshotWithDelta, StreamSession
+from mhc.services import snapshots
+from mhc.services.sessions import stats_of
+from mhc.store import owner_room
+from mhc.store import persons as person_store
+from mhc.store import sessions as session_store
+
+Provider = Literal["chaturbate", "statbate", "mhc"]
+RECENT_TIPS = 20
+RECENT_SESSIONS = 10
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class LiveStatus(_Frozen):
+    provider: Provider = "mhc"
+    source: str = "stream_sessions"
+    is_live: bool
+    since: datetime | None
+
+
+class SourcedSnapshot(_Frozen):
+    provider: Provider
+    source: SnapshotSource
+    snapshot: SnapshotWithDelta | None
+    #: Change in followers since the previous snapshot (None without two snapshots).
+    follower_delta: int | float | None = None
+
+
+class SessionWithStats(_Frozen):
+    provider: Provider = "mhc"
+    source: str = "cb_events"
+    session: StreamSession
+    stats: SessionStats
+
+
+class Tip(_Frozen):
+    interaction_id: int
+    occurred_at: datetime
+    tokens: int | None
+    message: str | None
+    is_anonymous: bool
+    #: None for an anonymous tip: the tipper asked not to be shown by name.
+    person_id: int | None
+    username: str | None
+
+
+class RecentTips(_Frozen):
+    provider: Provider = "chaturbate"
+    source: str = "cb_events"
+    items: list[Tip]
+
+
+class OwnerDashboard(_Frozen):
+    owner: str
+    person_id: int | None
+    live: LiveStatus
+    current_session: SessionWithStats | None
+    stats: SourcedSnapshot
+    statbate: SourcedSnapshot
+    recent_tips: RecentTips
+    recent_sessions: list[SessionWithStats]
+
+
+def _tokens(metadata: dict[str, Any]) -> int | None:
+    value = metadata.get("tokens")
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _message(metadata: dict[str, Any], content: str | None) -> str | None:
+    value = metadata.get("message")
+    return value if isinstance(value, str) else content
+
+
+def dashboard(db: TransactionSource, owner: str, *, clock: Clock = utc_now) -> OwnerDashboard:
+    now = clock()
+    with db.transaction() as conn:
+        person = person_store.find_by_username(conn, owner)
+        latest = snapshots.latest_per_source(conn, person.id) if person is not None else {}
+        current = session_store.current(conn)
+        recent = session_store.list_recent(conn, limit=RECENT_SESSIONS)
+        tips = owner_room.recent_tips(conn, owner, limit=RECENT_TIPS)
+        current_view = (
+            None
+            if current is None
+            else SessionWithStats(
+                session=current, stats=stats_of(conn, current, owner=owner, now=now)
+            )
+        )
+        recent_views = [
+            SessionWithStats(session=s, stats=stats_of(conn, s, owner=owner, now=now))
+            for s in recent
+        ]
+    cb_stats = latest.get(SnapshotSource.CB_STATS)
+    follower_delta = None
+    if cb_stats is not None and cb_stats.delta is not None:
+        follower_delta = cb_stats.delta.get("num_followers")
+    items = []
+    for interaction, username in tips:
+        anonymous = interaction.metadata.get("isAnon") is True
+        items.append(
+            Tip(
+                interaction_id=interaction.id,
+                occurred_at=interaction.occurred_at,
+                tokens=_tokens(interaction.metadata),
+                message=_message(interaction.metadata, interaction.content),
+                is_anonymous=anonymous,
+                person_id=None if anonymous else interaction.person_id,
+                username=None if anonymous else username,
+            )
+        )
+    return OwnerDashboard(
+        owner=owner,
+        person_id=None if person is None else person.id,
+        live=LiveStatus(is_live=current is not None, since=current and current.started_at),
+        current_session=current_view,
+        stats=SourcedSnapshot(
+            provider="chaturbate",
+            source=SnapshotSource.CB_STATS,
+            snapshot=cb_stats,
+            follower_delta=follower_delta,
+        ),
+        statbate=SourcedSnapshot(
+            provider="statbate",
+            source=SnapshotSource.STATBATE_MODEL,
+            snapshot=latest.get(SnapshotSource.STATBATE_MODEL),
+        ),
+        recent_tips=RecentTips(items=items),
+        recent_sessions=recent_views,
+    )

@@ -1,0 +1,57 @@
+"""SQL for the owner's room: recent tips and one person's activity there (read only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mhc.db.connection import Conn
+from mhc.domain.models import Interaction
+from mhc.store.interactions import COLUMNS as INTERACTION_COLUMNS
+
+#: A tip whose tipper asked to stay anonymous (Events API `tip.isAnon`).
+_ANON = "coalesce(i.metadata->'isAnon' = 'true'::jsonb, false)"
+
+
+def recent_tips(conn: Conn, owner: str, *, limit: int) -> list[tuple[Interaction, str]]:
+    """Newest tips in the owner's room with the tipper's current name; excluded persons left out."""
+    rows = conn.execute(
+        f"""SELECT {INTERACTION_COLUMNS}, p.username AS person_username
+            FROM interactions i JOIN persons p ON p.id = i.person_id
+            WHERE i.broadcaster = %s AND i.type = 'TIP_EVENT' AND NOT p.is_excluded
+            ORDER BY i.occurred_at DESC, i.id DESC LIMIT %s""",
+        (owner, limit),
+    ).fetchall()
+    return [(Interaction.model_validate(row), str(row["person_username"])) for row in rows]
+
+
+def person_activity(conn: Conn, owner: str, person_id: int) -> dict[str, Any]:
+    """What one person did in the owner's room; anonymous tips are not counted by name."""
+    row = conn.execute(
+        f"""SELECT count(*) AS interactions,
+                   count(*) FILTER (WHERE i.type = 'TIP_EVENT' AND NOT {_ANON}) AS tips,
+                   coalesce(sum((i.metadata->>'tokens')::bigint)
+                            FILTER (WHERE i.type = 'TIP_EVENT' AND NOT {_ANON}), 0) AS tokens,
+                   count(*) FILTER (WHERE i.type = 'CHAT_MESSAGE') AS chat_messages,
+                   count(*) FILTER (WHERE i.type = 'PRIVATE_MESSAGE') AS private_messages,
+                   count(*) FILTER (WHERE i.type = 'USER_ENTER') AS visits,
+                   min(i.occurred_at) AS first_seen_at,
+                   max(i.occurred_at) AS last_seen_at
+            FROM interactions i
+            WHERE i.broadcaster = %s AND i.person_id = %s
+              AND NOT (i.type = 'TIP_EVENT' AND {_ANON})""",
+        (owner, person_id),
+    ).fetchone()
+    assert row is not None
+    return dict(row)
+
+
+def recent_of_person(conn: Conn, owner: str, person_id: int, *, limit: int) -> list[Interaction]:
+    """The person's newest interactions in the owner's room, anonymous tips left out."""
+    rows = conn.execute(
+        f"""SELECT {INTERACTION_COLUMNS} FROM interactions i
+            WHERE i.broadcaster = %s AND i.person_id = %s
+              AND NOT (i.type = 'TIP_EVENT' AND {_ANON})
+            ORDER BY i.occurred_at DESC, i.id DESC LIMIT %s""",
+        (owner, person_id, limit),
+    ).fetchall()
+    return [Interaction.model_validate(row) for row in rows]
