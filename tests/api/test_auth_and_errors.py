@@ -6,13 +6,12 @@ import logging
 from contextlib import AbstractContextManager
 
 import pytest
-from conftest import TOKEN, Seed
+from api_support import PUBLIC, TOKEN, Seed, all_routes, concrete
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from mhc.api import create_app
 from mhc.config import get_settings
 from mhc.db.connection import Conn, Database
-from routes import PUBLIC, all_routes, concrete
 
 
 def _error(response: object) -> dict[str, object]:
