@@ -258,8 +258,11 @@ class FakeLambdaContext:
         clock: Callable[[], datetime],
         seconds: float,
         arn: str = "arn:aws:lambda:us-east-1:123456789012:function:mhc-events-poller",
+        tick: float | None = None,
     ) -> None:
         self._clock = clock
+        #: with a FakeClock: fake seconds that pass on each call (the work of one loop turn)
+        self._tick = tick
         self._deadline = clock() + timedelta(seconds=seconds)
         self.invoked_function_arn = arn
         self.function_name = "mhc-events-poller"
@@ -270,6 +273,8 @@ class FakeLambdaContext:
         self.log_stream_name = "stream"
 
     def get_remaining_time_in_millis(self) -> int:
+        if self._tick and isinstance(self._clock, FakeClock):
+            self._clock.advance(self._tick)
         return max(0, int((self._deadline - self._clock()).total_seconds() * 1000))
 
 

@@ -173,7 +173,8 @@ class ProfileData(LenientModel):
 class Profile:
     username: str
     raw: Mapping[str, Any] = field(repr=False)
-    data: ProfileData
+    #: Personal, stranger-written text: kept out of repr() so it never lands in a log by accident.
+    data: ProfileData = field(repr=False)
     about_me_html: str | None
     wish_list_html: str | None
     last_broadcast_at: datetime | None
@@ -292,8 +293,8 @@ class BiocontextClient:
             code, detail = body.get("code"), body.get("detail")
             return ProfileRestricted(
                 name,
-                code=code if isinstance(code, str) else None,
-                detail=detail if isinstance(detail, str) else None,
+                code=redact(code) if isinstance(code, str) else None,
+                detail=redact(detail) if isinstance(detail, str) else None,
             )
         if 300 <= status < 400:
             raise InvalidResponse(API, f"unexpected redirect (HTTP {status})", status=status)

@@ -50,7 +50,9 @@ _CLOUDFLARE_MARKERS = (
 
 
 class _RedactHttpxLogs(logging.Filter):
-    """httpx logs every request URL at INFO; Events URLs carry the token in their path."""
+    """httpx logs every request URL at INFO (Events URLs carry the token in their path) and
+    httpcore logs response headers at DEBUG (Location, Set-Cookie): redact both at the source.
+    A filter only sees records of its own logger, hence one per httpcore module logger."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg = redact(record.getMessage())
@@ -58,7 +60,17 @@ class _RedactHttpxLogs(logging.Filter):
         return True
 
 
-for _name in ("httpx", "httpcore"):
+_HTTP_LIBRARY_LOGGERS = (
+    "httpx",
+    "httpcore",
+    "httpcore.connection",
+    "httpcore.connection_pool",
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.proxy",
+    "httpcore.socks",
+)
+for _name in _HTTP_LIBRARY_LOGGERS:
     _httpx_logger = logging.getLogger(_name)
     if not any(isinstance(f, _RedactHttpxLogs) for f in _httpx_logger.filters):
         _httpx_logger.addFilter(_RedactHttpxLogs())

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -34,12 +34,12 @@ def _remove_at(data: dict[str, Any], loc: tuple[int | str, ...]) -> bool:
         if (isinstance(node, dict) and isinstance(part, str) and part in node) or (
             isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
         ):
-            parent, key, node = node, part, node[part]
+            parent, key, node = node, part, cast(Any, node)[part]
         else:
             break
     if parent is None or key is None:
         return False
-    del parent[key]
+    del cast(Any, parent)[key]
     return True
 
 
