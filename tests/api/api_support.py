@@ -185,3 +185,45 @@ def all_routes(app: FastAPI) -> list[tuple[str, str]]:
             if method not in ("HEAD", "OPTIONS"):
                 found.append((method, path))
     return found
+
+
+def requests_for(seed: Seed) -> list[tuple[str, str, dict[str, str], Any, int]]:
+    """One valid request per route (method, path, query, json body, expected status)."""
+    alice, session = seed.alice, seed.session
+    return [
+        ("GET", "/api/health", {}, None, 200),
+        ("GET", "/api/health/ingest", {}, None, 200),
+        ("GET", "/api/openapi.json", {}, None, 200),
+        ("GET", "/api/docs", {}, None, 200),
+        ("GET", "/api/persons", {"q": "ali"}, None, 200),
+        ("GET", f"/api/persons/{alice}", {}, None, 200),
+        ("GET", f"/api/persons/{alice}/snapshots", {"source": "statbate_member"}, None, 200),
+        ("GET", f"/api/persons/{alice}/interactions", {"type": "TIP_EVENT"}, None, 200),
+        ("GET", "/api/sessions/current", {}, None, 200),
+        ("GET", "/api/sessions", {"limit": "5"}, None, 200),
+        ("GET", f"/api/sessions/{session}", {}, None, 200),
+        ("GET", "/api/watchlists", {}, None, 200),
+        ("GET", "/api/watchlists/1/members", {}, None, 200),
+        ("GET", "/api/search", {"q": "hello"}, None, 200),
+        ("GET", "/api/owner", {}, None, 200),
+        ("PATCH", f"/api/persons/{alice}", {}, {"is_excluded": False}, 200),
+        ("POST", f"/api/persons/{alice}/notes", {}, {"text": "note"}, 201),
+        (
+            "PUT",
+            f"/api/persons/{alice}/attributes/mood",
+            {},
+            {"value": "x", "confidence": "low"},
+            200,
+        ),
+        ("POST", f"/api/persons/{alice}/aliases", {}, {"old_username": "alice_old"}, 201),
+        ("POST", "/api/sessions/end", {}, None, 200),
+        ("POST", "/api/sessions/start", {}, None, 200),
+        ("PUT", f"/api/watchlists/2/members/{alice}", {}, None, 200),
+        ("DELETE", f"/api/watchlists/2/members/{alice}", {}, None, 200),
+        ("POST", "/api/lookup", {}, {"username": "alice_01", "include_my_room": True}, 200),
+    ]
+
+
+def template_of(method: str, path: str) -> str:
+    """The route template a concrete path belongs to (digits stand for ids)."""
+    return re.sub(r"/\d+", "/{id}", path)

@@ -1,0 +1,32 @@
+"""Lambda entry point of the Lookup API: the `mhc.api` FastAPI app behind API Gateway (HTTP API,
+payload format 2.0) through Mangum. The database connection is opened on first use and kept
+for the life of the execution environment (ARCHITECTURE.md §9)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mangum import Mangum
+from mhc.api import create_app
+from mhc.config import get_settings
+from mhc.db.connection import Database
+from mhc.db.resolve import database_url
+from mhc.observability import logger
+
+_database: Database | None = None
+
+
+def database() -> Database:
+    global _database
+    if _database is None:
+        _database = Database(database_url(get_settings(), allow_embedded=False))
+    return _database
+
+
+asgi = Mangum(create_app(database), lifespan="off")
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    response: dict[str, Any] = asgi(event, context)
+    return response
