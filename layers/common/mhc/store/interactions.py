@@ -177,17 +177,16 @@ def search(
 def last_occurred_at(conn: Conn, person_ids: Sequence[int]) -> dict[int, datetime]:
     """Time of each person's latest interaction (persons with none are absent)."""
     rows = conn.execute(
-        """SELECT p.id AS person_id, last.occurred_at FROM unnest(%s::bigint[]) AS p(id)
-           CROSS JOIN LATERAL (SELECT occurred_at FROM interactions i WHERE i.person_id = p.id
-                               ORDER BY occurred_at DESC, id DESC LIMIT 1) last""",
+        """SELECT person_id, max(last_occurred_at) AS occurred_at FROM person_interaction_counts
+           WHERE person_id = ANY(%s) GROUP BY person_id""",
         (list(person_ids),),
     ).fetchall()
     return {int(row["person_id"]): row["occurred_at"] for row in rows}
 
 
 def count_by_type(conn: Conn, person_id: int) -> dict[str, int]:
+    """Interactions of the person per type (kept by a trigger: no scan of their history)."""
     rows = conn.execute(
-        "SELECT type, count(*) AS n FROM interactions WHERE person_id = %s GROUP BY type",
-        (person_id,),
+        "SELECT type, count FROM person_interaction_counts WHERE person_id = %s", (person_id,)
     ).fetchall()
-    return {str(row["type"]): int(row["n"]) for row in rows}
+    return {str(row["type"]): int(row["count"]) for row in rows}
