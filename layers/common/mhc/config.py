@@ -99,8 +99,9 @@ class Settings(BaseSettings):
     # --- external API clients ---
     mhc_stats_api_url: str = "https://chaturbate.com/statsapi/"
     mhc_affiliate_api_url: str = "https://chaturbate.com/api/public/affiliates/onlinerooms/"
-    #: Affiliate campaign code sent as `wm` (the earlier system's default).
-    mhc_affiliate_campaign: str = Field(default="f3wCH", min_length=1, max_length=32)
+    #: The owner's affiliate campaign code, sent as `wm`. Unset: the affiliate sweep is
+    #: reported as "not configured".
+    mhc_affiliate_campaign: str | None = Field(default=None, min_length=1, max_length=32)
     mhc_affiliate_page_delay_seconds: float = Field(default=0.75, ge=0, le=10)
     mhc_chaturbate_url: str = "https://chaturbate.com"
     mhc_profile_requests_per_minute: int = Field(default=25, ge=1, le=60)
@@ -154,6 +155,11 @@ class Settings(BaseSettings):
         if value is None:
             raise ConfigError(f"{name} is not set (set {name}, or {name}_PARAM to an SSM name)")
         return value
+
+    def require_affiliate_campaign(self) -> str:
+        if self.mhc_affiliate_campaign is None:
+            raise ConfigError("MHC_AFFILIATE_CAMPAIGN is not set (the owner's affiliate code)")
+        return self.mhc_affiliate_campaign
 
     def require_owner(self) -> str:
         if self.mhc_owner_username is None:

@@ -146,7 +146,7 @@ class AffiliateClient:
     ) -> AffiliateClient:
         return cls(
             client,
-            campaign=settings.mhc_affiliate_campaign,
+            campaign=settings.require_affiliate_campaign(),
             base_url=settings.mhc_affiliate_api_url,
             page_delay_seconds=settings.mhc_affiliate_page_delay_seconds,
             timeouts=Timeouts(
