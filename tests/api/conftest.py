@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from api_support import NOW, OWNER, TOKEN, FakeStatbate, Seed, seed
+from api.api_support import NOW, OWNER, TOKEN, FakeStatbate, Seed, seed
 from fakes.clock import FakeClock
 from fastapi import FastAPI
 from fastapi.testclient import TestClient

@@ -6,7 +6,7 @@ import logging
 from contextlib import AbstractContextManager
 
 import pytest
-from api_support import PUBLIC, TOKEN, Seed, all_routes, concrete
+from api.api_support import PUBLIC, TOKEN, Seed, all_routes, concrete
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from mhc.api import create_app

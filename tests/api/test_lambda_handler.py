@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from api_support import TOKEN, Seed, requests_for, seed
+from api.api_support import TOKEN, Seed, requests_for, seed
 from mhc.config import get_settings
 from mhc.db.connection import Database
 

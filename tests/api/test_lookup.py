@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from api_support import FakeStatbate, Seed
+from api.api_support import FakeStatbate, Seed
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from mhc.api import create_app

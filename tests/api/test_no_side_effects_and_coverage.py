@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from api_support import Seed, all_routes, requests_for, template_of
+from api.api_support import Seed, all_routes, requests_for, template_of
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from mhc.db.connection import Database

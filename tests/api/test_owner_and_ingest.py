@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from api_support import NOW, Seed
+from api.api_support import NOW, Seed
 from fastapi.testclient import TestClient
 from mhc.config import get_settings
 from mhc.db.connection import Database

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from api_support import Seed
+from api.api_support import Seed
 from fastapi.testclient import TestClient
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from api_support import NOW, T0, Seed
+from api.api_support import NOW, T0, Seed
 from fakes.clock import FakeClock
 from fastapi.testclient import TestClient
 

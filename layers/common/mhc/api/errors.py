@@ -35,6 +35,7 @@ class ErrorBody(BaseModel):
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorBody, "description": description}
     for status, description in (
+        (400, "malformed request (e.g. a body that is not JSON)"),
         (401, "missing or wrong bearer token"),
         (404, "unknown id"),
         (409, "conflicts with what is stored"),
