@@ -1,0 +1,371 @@
+"""Scheduled jobs as rules: per-kind config, due-ness, order, and the collection decisions
+(who to refresh first, which broadcast a sighting belongs to, when a follower count changed).
+
+Pure: no I/O, no clock of its own (callers pass `now`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from mhc.domain.errors import InvalidInput
+from mhc.domain.models import JobStatus, SnapshotSource
+from mhc.domain.roles import Role
+
+
+class JobKind(StrEnum):
+    CB_STATS = "cb_stats"
+    STATBATE_REFRESH = "statbate_refresh"
+    AFFILIATE_SWEEP = "affiliate_sweep"
+    PROFILE_COLLECTION = "profile_collection"
+
+
+#: Cheap, time-series jobs first; the long paced ones use whatever time is left.
+KIND_PRIORITY = {
+    JobKind.CB_STATS: 0,
+    JobKind.AFFILIATE_SWEEP: 1,
+    JobKind.STATBATE_REFRESH: 2,
+    JobKind.PROFILE_COLLECTION: 3,
+}
+
+#: The upstream API each kind talks to (cool-downs are per API, shared by every job using it).
+KIND_API = {
+    JobKind.CB_STATS: "stats",
+    JobKind.AFFILIATE_SWEEP: "affiliate",
+    JobKind.STATBATE_REFRESH: "statbate",
+    JobKind.PROFILE_COLLECTION: "profiles",
+}
+
+MIN_INTERVAL_SECONDS = 60
+MAX_INTERVAL_SECONDS = 7 * 86400
+
+
+class Job(BaseModel):
+    """A row of `jobs`; `config` as stored (only the keys the owner set)."""
+
+    model_config = ConfigDict(frozen=True, from_attributes=True)
+
+    name: str
+    kind: JobKind
+    enabled: bool
+    interval_seconds: int
+    config: dict[str, Any]
+    last_run_at: datetime | None
+    last_status: JobStatus | None
+    next_run_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def interval(self) -> timedelta:
+        return timedelta(seconds=self.interval_seconds)
+
+
+# -- per-kind configuration ---------------------------------------------------------------
+class _Config(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+WatchlistNames = list[str] | None
+
+
+class CbStatsConfig(_Config):
+    """The owner's Stats API: nothing to choose (the owner and token are settings)."""
+
+    record_followers: bool = True
+
+
+class StatbateRefreshConfig(_Config):
+    #: Watchlists whose members come first (names); None = every watchlist, [] = none.
+    watchlists: WatchlistNames = None
+    #: Persons with an interaction in the last N days come next (0 = none).
+    recent_days: int = Field(default=14, ge=0, le=365)
+    #: Then persons with these roles (e.g. ["MODEL"]), stalest first; [] = no such group.
+    roles: list[Role] = Field(default_factory=list)
+    #: With `roles`: only broadcasters with at least this many followers.
+    min_followers: int = Field(default=0, ge=0)
+    #: A person refreshed more recently than this is skipped.
+    refresh_after_hours: float = Field(default=24.0, ge=1, le=24 * 90)
+    #: "Not on Statbate" is asked again after this many days.
+    not_found_retry_days: int = Field(default=30, ge=1, le=365)
+    #: Most persons per run.
+    limit: int = Field(default=100, ge=1, le=5000)
+    #: Members per batch request.
+    batch_size: int = Field(default=5, ge=1, le=50)
+    #: Seconds between Statbate requests (no documented limit: be polite).
+    request_interval_seconds: float = Field(default=2.0, ge=0.5, le=60)
+
+
+Gender = Literal["f", "m", "t", "c"]
+Region = Literal["asia", "europe_russia", "northamerica", "southamerica", "other"]
+
+
+class AffiliateSweepConfig(_Config):
+    genders: list[Gender] = Field(default_factory=list)
+    regions: list[Region] = Field(default_factory=list)
+    #: Feed tag filter (AND, at most 5).
+    tags: list[str] = Field(default_factory=list, max_length=5)
+    #: Rooms with fewer followers are not recorded (watchlist members always are).
+    min_followers: int = Field(default=0, ge=0)
+    #: Pause between feed pages (None: MHC_AFFILIATE_PAGE_DELAY_SECONDS).
+    page_delay_seconds: float | None = Field(default=None, ge=0, le=10)
+    #: Append an `affiliate` snapshot for watchlist members seen online.
+    watchlist_snapshots: bool = True
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, value: list[str]) -> list[str]:
+        cleaned = [tag.strip().lower() for tag in value]
+        if any(not tag or len(tag) > 64 for tag in cleaned):
+            raise ValueError("tags must be 1-64 characters")
+        return cleaned
+
+
+class ProfileCollectionConfig(_Config):
+    watchlists: WatchlistNames = None
+    recent_days: int = Field(default=14, ge=0, le=365)
+    #: Profiles older than this are refreshed after watchlists and recent contacts.
+    stale_after_hours: float = Field(default=24.0 * 7, ge=1, le=24 * 365)
+    limit: int = Field(default=50, ge=1, le=1000)
+    #: Never more than 25 a minute: unpaced requests earn 429s.
+    requests_per_minute: int = Field(default=25, ge=1, le=25)
+    gone_retry_days: int = Field(default=30, ge=1, le=365)
+    restricted_retry_days: int = Field(default=7, ge=1, le=365)
+    #: After a batch stopped on 429s, profiles are left alone this long.
+    throttle_cool_down_minutes: int = Field(default=15, ge=1, le=24 * 60)
+
+
+JobConfig = CbStatsConfig | StatbateRefreshConfig | AffiliateSweepConfig | ProfileCollectionConfig
+
+CONFIG_MODELS: dict[JobKind, type[_Config]] = {
+    JobKind.CB_STATS: CbStatsConfig,
+    JobKind.STATBATE_REFRESH: StatbateRefreshConfig,
+    JobKind.AFFILIATE_SWEEP: AffiliateSweepConfig,
+    JobKind.PROFILE_COLLECTION: ProfileCollectionConfig,
+}
+
+
+def _invalid(exc: ValidationError, prefix: str = "config") -> InvalidInput:
+    error = exc.errors()[0]
+    location = ".".join(str(part) for part in error.get("loc", ()))
+    field = f"{prefix}.{location}" if location else prefix
+    return InvalidInput(field, str(error.get("msg", "invalid value")).removeprefix("Value error, "))
+
+
+def parse_config(kind: JobKind, data: Mapping[str, Any]) -> _Config:
+    """The typed config of a job; InvalidInput names the first bad field (`config.<key>`)."""
+    try:
+        return CONFIG_MODELS[kind].model_validate(dict(data))
+    except ValidationError as exc:
+        raise _invalid(exc) from None
+
+
+def merge_config(
+    kind: JobKind, stored: Mapping[str, Any], patch: Mapping[str, Any]
+) -> dict[str, Any]:
+    """`stored` with `patch` applied, validated; only keys ever set are kept (the rest keep
+    following the defaults). A `null` in the patch resets that key to its default."""
+    merged = {**stored, **patch}
+    for key, value in patch.items():
+        if value is None:
+            merged.pop(key)
+    model = parse_config(kind, merged)
+    return model.model_dump(mode="json", exclude_unset=True)
+
+
+def check_interval(seconds: int) -> int:
+    if isinstance(seconds, bool) or not MIN_INTERVAL_SECONDS <= seconds <= MAX_INTERVAL_SECONDS:
+        raise InvalidInput(
+            "interval_seconds",
+            f"must be between {MIN_INTERVAL_SECONDS} and {MAX_INTERVAL_SECONDS}",
+        )
+    return seconds
+
+
+_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_interval(text: str) -> int:
+    """ "300", "5m", "6h", "1d" -> seconds (validated)."""
+    value = text.strip().lower()
+    unit = 1
+    if value and value[-1] in _DURATION_UNITS:
+        unit, value = _DURATION_UNITS[value[-1]], value[:-1]
+    if not value.isdigit():
+        raise InvalidInput("interval_seconds", "must be seconds or a duration such as 5m, 6h, 1d")
+    return check_interval(int(value) * unit)
+
+
+def parse_setting(text: str) -> tuple[str, Any]:
+    """`KEY=VALUE` from the command line; VALUE is JSON when it parses, else a string."""
+    key, sep, raw = text.partition("=")
+    key = key.strip()
+    if not sep or not key:
+        raise InvalidInput("setting", f"{text!r} is not KEY=VALUE")
+    try:
+        value: Any = json.loads(raw)
+    except ValueError:
+        value = raw
+    return key, value
+
+
+# -- scheduling ---------------------------------------------------------------------------
+def is_due(job: Job, now: datetime) -> bool:
+    return job.enabled and (job.next_run_at is None or job.next_run_at <= now)
+
+
+def due_jobs(jobs: Iterable[Job], now: datetime) -> list[Job]:
+    """Enabled jobs whose time has come, cheapest kinds first, then the longest waiting."""
+    due = [job for job in jobs if is_due(job, now)]
+    return sorted(
+        due,
+        key=lambda job: (
+            KIND_PRIORITY[job.kind],
+            job.next_run_at or datetime.min.replace(tzinfo=now.tzinfo),
+            job.name,
+        ),
+    )
+
+
+def next_run(now: datetime, interval: timedelta, cool_down_until: datetime | None) -> datetime:
+    """The next run: one interval on, or when the API's cool-down ends if that is later."""
+    planned = now + interval
+    return max(planned, cool_down_until) if cool_down_until is not None else planned
+
+
+# -- who to collect first -----------------------------------------------------------------
+@dataclass(frozen=True)
+class Target:
+    """A person a job may collect, with what decides their place in the queue."""
+
+    person_id: int
+    username: str
+    role: Role
+    watchlisted: bool
+    last_contact_at: datetime | None
+    #: When this job last collected the person (None = never).
+    last_collected_at: datetime | None
+    #: Not before this time (a gone profile, "not on Statbate").
+    retry_after: datetime | None = None
+
+
+def prioritize(
+    targets: Iterable[Target],
+    *,
+    now: datetime,
+    recent_days: int,
+    fresh_for: timedelta,
+    limit: int,
+) -> list[Target]:
+    """Watchlist members, then recent contacts, then the rest; within a tier the never or
+    longest uncollected first. Fresh persons and those waiting for a retry are left out."""
+    recent_since = now - timedelta(days=recent_days)
+
+    def wanted(target: Target) -> bool:
+        if target.retry_after is not None and target.retry_after > now:
+            return False
+        return target.last_collected_at is None or now - target.last_collected_at >= fresh_for
+
+    def tier(target: Target) -> int:
+        if target.watchlisted:
+            return 0
+        if recent_days and target.last_contact_at and target.last_contact_at >= recent_since:
+            return 1
+        return 2
+
+    def key(target: Target) -> tuple[int, int, float, float, int]:
+        collected = target.last_collected_at.timestamp() if target.last_collected_at else 0.0
+        contact = target.last_contact_at.timestamp() if target.last_contact_at else 0.0
+        return (
+            tier(target),
+            target.last_collected_at is not None,
+            collected,
+            -contact,
+            target.person_id,
+        )
+
+    unique = {target.person_id: target for target in targets}
+    return sorted((t for t in unique.values() if wanted(t)), key=key)[:limit]
+
+
+def statbate_sources(role: Role) -> list[SnapshotSource]:
+    """Member endpoint for viewers (and the unknown), model endpoint for broadcasters."""
+    if role is Role.MODEL:
+        return [SnapshotSource.STATBATE_MODEL]
+    if role is Role.BOTH:
+        return [SnapshotSource.STATBATE_MEMBER, SnapshotSource.STATBATE_MODEL]
+    return [SnapshotSource.STATBATE_MEMBER]
+
+
+def chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
+    return [items[index : index + size] for index in range(0, len(items), size)]
+
+
+def is_not_found(error: str) -> bool:
+    """A batch item's `error` that means "Statbate does not know this name"."""
+    return "not found" in error.lower()
+
+
+# -- broadcasts and followers -------------------------------------------------------------
+#: Two sightings whose computed start times are this close are the same broadcast.
+BROADCAST_MATCH_WINDOW = timedelta(minutes=10)
+
+
+def broadcast_start(seen_at: datetime, seconds_online: int | None) -> datetime:
+    return seen_at - timedelta(seconds=max(0, seconds_online or 0))
+
+
+def same_broadcast(known_start: datetime, start: datetime) -> bool:
+    return abs(known_start - start) <= BROADCAST_MATCH_WINDOW
+
+
+@dataclass(frozen=True)
+class Sighting:
+    """A broadcaster in one sweep of the feed."""
+
+    person_id: int
+    started_at: datetime
+    seen_at: datetime
+    viewers: int | None
+
+
+@dataclass(frozen=True)
+class BroadcastPlan:
+    #: (broadcast id, sighting) pairs: extend an existing broadcast.
+    extend: list[tuple[int, Sighting]]
+    #: Sightings that start a new broadcast.
+    start: list[Sighting]
+
+
+def plan_broadcasts(
+    sightings: Iterable[Sighting], latest: Mapping[int, tuple[int, datetime]]
+) -> BroadcastPlan:
+    """Match each sighting to the person's latest broadcast (`latest`: person -> (id, start))
+    within BROADCAST_MATCH_WINDOW; anything else is a new broadcast."""
+    extend: list[tuple[int, Sighting]] = []
+    start: list[Sighting] = []
+    for sighting in sightings:
+        known = latest.get(sighting.person_id)
+        if known is not None and same_broadcast(known[1], sighting.started_at):
+            extend.append((known[0], sighting))
+        else:
+            start.append(sighting)
+    return BroadcastPlan(extend=extend, start=start)
+
+
+def follower_changes(
+    previous: Mapping[int, int | None], observed: Mapping[int, int | None]
+) -> dict[int, int]:
+    """The observed follower counts that differ from what is stored (unknown counts ignored)."""
+    return {
+        person_id: count
+        for person_id, count in observed.items()
+        if count is not None and count >= 0 and previous.get(person_id) != count
+    }

@@ -1,0 +1,49 @@
+"""Composition of scheduled collection from settings (shared by the Lambda handler and the CLI)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+from typing import Any
+
+import httpx
+
+from mhc.clients.http import Sleeper, Timeouts, new_http_client
+from mhc.config import Settings
+from mhc.db.connection import TransactionSource
+from mhc.domain.clock import Clock, utc_now
+from mhc.domain.jobs import JobKind
+from mhc.services.collect import CollectDeps, Collector, JobFunction, MetricsSink
+
+
+def build_collector(
+    settings: Settings,
+    db: TransactionSource,
+    *,
+    http: httpx.Client | None = None,
+    clock: Clock = utc_now,
+    sleeper: Sleeper = time.sleep,
+    metrics: MetricsSink | None = None,
+    jobs: Mapping[JobKind, JobFunction] | None = None,
+) -> Collector:
+    client = http or new_http_client(
+        timeouts=Timeouts(
+            settings.mhc_http_connect_timeout_seconds, settings.mhc_http_read_timeout_seconds
+        )
+    )
+    deps = CollectDeps(settings=settings, http=client, clock=clock, sleeper=sleeper)
+    return Collector(db, deps, jobs=jobs, metrics=metrics)
+
+
+def remaining_time(context: Any) -> Callable[[], timedelta]:
+    """Time left in a Lambda invocation, read from its context."""
+    return lambda: timedelta(milliseconds=context.get_remaining_time_in_millis())
+
+
+def jobs_from_event(event: Mapping[str, Any] | None) -> list[str] | None:
+    """`{"jobs": ["cb_stats", ...]}` runs exactly those jobs now; anything else runs due jobs."""
+    names = (event or {}).get("jobs")
+    if isinstance(names, list) and names and all(isinstance(n, str) for n in names):
+        return [str(n) for n in names]
+    return None

@@ -1,0 +1,407 @@
+"""Scheduled collection: run the jobs that are due, each isolated, within a time budget.
+
+One run of one job:
+1. claim the job (due, not already running) so an overlapping invocation leaves it alone;
+2. write a `job_runs` row (`running`), so even a crash mid-run is visible;
+3. respect a persisted cool-down of the job's upstream API (then the run is `skipped`);
+4. run the job; missing credentials or settings make it `not_configured` (asked again after an
+   hour, not every cycle), a throttle persists a cool-down, anything else is `failed` with
+   redacted text. Nothing a job raises reaches the next job;
+5. finish the `job_runs` row and schedule the next run.
+
+Also the owner-facing use cases for jobs: list with last runs, change settings (validated,
+partial), request a run.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+import httpx
+from pydantic import BaseModel, ConfigDict
+
+from mhc.clients.errors import Blocked, Throttled
+from mhc.clients.http import ClientDeps, RandomSource, Sleeper
+from mhc.config import ConfigError, Settings
+from mhc.db.connection import TransactionSource
+from mhc.domain.clock import Clock, utc_now
+from mhc.domain.errors import InvalidInput, NotFound
+from mhc.domain.jobs import (
+    KIND_API,
+    Job,
+    JobKind,
+    check_interval,
+    due_jobs,
+    merge_config,
+    next_run,
+    parse_config,
+)
+from mhc.domain.models import JobRun, JobStatus
+from mhc.observability import logger, redact
+from mhc.store import job_runs
+from mhc.store import jobs as store
+
+#: Left unused at the end of an invocation (commit, metrics, logs).
+SAFETY_MARGIN = timedelta(seconds=10)
+#: A job is not started with less time than this left.
+MIN_JOB_TIME = timedelta(seconds=5)
+#: A "running" claim older than this belonged to a run that died (Lambda timeout is 15 min).
+STALE_RUN = timedelta(minutes=20)
+#: A job that is not configured is asked again this often, not every cycle.
+NOT_CONFIGURED_RETRY = timedelta(hours=1)
+#: Cloudflare blocked us: leave that API alone this long.
+BLOCKED_COOL_DOWN = timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class CollectDeps:
+    """What jobs need from the outside world (tests pass a fake clock and loopback URLs)."""
+
+    settings: Settings
+    http: httpx.Client
+    clock: Clock = utc_now
+    sleeper: Sleeper = time.sleep
+    random: RandomSource = random.random
+
+    @property
+    def client_deps(self) -> ClientDeps:
+        return ClientDeps(clock=self.clock, sleeper=self.sleeper, random=self.random)
+
+
+@dataclass(frozen=True)
+class CoolDown:
+    api: str
+    until: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """What one job run did."""
+
+    status: JobStatus = JobStatus.SUCCEEDED
+    counts: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    cool_down: CoolDown | None = None
+
+
+@dataclass(frozen=True)
+class JobContext:
+    db: TransactionSource
+    deps: CollectDeps
+    job: Job
+    config: Any
+    started_at: datetime
+    #: Every request must be finished by then.
+    deadline: datetime
+
+
+JobFunction = Callable[[JobContext], JobResult]
+
+
+class MetricsSink(Protocol):
+    def add(self, name: str, value: float, unit: str) -> None: ...
+
+
+class RunReport(BaseModel):
+    """One job in one invocation: ran (with its job_runs row), or why not."""
+
+    model_config = ConfigDict(frozen=True)
+
+    job: str
+    ran: bool
+    status: JobStatus | None = None
+    run_id: int | None = None
+    counts: dict[str, Any] = {}
+    error: str | None = None
+    #: Why the job did not run: "not_claimed" (running elsewhere / not due) or "no_time".
+    reason: str | None = None
+
+
+def default_jobs() -> dict[JobKind, JobFunction]:
+    from mhc.services.collect_affiliate import affiliate_sweep
+    from mhc.services.collect_profiles import profile_collection
+    from mhc.services.collect_statbate import statbate_refresh
+    from mhc.services.collect_stats import cb_stats
+
+    return {
+        JobKind.CB_STATS: cb_stats,
+        JobKind.STATBATE_REFRESH: statbate_refresh,
+        JobKind.AFFILIATE_SWEEP: affiliate_sweep,
+        JobKind.PROFILE_COLLECTION: profile_collection,
+    }
+
+
+def due_grace(interval: timedelta) -> timedelta:
+    """Runs are scheduled a little early so schedule jitter never skips a whole interval."""
+    return min(timedelta(seconds=30), interval / 10)
+
+
+class Collector:
+    def __init__(
+        self,
+        db: TransactionSource,
+        deps: CollectDeps,
+        *,
+        jobs: Mapping[JobKind, JobFunction] | None = None,
+        metrics: MetricsSink | None = None,
+        safety_margin: timedelta = SAFETY_MARGIN,
+    ) -> None:
+        self.db = db
+        self.deps = deps
+        self.jobs = dict(jobs) if jobs is not None else default_jobs()
+        self.metrics = metrics
+        self.safety_margin = safety_margin
+
+    def run_due(
+        self, remaining: Callable[[], timedelta], *, only: Sequence[str] | None = None
+    ) -> list[RunReport]:
+        """Run every due job (or exactly `only`, due or not) while time remains."""
+        now = self.deps.clock()
+        with self.db.transaction() as conn:
+            jobs = store.list_all(conn)
+        if only is not None:
+            by_name = {job.name: job for job in jobs}
+            unknown = [name for name in only if name not in by_name]
+            if unknown:
+                raise NotFound(f"no such job: {', '.join(unknown)}")
+            chosen, force = [by_name[name] for name in dict.fromkeys(only)], True
+        else:
+            chosen = due_jobs([j.model_copy(update={"next_run_at": _early(j)}) for j in jobs], now)
+            force = False
+        reports = []
+        for job in chosen:
+            if remaining() < self.safety_margin + MIN_JOB_TIME:
+                reports.append(RunReport(job=job.name, ran=False, reason="no_time"))
+                continue
+            reports.append(self.run_job(job.name, remaining, force=force))
+        return reports
+
+    def run_job(
+        self, name: str, remaining: Callable[[], timedelta], *, force: bool = True
+    ) -> RunReport:
+        started = self.deps.clock()
+        with self.db.transaction() as conn:
+            job = store.get(conn, name)
+            if job is None:
+                raise NotFound(f"no such job: {name}")
+            claimed = store.claim(
+                conn,
+                name,
+                now=started,
+                due_by=started + due_grace(job.interval),
+                until=started + job.interval,
+                force=force,
+                stale_before=started - STALE_RUN,
+            )
+            if claimed is None:
+                return RunReport(job=name, ran=False, reason="not_claimed")
+            run = job_runs.start(conn, name, started)
+            cool_down = store.cool_down_until(conn, KIND_API[job.kind], started)
+        deadline = started + remaining() - self.safety_margin
+        if cool_down is not None:
+            until, reason = cool_down
+            result = JobResult(
+                status=JobStatus.SKIPPED,
+                counts={"cool_down_until": until.isoformat()},
+                error=f"{KIND_API[job.kind]} is cooling down until {until.isoformat()}: {reason}",
+            )
+        else:
+            result = self._execute(claimed, started, deadline)
+        return self._finish(claimed, run.id, started, result)
+
+    def _execute(self, job: Job, started: datetime, deadline: datetime) -> JobResult:
+        api = KIND_API[job.kind]
+        try:
+            config = parse_config(job.kind, job.config)
+            function = self.jobs[job.kind]
+            return function(
+                JobContext(
+                    db=self.db,
+                    deps=self.deps,
+                    job=job,
+                    config=config,
+                    started_at=started,
+                    deadline=deadline,
+                )
+            )
+        except ConfigError as exc:
+            return JobResult(status=JobStatus.NOT_CONFIGURED, error=redact(exc))
+        except Throttled as exc:
+            until = self.deps.clock() + exc.cool_down
+            return JobResult(
+                status=JobStatus.SKIPPED,
+                error=redact(exc),
+                counts={"cool_down_until": until.isoformat()},
+                cool_down=CoolDown(api, until, redact(exc)),
+            )
+        except Blocked as exc:
+            until = self.deps.clock() + BLOCKED_COOL_DOWN
+            return JobResult(
+                status=JobStatus.FAILED,
+                error=redact(exc),
+                counts={"cool_down_until": until.isoformat()},
+                cool_down=CoolDown(api, until, redact(exc)),
+            )
+        except Exception as exc:
+            logger.exception("job failed", extra={"job": job.name, "error": redact(exc)})
+            return JobResult(status=JobStatus.FAILED, error=f"{type(exc).__name__}: {redact(exc)}")
+
+    def _finish(self, job: Job, run_id: int, started: datetime, result: JobResult) -> RunReport:
+        finished = self.deps.clock()
+        interval = job.interval
+        if result.status is JobStatus.NOT_CONFIGURED:
+            interval = max(interval, NOT_CONFIGURED_RETRY)
+        error = redact(result.error)[:2000] if result.error else None
+        with self.db.transaction() as conn:
+            if result.cool_down is not None:
+                store.set_cool_down(
+                    conn, result.cool_down.api, result.cool_down.until, result.cool_down.reason
+                )
+            api_cool_down = store.cool_down_until(conn, KIND_API[job.kind], finished)
+            finished_run = job_runs.finish(
+                conn,
+                run_id,
+                status=result.status,
+                finished_at=finished,
+                counts=result.counts,
+                error=error,
+            )
+            store.record_run(
+                conn,
+                job.name,
+                started_at=started,
+                status=result.status,
+                next_run_at=next_run(
+                    started, interval, api_cool_down[0] if api_cool_down else None
+                ),
+            )
+        if self.metrics is not None:
+            self.metrics.add(f"Job{result.status.value.title().replace('_', '')}", 1, "Count")
+        logger.info(
+            "job finished",
+            extra={"job": job.name, "status": result.status.value, "counts": result.counts},
+        )
+        return RunReport(
+            job=job.name,
+            ran=True,
+            status=result.status,
+            run_id=finished_run.id,
+            counts=result.counts,
+            error=error,
+        )
+
+
+def _early(job: Job) -> datetime | None:
+    if job.next_run_at is None:
+        return None
+    return job.next_run_at - due_grace(job.interval)
+
+
+# -- the owner's view of jobs -------------------------------------------------------------
+class JobView(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    job: Job
+    #: The config in force: stored keys plus defaults.
+    effective_config: dict[str, Any]
+    last_run: JobRun | None
+    recent_runs: list[JobRun]
+    #: The job's upstream API is throttled until then (None: not cooling down).
+    cool_down_until: datetime | None
+
+
+def _view(job: Job, runs: list[JobRun], cool_down: tuple[datetime, str] | None) -> JobView:
+    try:
+        effective = parse_config(job.kind, job.config).model_dump(mode="json")
+    except InvalidInput:
+        effective = dict(job.config)
+    return JobView(
+        job=job,
+        effective_config=effective,
+        last_run=runs[0] if runs else None,
+        recent_runs=runs,
+        cool_down_until=cool_down[0] if cool_down else None,
+    )
+
+
+def list_jobs(db: TransactionSource, *, runs: int = 5, clock: Clock = utc_now) -> list[JobView]:
+    now = clock()
+    with db.transaction() as conn:
+        cool_downs = store.cool_downs(conn, now)
+        return [
+            _view(
+                job,
+                job_runs.recent(conn, job=job.name, limit=runs),
+                cool_downs.get(KIND_API[job.kind]),
+            )
+            for job in store.list_all(conn)
+        ]
+
+
+def get_job(db: TransactionSource, name: str, *, runs: int = 20, clock: Clock = utc_now) -> JobView:
+    now = clock()
+    with db.transaction() as conn:
+        job = store.get(conn, name)
+        if job is None:
+            raise NotFound(f"no such job: {name}")
+        return _view(
+            job,
+            job_runs.recent(conn, job=name, limit=runs),
+            store.cool_down_until(conn, KIND_API[job.kind], now),
+        )
+
+
+def update_job(
+    db: TransactionSource,
+    name: str,
+    *,
+    enabled: bool | None = None,
+    interval_seconds: int | None = None,
+    config: Mapping[str, Any] | None = None,
+) -> Job:
+    """Change a job; `config` is a partial update (keys not given keep their values). Nothing
+    is written when any value is invalid (InvalidInput names the field)."""
+    if interval_seconds is not None:
+        check_interval(interval_seconds)
+    with db.transaction() as conn:
+        job = store.get(conn, name, for_update=True)
+        if job is None:
+            raise NotFound(f"no such job: {name}")
+        merged = merge_config(job.kind, job.config, config) if config else None
+        updated = store.update(
+            conn, name, enabled=enabled, interval_seconds=interval_seconds, config=merged
+        )
+        assert updated is not None
+        return updated
+
+
+def set_values(db: TransactionSource, name: str, values: Mapping[str, Any]) -> Job:
+    """`mhc jobs set`: `enabled` and `interval`/`interval_seconds` are job fields, every other
+    key is config."""
+    config = dict(values)
+    enabled = config.pop("enabled", None)
+    if enabled is not None and not isinstance(enabled, bool):
+        raise InvalidInput("enabled", "must be true or false")
+    interval = config.pop("interval_seconds", None)
+    if "interval" in config:
+        from mhc.domain.jobs import parse_interval
+
+        interval = parse_interval(str(config.pop("interval")))
+    if interval is not None and (isinstance(interval, bool) or not isinstance(interval, int)):
+        raise InvalidInput("interval_seconds", "must be a whole number of seconds")
+    return update_job(db, name, enabled=enabled, interval_seconds=interval, config=config or None)
+
+
+def request_run(db: TransactionSource, name: str, *, clock: Clock = utc_now) -> Job:
+    """Make a job due now: the next scheduled invocation (at most one interval away) runs it."""
+    with db.transaction() as conn:
+        job = store.request_run(conn, name, clock())
+        if job is None:
+            raise NotFound(f"no such job: {name}")
+        return job
