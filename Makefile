@@ -45,3 +45,67 @@ bench: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# ---------------------------------------------------------------- AWS (SAM): docs/deploy.md
+# SAM CLI and cfn-lint live in their own virtualenv (their pins would fight the app's), built
+# from Python 3.12 (the Lambda runtime). `sam-tools` also fills a wheelhouse with the layer's
+# wheels for arm64 (deployed) and x86_64 (local import checks), so builds and tests run offline.
+PY312 ?= $(firstword $(wildcard /root/.pyenv/versions/3.12*/bin/python3.12) $(shell command -v python3.12 2>/dev/null))
+SAM_VENV := .venv-sam
+SAM_BIN := $(SAM_VENV)/bin
+SAM_CLI_VERSION := 1.170.0
+CFN_LINT_VERSION := 1.58.0
+WHEELHOUSE := $(SAM_VENV)/wheelhouse
+SAM_STAMP := $(SAM_VENV)/.installed-$(SAM_CLI_VERSION)-$(CFN_LINT_VERSION)-$(shell sha1sum layers/common/requirements.txt | cut -c1-12)
+LINT_REGION := us-east-1
+ENV ?= default
+STACK ?= $(if $(filter prod,$(ENV)),mhc-prod,mhc-dev)
+SAM_ENV = SAM_CLI_TELEMETRY=0 PATH="$(dir $(PY312)):$$PATH" PIP_NO_INDEX=1 PIP_FIND_LINKS="$(abspath $(WHEELHOUSE))"
+stack_output = $$(aws cloudformation describe-stacks --stack-name $(STACK) --query "Stacks[0].Outputs[?OutputKey=='$(1)'].OutputValue" --output text)
+
+.PHONY: sam-tools infra-check build deploy migrate-aws deploy-frontend
+
+$(SAM_STAMP): layers/common/requirements.txt
+	@test -n "$(PY312)" || { echo "Python 3.12 is required (the Lambda runtime); set PY312=/path/to/python3.12"; exit 1; }
+	@test -x $(SAM_BIN)/python || $(PY312) -m venv $(SAM_VENV)
+	$(SAM_BIN)/python -m pip install --quiet --disable-pip-version-check "aws-sam-cli==$(SAM_CLI_VERSION)" "cfn-lint==$(CFN_LINT_VERSION)"
+	rm -rf $(WHEELHOUSE)
+	for arch in aarch64 x86_64; do \
+	  $(SAM_BIN)/python -m pip download --quiet --disable-pip-version-check -r layers/common/requirements.txt \
+	    --dest $(WHEELHOUSE) --only-binary=:all: --python-version 3.12 --implementation cp \
+	    --platform manylinux2014_$$arch --platform manylinux_2_28_$$arch || exit 1; \
+	done
+	@rm -f $(SAM_VENV)/.installed-* && touch $@
+
+sam-tools: $(SAM_STAMP)
+
+infra-check: sam-tools
+	SAM_CLI_TELEMETRY=0 $(SAM_BIN)/sam validate --lint --region $(LINT_REGION)
+	$(SAM_BIN)/cfn-lint --regions $(LINT_REGION) -- template.yaml
+
+build: sam-tools
+	$(SAM_ENV) $(SAM_BIN)/sam build
+	$(PY312) -m compileall -q --invalidation-mode unchecked-hash .aws-sam/build
+
+# ENV=prod for the prod environment of samconfig.toml. Migrations run right after the deploy.
+deploy: build
+	SAM_CLI_TELEMETRY=0 $(SAM_BIN)/sam deploy --config-env $(ENV)
+	$(MAKE) migrate-aws ENV=$(ENV)
+
+migrate-aws:
+	@fn=$(call stack_output,MigrateFunctionName); out=$$(mktemp); \
+	echo "invoking $$fn"; \
+	err=$$(aws lambda invoke --function-name "$$fn" --cli-read-timeout 320 \
+	  --cli-binary-format raw-in-base64-out --payload '{"action": "migrate"}' \
+	  --query FunctionError --output text "$$out"); \
+	cat "$$out"; echo; rm -f "$$out"; \
+	test "$$err" = "None" || { echo "migration failed ($$err): see the function's logs"; exit 1; }
+
+deploy-frontend:
+	@test -f frontend/dist/index.html || { echo "frontend/dist is missing: build the frontend first"; exit 1; }
+	bucket=$(call stack_output,FrontendBucketName); \
+	dist=$(call stack_output,DistributionId); \
+	aws s3 sync frontend/dist/assets "s3://$$bucket/assets" --delete \
+	  --cache-control "public, max-age=31536000, immutable" && \
+	aws s3 sync frontend/dist "s3://$$bucket" --delete --exclude "assets/*" --cache-control "no-cache" && \
+	aws cloudfront create-invalidation --distribution-id "$$dist" --paths "/*"
