@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from mhc.domain.events import parse_event
 from mhc.domain.ingest import Derivation, SessionSignal, derive
 from mhc.domain.models import InteractionType
 from mhc.domain.roles import Role
@@ -15,9 +14,7 @@ ID = "1755376889458-0"
 
 
 def _derive(method: str, obj: dict[str, Any]) -> Derivation:
-    event = parse_event({"method": method, "id": ID, "object": obj})
-    assert event is not None
-    return derive(event, OWNER)
+    return derive({"method": method, "id": ID, "object": obj}, OWNER)
 
 
 def _user(name: str = "Viewer_One", **extra: Any) -> dict[str, Any]:
@@ -248,3 +245,27 @@ def test_unknown_enum_values_and_extra_fields_are_kept() -> None:
     )
     assert derived.interaction is not None
     assert derived.interaction.metadata["user"]["recentTips"] == "gazillions"
+
+
+@pytest.mark.parametrize(
+    "envelope",
+    [{"id": ID}, {"method": "tip"}, {"id": "no-time", "method": "tip"}, {"id": 5, "method": "tip"}],
+)
+def test_envelopes_without_id_method_or_time_derive_nothing(envelope: dict[str, Any]) -> None:
+    derived = derive(envelope, OWNER)
+    assert derived.interaction is None
+    assert derived.problems
+
+
+def test_fields_of_the_wrong_type_count_as_absent() -> None:
+    derived = _derive(
+        "tip",
+        {
+            "broadcaster": OWNER,
+            "user": {"username": "fan"},
+            "tip": {"tokens": "lots", "isAnon": "no"},
+        },
+    )
+    assert derived.interaction is not None
+    assert "tokens" not in derived.interaction.metadata
+    assert "isAnon" not in derived.interaction.metadata

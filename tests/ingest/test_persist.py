@@ -164,3 +164,40 @@ def test_cli_replay_is_idempotent(
     bad.write_text('{"ok": 1}\n{not json\n')
     assert cli.main(["replay", str(bad)]) == 2
     assert "bad.jsonl:2" in capsys.readouterr().err
+
+
+def test_hostile_text_round_trips_through_the_bulk_path(db: Database) -> None:
+    nasty = 'tab\there\nnew line \\N back\\slash "quotes" \r ünïcode \U0001f600 \x01'
+    envelope = {
+        "method": "chatMessage",
+        "id": "1767225600000-0",
+        "object": {
+            "broadcaster": OWNER,
+            "user": {"username": "viewer_x"},
+            "message": {"message": nasty},
+        },
+    }
+    persist(db, [envelope])
+    with db.transaction() as conn:
+        row = conn.execute("SELECT content FROM interactions").fetchone()
+        raw = conn.execute("SELECT payload FROM raw_events").fetchone()
+    assert row == {"content": nasty}
+    assert raw == {"payload": envelope}
+
+
+def test_nul_characters_never_fail_a_page(db: Database) -> None:
+    envelope = {
+        "method": "chatMessage",
+        "id": "1767225600000-0",
+        "object": {
+            "broadcaster": OWNER,
+            "user": {"username": "viewer_x"},
+            "message": {"message": "a\x00b"},
+        },
+    }
+    counts = persist(db, [envelope])
+    assert counts.inserted == 1
+    with db.transaction() as conn:
+        assert conn.execute("SELECT content FROM interactions").fetchone() == {
+            "content": "a\ufffdb"
+        }

@@ -13,12 +13,14 @@ Rules that bit the earlier system, in one place:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
-from mhc.domain.events import Event, EventMethod
+from mhc.domain.events import EventMethod, event_time
 from mhc.domain.models import InteractionType
 from mhc.domain.roles import Role
 from mhc.domain.usernames import InvalidUsername, normalize_username
@@ -79,9 +81,15 @@ class Derivation:
         return any(p.startswith("unknown method") for p in self.problems)
 
 
-def _name(value: str | None) -> str | None:
-    if not value:
+def _name(value: Any) -> str | None:
+    if not isinstance(value, str) or not value:
         return None
+    return _normalized(value)
+
+
+@lru_cache(maxsize=65_536)
+def _normalized(value: str) -> str | None:
+    # The same few hundred names recur on every page: validate each one once.
     try:
         return normalize_username(value)
     except InvalidUsername:
@@ -92,17 +100,52 @@ def _drop_none(values: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in values.items() if value is not None}
 
 
-def derive(event: Event, owner: str) -> Derivation:
-    """The sightings, interaction and session signal one event implies."""
-    if event.occurred_at is None:
-        return Derivation(problems=("event id carries no time",))
-    method = event.known_method
-    if method is None:
-        return Derivation(problems=(f"unknown method {event.method[:50]!r}",))
+def _part(obj: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = obj.get(key)
+    return value if isinstance(value, Mapping) else {}
 
-    room = _name(event.broadcaster)  # None: direct message (empty broadcaster) or unreadable
+
+def _text(obj: Mapping[str, Any], key: str) -> str | None:
+    value = obj.get(key)
+    return value if isinstance(value, str) else None
+
+
+def _int(obj: Mapping[str, Any], key: str) -> int | None:
+    value = obj.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _bool(obj: Mapping[str, Any], key: str) -> bool | None:
+    value = obj.get(key)
+    return value if isinstance(value, bool) else None
+
+
+def derive(envelope: Mapping[str, Any], owner: str) -> Derivation:
+    """The sightings, interaction and session signal one raw envelope implies.
+
+    Reads the raw envelope directly (values of the wrong type count as absent): this runs for
+    every event on the ingest hot path, where building typed models cost more than the insert.
+    """
+    if not isinstance(envelope, Mapping):
+        return Derivation(problems=("envelope is not an object",))
+    event_id, method_name = envelope.get("id"), envelope.get("method")
+    if not isinstance(event_id, str) or not isinstance(method_name, str):
+        return Derivation(problems=("envelope has no id or method",))
+    try:
+        occurred_at = event_time(event_id)
+    except ValueError:
+        return Derivation(problems=("event id carries no time",))
+    try:
+        method = EventMethod(method_name)
+    except ValueError:
+        return Derivation(problems=(f"unknown method {method_name[:50]!r}",))
+
+    obj = envelope.get("object")
+    obj = obj if isinstance(obj, Mapping) else {}
+    room = _name(obj.get("broadcaster"))  # None: direct message (empty broadcaster) or unreadable
     in_own_room = room == owner
-    actor = _name(event.user.username) if event.user else None
+    user = _part(obj, "user")
+    actor = _name(user.get("username"))
 
     if method in (EventMethod.BROADCAST_START, EventMethod.BROADCAST_STOP):
         broadcaster = room or actor
@@ -116,18 +159,17 @@ def derive(event: Event, owner: str) -> Derivation:
         )
 
     kind = _TYPES[method]
-    metadata: dict[str, Any] = {"method": event.method}
+    metadata: dict[str, Any] = {"method": method_name}
     content: str | None = None
     person: str | None
+    message = _part(obj, "message")
 
     if method is EventMethod.ROOM_SUBJECT_CHANGE:
         person = room
-        content = event.subject
+        content = _text(obj, "subject")
     elif method is EventMethod.PRIVATE_MESSAGE:
-        message = event.message
-        sender = _name(message.from_user) if message else None
-        recipient = _name(message.to_user) if message else None
-        sender = sender or actor
+        sender = _name(message.get("fromUser")) or actor
+        recipient = _name(message.get("toUser"))
         person = sender if sender != owner else recipient if recipient != owner else None
         if room is None:
             kind = InteractionType.DIRECT_MESSAGE
@@ -140,42 +182,45 @@ def derive(event: Event, owner: str) -> Derivation:
                 }
             )
         )
-        content = message.message if message else None
+        content = _text(message, "message")
     elif in_own_room or room is None:
         person = actor
     else:
         # Elsewhere: the owner's activity in another broadcaster's room belongs to that room.
         person = room if actor in (None, owner) else actor
 
-    if method is EventMethod.CHAT_MESSAGE and event.message is not None:
-        content = event.message.message
-    if event.message is not None:
-        raw_message = event.raw.get("object", {}).get("message", {})
-        if isinstance(raw_message, dict):
-            metadata.update(_drop_none({k: raw_message.get(k) for k in _MESSAGE_STYLE}))
-    if method is EventMethod.TIP and event.tip is not None:
-        metadata.update(_drop_none({"tokens": event.tip.tokens, "isAnon": event.tip.is_anon}))
-        content = event.tip.message
-    if method is EventMethod.MEDIA_PURCHASE and event.media is not None:
-        media = _drop_none(
+    if method is EventMethod.CHAT_MESSAGE:
+        content = _text(message, "message")
+    if message:
+        metadata.update(_drop_none({k: message.get(k) for k in _MESSAGE_STYLE}))
+    if method is EventMethod.TIP:
+        tip = _part(obj, "tip")
+        metadata.update(_drop_none({"tokens": _int(tip, "tokens"), "isAnon": _bool(tip, "isAnon")}))
+        content = _text(tip, "message")
+    if method is EventMethod.MEDIA_PURCHASE:
+        media = _part(obj, "media")
+        media_id = media.get("id")
+        tokens = _int(media, "tokens")
+        metadata["media"] = _drop_none(
             {
-                "id": event.media.id,
-                "type": event.media.type,
-                "name": event.media.name,
-                "tokens": event.media.tokens,
+                # An int in the docs and a string elsewhere: kept as text.
+                "id": str(media_id)
+                if isinstance(media_id, int | str) and not isinstance(media_id, bool)
+                else None,
+                "type": _text(media, "type"),
+                "name": _text(media, "name"),
+                "tokens": tokens,
             }
         )
-        metadata["media"] = media
-        if event.media.tokens is not None:
-            metadata["tokens"] = event.media.tokens
-        content = event.media.name
+        if tokens is not None:
+            metadata["tokens"] = tokens
+        content = _text(media, "name")
 
     if person is None:
-        return Derivation(problems=(f"{event.method}: no person to attribute it to",))
+        return Derivation(problems=(f"{method_name}: no person to attribute it to",))
 
-    raw_user = event.raw.get("object", {}).get("user")
-    if isinstance(raw_user, dict):
-        metadata["user"] = _drop_none({k: raw_user.get(k) for k in _USER_FLAGS})
+    if user:
+        metadata["user"] = _drop_none({k: user.get(k) for k in _USER_FLAGS})
     if actor is not None and actor != person:
         metadata["actor"] = actor
     if room is not None and not in_own_room:
@@ -196,8 +241,8 @@ def derive(event: Event, owner: str) -> Derivation:
         interaction=DerivedInteraction(
             username=person,
             type=kind,
-            external_id=event.id,
-            occurred_at=event.occurred_at,
+            external_id=event_id,
+            occurred_at=occurred_at,
             broadcaster=room,
             content=content,
             metadata=metadata,

@@ -52,6 +52,10 @@ def parse_lenient(model: type[M], data: Mapping[str, Any]) -> tuple[M | None, tu
     """
     if not isinstance(data, Mapping):
         return None, (f"expected an object, got {type(data).__name__}",)
+    try:  # the common case: everything fits, no copy needed (validation never mutates input)
+        return model.model_validate(data), ()
+    except ValidationError:
+        pass
     candidate: dict[str, Any] = copy.deepcopy(dict(data))
     problems: list[str] = []
     for _ in range(_MAX_ROUNDS):

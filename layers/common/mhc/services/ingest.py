@@ -19,7 +19,7 @@ from mhc.clients.chaturbate_events import EventsPage, StaleCursor
 from mhc.clients.errors import ClientError, TransientExhausted
 from mhc.db.connection import Conn, Database, TransactionSource
 from mhc.domain.clock import Clock, utc_now
-from mhc.domain.events import Event, parse_event
+from mhc.domain.events import event_time
 from mhc.domain.ingest import Derivation, SessionSignal, derive
 from mhc.domain.models import InteractionSource, JobStatus, NewInteraction, SessionSource
 from mhc.domain.polling import Cursor, Trigger, TriggerKind
@@ -78,12 +78,6 @@ class IngestCounts:
         }
 
 
-@dataclass(frozen=True)
-class _Parsed:
-    raw: RawEvent
-    event: Event | None
-
-
 def _unreadable_id(envelope: Any) -> str:
     digest = hashlib.sha256(json.dumps(envelope, sort_keys=True, default=str).encode()).hexdigest()[
         :32
@@ -91,21 +85,29 @@ def _unreadable_id(envelope: Any) -> str:
     return f"unreadable-{digest}"
 
 
-def _parse(envelopes: Iterable[Any], received_at: datetime) -> list[_Parsed]:
-    parsed: list[_Parsed] = []
+def _raw_rows(envelopes: Iterable[Any], received_at: datetime) -> list[RawEvent]:
+    """One raw row per distinct envelope; unreadable ones get a content-derived id."""
+    rows: list[RawEvent] = []
     seen: set[str] = set()
     for envelope in envelopes:
-        event = parse_event(envelope)
-        if event is None:
-            event_id, method, occurred_at = _unreadable_id(envelope), UNREADABLE, received_at
-        else:
-            event_id, method = event.id, event.method
-            occurred_at = event.occurred_at or received_at
+        event_id = envelope.get("id") if isinstance(envelope, dict) else None
+        method = envelope.get("method") if isinstance(envelope, dict) else None
+        if (
+            not isinstance(event_id, str)
+            or not event_id
+            or not isinstance(method, str)
+            or not method
+        ):
+            event_id, method = _unreadable_id(envelope), UNREADABLE
+        try:
+            occurred_at = event_time(event_id)
+        except ValueError:
+            occurred_at = received_at
         if event_id in seen:  # the same id twice in one page: the first one counts
             continue
         seen.add(event_id)
-        parsed.append(_Parsed(RawEvent(event_id, method, occurred_at, envelope), event))
-    return parsed
+        rows.append(RawEvent(event_id, method, occurred_at, envelope))
+    return rows
 
 
 @dataclass
@@ -129,30 +131,26 @@ def persist_events(
     merge_gap: timedelta = DEFAULT_MERGE_GAP,
 ) -> IngestCounts:
     """Store a page of envelopes and everything derived from the new ones (caller's transaction)."""
-    parsed = _parse(envelopes, received_at)
+    rows = _raw_rows(envelopes, received_at)
     counts = IngestCounts(received=len(envelopes))
-    new_ids = raw_store.insert_new(conn, [p.raw for p in parsed])
+    new_ids = raw_store.insert_new(conn, rows)
     counts.inserted = len(new_ids)
     counts.duplicates = len(envelopes) - len(new_ids)
-    fresh = [p for p in parsed if p.raw.event_id in new_ids]
+    fresh = [row for row in rows if row.event_id in new_ids]
     if fresh:
-        counts.newest_event_at = max(p.raw.occurred_at for p in fresh)
+        counts.newest_event_at = max(row.occurred_at for row in fresh)
 
-    derivations: list[tuple[Event, Derivation]] = []
-    for item in fresh:
-        if item.event is None:
-            counts.problems += 1
-            continue
-        derivation = derive(item.event, owner)
+    derivations: list[tuple[RawEvent, Derivation]] = []
+    for row in fresh:
+        derivation = derive(row.payload, owner)
         counts.unknown_methods += derivation.is_unknown_method
         counts.problems += bool(derivation.problems) and not derivation.is_unknown_method
-        derivations.append((item.event, derivation))
+        derivations.append((row, derivation))
 
     sightings = _Sightings()
-    for event, derivation in derivations:
-        assert event.occurred_at is not None or not derivation.sightings
+    for row, derivation in derivations:
         for sighting in derivation.sightings:
-            sightings.add(sighting.username, sighting.role, event.occurred_at or received_at)
+            sightings.add(sighting.username, sighting.role, row.occurred_at)
     person_ids = resolve_sightings(conn, sightings.role, sightings.first, sightings.last)
 
     new_interactions = [
@@ -171,14 +169,14 @@ def persist_events(
     ]
     counts.interactions = interaction_store.append_many(conn, new_interactions)
 
-    for event, derivation in derivations:
-        if derivation.session_signal is None or event.occurred_at is None:
+    for row, derivation in derivations:
+        if derivation.session_signal is None:
             continue
         counts.session_signals += 1
         if derivation.session_signal is SessionSignal.START:
-            open_segment(conn, event.occurred_at, SessionSource.CB_EVENTS, merge_gap=merge_gap)
+            open_segment(conn, row.occurred_at, SessionSource.CB_EVENTS, merge_gap=merge_gap)
         else:
-            close_segment(conn, event.occurred_at)
+            close_segment(conn, row.occurred_at)
     return counts
 
 
@@ -510,12 +508,7 @@ def rebuild_sessions(
         lock_sessions(conn)
         signals: list[tuple[datetime, bool]] = []
         for raw in raw_store.iterate(conn, methods=("broadcastStart", "broadcastStop")):
-            event = parse_event(raw.payload)
-            if event is None:
-                continue
-            derivation = derive(event, owner)
-            if derivation.session_signal is not None and event.occurred_at is not None:
-                signals.append(
-                    (event.occurred_at, derivation.session_signal is SessionSignal.START)
-                )
+            derivation = derive(raw.payload, owner)
+            if derivation.session_signal is not None:
+                signals.append((raw.occurred_at, derivation.session_signal is SessionSignal.START))
         return replace_event_sessions(conn, sessions_from_signals(signals, merge_gap))

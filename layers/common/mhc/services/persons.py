@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from mhc.db.connection import Conn, TransactionSource
 from mhc.domain.clock import Clock, utc_now
@@ -20,6 +20,9 @@ from mhc.observability import logger
 from mhc.store import persons as store
 
 MAX_SEARCH_RESULTS = 50
+#: last_seen_at moves in steps of at least this much during ingest: a regular chatting all
+#: night would otherwise rewrite their person row on every page.
+LAST_SEEN_RESOLUTION = timedelta(minutes=1)
 
 
 def valid_username(value: str, field: str = "username") -> str:
@@ -232,7 +235,7 @@ def resolve_sightings(
         if (
             role != person.role
             or first_seen[name] < person.first_seen_at
-            or last_seen[name] > person.last_seen_at
+            or last_seen[name] - person.last_seen_at >= LAST_SEEN_RESOLUTION
         ):
             updates.append((person.id, role, first_seen[name], last_seen[name]))
     store.record_sightings_many(conn, updates)

@@ -11,6 +11,7 @@ from psycopg.types.json import Jsonb
 
 from mhc.db.connection import Conn
 from mhc.domain.models import Interaction, InteractionSource, InteractionType, NewInteraction
+from mhc.store.copy_rows import json_field, rows_text, text_field, time_field
 
 COLUMNS = (
     "i.id, i.person_id, i.type, i.source, i.external_id, i.occurred_at, i.broadcaster, "
@@ -62,19 +63,21 @@ def append_many(conn: Conn, items: Sequence[NewInteraction]) -> int:
     )
     with conn.cursor() as cur:
         with cur.copy(f"COPY interactions_staging ({columns}) FROM STDIN") as copy:
-            for item in items:
-                copy.write_row(
+            copy.write(
+                rows_text(
                     (
-                        item.person_id,
+                        str(item.person_id),
                         item.type.value,
                         item.source.value,
-                        item.external_id,
-                        item.occurred_at,
-                        item.broadcaster,
-                        item.content,
-                        Jsonb(item.metadata),
+                        text_field(item.external_id),
+                        time_field(item.occurred_at),
+                        text_field(item.broadcaster),
+                        text_field(item.content),
+                        json_field(item.metadata),
                     )
+                    for item in items
                 )
+            )
         cur.execute(
             f"""INSERT INTO interactions ({columns})
                 SELECT {columns} FROM interactions_staging
