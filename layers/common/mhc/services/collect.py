@@ -25,7 +25,7 @@ from typing import Any, Protocol
 import httpx
 from pydantic import BaseModel, ConfigDict
 
-from mhc.clients.errors import Blocked, Throttled
+from mhc.clients.errors import Blocked, ClientError, Throttled
 from mhc.clients.http import ClientDeps, RandomSource, Sleeper
 from mhc.config import ConfigError, Settings
 from mhc.db.connection import TransactionSource
@@ -236,7 +236,7 @@ class Collector:
             until = self.deps.clock() + exc.cool_down
             return JobResult(
                 status=JobStatus.SKIPPED,
-                error=redact(exc),
+                error=_describe(exc),
                 counts={"cool_down_until": until.isoformat()},
                 cool_down=CoolDown(api, until, redact(exc)),
             )
@@ -244,13 +244,16 @@ class Collector:
             until = self.deps.clock() + BLOCKED_COOL_DOWN
             return JobResult(
                 status=JobStatus.FAILED,
-                error=redact(exc),
+                error=_describe(exc),
                 counts={"cool_down_until": until.isoformat()},
                 cool_down=CoolDown(api, until, redact(exc)),
             )
+        except ClientError as exc:
+            logger.warning("job failed", extra={"job": job.name, "error": _describe(exc)})
+            return JobResult(status=JobStatus.FAILED, error=_describe(exc))
         except Exception as exc:
             logger.exception("job failed", extra={"job": job.name, "error": redact(exc)})
-            return JobResult(status=JobStatus.FAILED, error=f"{type(exc).__name__}: {redact(exc)}")
+            return JobResult(status=JobStatus.FAILED, error=_describe(exc))
 
     def _finish(self, job: Job, run_id: int, started: datetime, result: JobResult) -> RunReport:
         finished = self.deps.clock()
@@ -295,6 +298,10 @@ class Collector:
             counts=result.counts,
             error=error,
         )
+
+
+def _describe(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {redact(exc)}"
 
 
 def _early(job: Job) -> datetime | None:
