@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from mhc.config import ConfigError, Settings, get_settings
 from mhc.observability import redact
 
 if TYPE_CHECKING:
     from mhc.db.connection import Database
+    from mhc.services.collect import RunReport
 
 
 def _say(message: str) -> None:
@@ -137,6 +138,153 @@ def cmd_rebuild_sessions(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
+# --- scheduled jobs -------------------------------------------------------------------------
+def _jobs_call(action: Callable[[], int]) -> int:
+    """Run a jobs command; a bad value or an unknown job is a usage error naming the field."""
+    from mhc.domain.errors import InvalidInput, NotFound
+
+    try:
+        return action()
+    except InvalidInput as exc:
+        print(f"mhc: invalid value: {exc}", file=sys.stderr)
+        return 2
+    except NotFound as exc:
+        print(f"mhc: {exc}", file=sys.stderr)
+        return 2
+
+
+def _print_report(report: RunReport) -> None:
+    if not report.ran:
+        _say(f"{report.job:<20} not run ({report.reason})")
+        return
+    status = report.status.value if report.status else "-"
+    counts = ", ".join(f"{key}={value}" for key, value in report.counts.items())
+    _say(f"{report.job:<20} {status:<15} {counts}")
+    if report.error:
+        _say(f"{'':<20} error: {report.error}")
+
+
+def _run_jobs(settings: Settings, args: argparse.Namespace, only: list[str] | None) -> int:
+    import time
+    from datetime import timedelta
+
+    from mhc.runtime.collector import build_collector
+
+    seconds = args.max_seconds or settings.mhc_jobs_local_budget_seconds
+    db = _single_connection(settings)
+    try:
+        collector = build_collector(settings, db)
+        deadline = time.monotonic() + seconds
+        reports = collector.run_due(
+            lambda: timedelta(seconds=deadline - time.monotonic()), only=only
+        )
+    finally:
+        db.close()
+    for report in reports:
+        _print_report(report)
+    if not reports:
+        _say("no job is due")
+    if any(r.status is not None and r.status.value == "failed" for r in reports):
+        return 1
+    if any(r.status is not None and r.status.value == "not_configured" for r in reports):
+        return 2
+    return 0
+
+
+def cmd_jobs_list(settings: Settings, _args: argparse.Namespace) -> int:
+    from mhc.services.collect import list_jobs
+
+    db = _single_connection(settings)
+    try:
+        views = list_jobs(db, runs=1)
+    finally:
+        db.close()
+    _say(f"{'JOB':<20} {'ON':<4} {'EVERY':>8}  {'LAST RUN':<25} {'STATUS':<15} NEXT RUN")
+    for view in views:
+        job = view.job
+        last = view.last_run
+        when = last.started_at.isoformat(timespec="seconds") if last else "-"
+        status = last.status.value if last else "-"
+        upcoming = job.next_run_at.isoformat(timespec="seconds") if job.next_run_at else "due"
+        _say(
+            f"{job.name:<20} {'yes' if job.enabled else 'no':<4} {job.interval_seconds:>7}s  "
+            f"{when:<25} {status:<15} {upcoming}"
+        )
+        if last and last.error:
+            _say(f"{'':<20} last error: {last.error}")
+        if view.cool_down_until:
+            _say(f"{'':<20} cooling down until {view.cool_down_until.isoformat()}")
+        config = ", ".join(f"{k}={v}" for k, v in view.effective_config.items())
+        _say(f"{'':<20} config: {config or '-'}")
+    return 0
+
+
+def cmd_jobs_run(settings: Settings, args: argparse.Namespace) -> int:
+    return _jobs_call(lambda: _run_jobs(settings, args, [args.name]))
+
+
+def cmd_jobs_run_due(settings: Settings, args: argparse.Namespace) -> int:
+    return _run_jobs(settings, args, None)
+
+
+def _set_values(settings: Settings, name: str, values: dict[str, Any]) -> int:
+    from mhc.services.collect import set_values
+
+    db = _single_connection(settings)
+    try:
+        job = set_values(db, name, values)
+    finally:
+        db.close()
+    config = ", ".join(f"{k}={v}" for k, v in job.config.items())
+    _say(
+        f"{job.name}: enabled={'yes' if job.enabled else 'no'}, every {job.interval_seconds} s,"
+        f" config: {config or 'defaults'}"
+    )
+    return 0
+
+
+def cmd_jobs_enable(settings: Settings, args: argparse.Namespace) -> int:
+    return _jobs_call(lambda: _set_values(settings, args.name, {"enabled": True}))
+
+
+def cmd_jobs_disable(settings: Settings, args: argparse.Namespace) -> int:
+    return _jobs_call(lambda: _set_values(settings, args.name, {"enabled": False}))
+
+
+def cmd_jobs_set(settings: Settings, args: argparse.Namespace) -> int:
+    from mhc.domain.jobs import parse_setting
+
+    def action() -> int:
+        values = dict(parse_setting(item) for item in args.settings)
+        return _set_values(settings, args.name, values)
+
+    return _jobs_call(action)
+
+
+def add_jobs_commands(commands: Any) -> None:
+    jobs = commands.add_parser("jobs", help="scheduled collection jobs (list, run, configure)")
+    sub = jobs.add_subparsers(dest="jobs_command", required=True, metavar="ACTION")
+    listing = sub.add_parser("list", help="jobs, their last run and config")
+    listing.set_defaults(handler=cmd_jobs_list)
+    run = sub.add_parser("run", help="run one job now (same code path as the Lambda)")
+    run.add_argument("name")
+    run.add_argument("--max-seconds", type=int, help="time budget (MHC_JOBS_LOCAL_BUDGET_SECONDS)")
+    run.set_defaults(handler=cmd_jobs_run)
+    due = sub.add_parser("run-due", help="run every due job once, as the schedule would")
+    due.add_argument("--max-seconds", type=int, help="time budget (MHC_JOBS_LOCAL_BUDGET_SECONDS)")
+    due.set_defaults(handler=cmd_jobs_run_due)
+    for action, handler in (("enable", cmd_jobs_enable), ("disable", cmd_jobs_disable)):
+        toggle = sub.add_parser(action, help=f"{action} a job")
+        toggle.add_argument("name")
+        toggle.set_defaults(handler=handler)
+    setter = sub.add_parser(
+        "set", help="change settings: KEY=VALUE (JSON values; interval=5m; enabled=true)"
+    )
+    setter.add_argument("name")
+    setter.add_argument("settings", nargs="+", metavar="KEY=VALUE")
+    setter.set_defaults(handler=cmd_jobs_set)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mhc", description="MHC Control Panel")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -169,6 +317,8 @@ def build_parser() -> argparse.ArgumentParser:
         "rebuild-sessions", help="recompute broadcast sessions from stored raw events"
     )
     rebuild.set_defaults(handler=cmd_rebuild_sessions)
+
+    add_jobs_commands(commands)
     return parser
 
 

@@ -124,6 +124,10 @@ class Settings(BaseSettings):
     #: A chain with no progress for this long is restarted by the watchdog schedule.
     mhc_events_heartbeat_stale_seconds: int = Field(default=300, ge=60, le=24 * 3600)
 
+    # --- scheduled jobs ---
+    #: Time budget of `mhc jobs run` / `mhc jobs run-due` (a Lambda uses its own remaining time).
+    mhc_jobs_local_budget_seconds: int = Field(default=240, ge=10, le=3600)
+
     @model_validator(mode="after")
     def _one_source_per_secret(self) -> Settings:
         for name in SECRET_NAMES:
