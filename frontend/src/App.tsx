@@ -1,0 +1,136 @@
+import { useEffect } from "react";
+import { api } from "./api/client";
+import { AuthProvider, useAuth } from "./auth";
+import { collectorProblems } from "./health";
+import { HealthPage } from "./pages/Health";
+import { LookupPage } from "./pages/Lookup";
+import { OwnerPage } from "./pages/Owner";
+import { PersonPage } from "./pages/Person";
+import { SearchPage } from "./pages/Search";
+import { SessionDetailPage, SessionsPage } from "./pages/Sessions";
+import { SignIn } from "./pages/SignIn";
+import { WatchlistsPage } from "./pages/Watchlists";
+import { Link, matchPath, useLocation } from "./router";
+import { useApi } from "./useApi";
+
+const NAV = [
+  { to: "/", label: "Lookup" },
+  { to: "/owner", label: "Dashboard" },
+  { to: "/sessions", label: "Sessions" },
+  { to: "/watchlists", label: "Watchlists" },
+  { to: "/search", label: "Search" },
+  { to: "/health", label: "Jobs & health" },
+];
+
+const HEALTH_POLL_MS = 60_000;
+
+/** Shown on every page: a failing collector must be impossible to miss. */
+export function CollectorFlag() {
+  const health = useApi((signal) => api.ingestHealth(signal), [], { pollMs: HEALTH_POLL_MS });
+  if (health.error && !health.data) {
+    return (
+      <Link to="/health" className="flag flag-bad" role="alert">
+        Health unknown: {health.error.message}
+      </Link>
+    );
+  }
+  if (!health.data) return null;
+  const problems = collectorProblems(health.data);
+  if (problems.length === 0) {
+    return (
+      <Link to="/health" className="flag flag-ok" aria-label="Collectors healthy; open Jobs and health">
+        ● collectors OK
+      </Link>
+    );
+  }
+  return (
+    <Link to="/health" className="flag flag-bad" role="alert">
+      ▲ Collector failing: {problems.join(", ")}
+    </Link>
+  );
+}
+
+function isActive(to: string, pathname: string): boolean {
+  if (to === "/") return pathname === "/" || pathname.startsWith("/persons");
+  return pathname === to || pathname.startsWith(`${to}/`);
+}
+
+function Header() {
+  const { signOut } = useAuth();
+  const { pathname } = useLocation();
+  return (
+    <header className="topbar">
+      <a href="#main" className="skip-link">
+        Skip to content
+      </a>
+      <Link to="/" className="brand">
+        MHC
+      </Link>
+      <nav aria-label="Main">
+        <ul>
+          {NAV.map((item) => (
+            <li key={item.to}>
+              <Link to={item.to} aria-current={isActive(item.to, pathname) ? "page" : undefined}>
+                {item.label}
+              </Link>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <div className="topbar-end">
+        <CollectorFlag />
+        <button type="button" className="ghost" onClick={() => signOut()}>
+          Sign out
+        </button>
+      </div>
+    </header>
+  );
+}
+
+function Routes() {
+  const { pathname } = useLocation();
+  const person = matchPath("/persons/:id", pathname);
+  const session = matchPath("/sessions/:id", pathname);
+  if (pathname === "/") return <LookupPage />;
+  if (person) return <PersonPage id={Number(person.id)} />;
+  if (pathname === "/owner") return <OwnerPage />;
+  if (pathname === "/sessions") return <SessionsPage />;
+  if (session) return <SessionDetailPage id={Number(session.id)} />;
+  if (pathname === "/watchlists") return <WatchlistsPage />;
+  if (pathname === "/search") return <SearchPage />;
+  if (pathname === "/health") return <HealthPage />;
+  return (
+    <>
+      <h1>Not found</h1>
+      <p>
+        Nothing lives at <code>{pathname}</code>. <Link to="/">Back to lookup</Link>
+      </p>
+    </>
+  );
+}
+
+function Shell() {
+  const { token } = useAuth();
+  const { pathname } = useLocation();
+  useEffect(() => {
+    const item = NAV.find((entry) => isActive(entry.to, pathname));
+    document.title = `${item?.label ?? "MHC"} · MHC Control Panel`;
+  }, [pathname]);
+  if (!token) return <SignIn />;
+  return (
+    <>
+      <Header />
+      <main id="main" className="page" tabIndex={-1}>
+        <Routes />
+      </main>
+    </>
+  );
+}
+
+export function App() {
+  return (
+    <AuthProvider>
+      <Shell />
+    </AuthProvider>
+  );
+}

@@ -1,0 +1,116 @@
+import { render, screen, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { tokenStore } from "../api/client";
+import type { LookupResult, PersonDetail } from "../api/types";
+import { App } from "../App";
+import { fakeApi, healthyIngest, person } from "../test/fakeApi";
+import { resetLookupCache } from "./Lookup";
+
+beforeEach(() => {
+  tokenStore.set("good");
+  resetLookupCache();
+});
+afterEach(() => vi.unstubAllGlobals());
+
+const alice = person();
+const bob = person({ id: 8, username: "bob_2", role: "MODEL" });
+
+const result: LookupResult = {
+  person: alice,
+  resolution: "new",
+  extracted_usernames: ["alice_01", "bob_2", "carol"],
+  also_found: [bob],
+  paste: null,
+  paste_created: true,
+  statbate: [{ source: "statbate_member", status: "failed", error: "statbate: HTTP 503" }],
+  latest_snapshots: {
+    statbate_member: {
+      snapshot: {
+        id: 1,
+        person_id: 7,
+        source: "statbate_member",
+        captured_at: "2026-10-31T10:00:00Z",
+        raw_payload: {},
+        normalized_metrics: { tokens_total: 1500, name: "x" },
+        created_at: "2026-10-31T10:00:00Z",
+      },
+      delta: { tokens_total: 250 },
+    },
+  },
+  recent_interactions: [],
+  my_room: null,
+  notices: ["carol could not be resolved"],
+};
+
+const detail: PersonDetail = {
+  person: alice,
+  aliases: [{ id: 1, person_id: 7, username: "alice_old", valid_from: "2025-01-01T00:00:00Z", valid_to: "2026-01-01T00:00:00Z", source: "statbate_did" }],
+  latest_snapshots: {},
+  recent_interactions: [],
+  interaction_counts: {},
+  watchlists: [],
+  attributes: [{ id: 1, person_id: 7, key: "city", value: "Lyon", confidence: "high", evidence_kind: "manual", snapshot_id: null, interaction_id: null, evidence_note: null, created_at: "2026-01-01T00:00:00Z", updated_at: "2026-01-01T00:00:00Z" }],
+};
+
+describe("lookup", () => {
+  it("sends the form and shows identity, labelled stats, memory and extracted names", async () => {
+    const { calls } = fakeApi({
+      "GET /api/health/ingest": { body: healthyIngest() },
+      "POST /api/lookup": { body: result },
+      "GET /api/persons/7": { body: detail },
+      "GET /api/persons/7/interactions": {
+        body: { items: [{ id: 5, person_id: 7, type: "MANUAL_NOTE", source: "manual", external_id: "n1", occurred_at: "2026-10-30T10:00:00Z", broadcaster: null, content: "tips big on Fridays", metadata: {}, created_at: "2026-10-30T10:00:00Z" }], next_cursor: null },
+      },
+    });
+    render(<App />);
+    // When the owner pastes a profile, asks for Statbate and looks up
+    await userEvent.type(screen.getByLabelText(/^Paste/), "Followers of alice_01 and bob_2");
+    await userEvent.click(screen.getByLabelText("Include Statbate"));
+    await userEvent.click(screen.getByRole("button", { name: "Look up" }));
+
+    // Then the request carries the form
+    await screen.findByRole("heading", { name: "alice_01" });
+    const sent = calls.find((c) => c.path === "/api/lookup")?.body;
+    expect(sent).toEqual({
+      username: null,
+      role: null,
+      pasted_text: "Followers of alice_01 and bob_2",
+      include_statbate: true,
+      include_my_room: true,
+    });
+    // And the stats are labelled with their source, with the delta
+    const card = screen.getByRole("region", { name: "Statbate · member" });
+    expect(within(card).getByText("1,500")).toBeInTheDocument();
+    expect(within(card).getByText("+250")).toBeInTheDocument();
+    // And the Statbate failure and notices are shown, not hidden
+    expect(screen.getByText(/statbate: HTTP 503/)).toBeInTheDocument();
+    expect(screen.getByText("carol could not be resolved")).toBeInTheDocument();
+    // And memory and aliases arrive
+    expect(await screen.findByText(/tips big on Fridays/)).toBeInTheDocument();
+    expect(screen.getByText("Lyon")).toBeInTheDocument();
+    expect(screen.getByText("alice_old")).toBeInTheDocument();
+    // And extracted names link to known persons, or to a new lookup
+    expect(screen.getByRole("link", { name: "bob_2" })).toHaveAttribute("href", "/persons/8");
+    expect(screen.getByRole("link", { name: "carol" })).toHaveAttribute("href", "/?u=carol");
+  });
+
+  it("shows the API's validation message", async () => {
+    fakeApi({
+      "GET /api/health/ingest": { body: healthyIngest() },
+      "POST /api/lookup": { status: 422, body: { error: { code: "invalid_input", message: "invalid input: username", details: [] } } },
+    });
+    render(<App />);
+    await userEvent.type(screen.getByLabelText("Username"), "!!");
+    await userEvent.click(screen.getByRole("button", { name: "Look up" }));
+    expect(await screen.findByRole("alert")).toHaveTextContent("invalid input: username");
+  });
+
+  it("asks for something to look up instead of sending an empty request", async () => {
+    const { calls } = fakeApi({ "GET /api/health/ingest": { body: healthyIngest() } });
+    render(<App />);
+    await userEvent.click(screen.getByRole("button", { name: "Look up" }));
+    expect(await screen.findByRole("alert")).toHaveTextContent("Enter a username or paste a profile.");
+    expect(calls.some((c) => c.path === "/api/lookup")).toBe(false);
+  });
+});

@@ -1,0 +1,252 @@
+import { type FormEvent, useEffect, useId, useRef, useState } from "react";
+import { api } from "../api/client";
+import type { Interaction, LookupRequest, LookupResult, PersonDetail, Role } from "../api/types";
+import { PersonLink, ProviderBadge, Time } from "../components/bits";
+import { InteractionTable } from "../components/InteractionTable";
+import { ExcludedBanner, IdentityPanel, MemoryPanel } from "../components/PersonSummary";
+import { StatsPanel } from "../components/StatsPanel";
+import { ErrorMessage, Loading } from "../components/status";
+import { formatNumber, snapshotLabel } from "../format";
+import { Link, navigate, useLocation } from "../router";
+
+const ROLES: Role[] = ["MODEL", "VIEWER", "BOTH", "UNKNOWN"];
+
+interface Found {
+  result: LookupResult;
+  detail?: PersonDetail;
+  notes?: Interaction[];
+  memoryError?: Error;
+}
+
+// The last answer survives a visit to another page (the owner comes back to it often).
+let lastFound: Found | null = null;
+
+async function memoryOf(found: LookupResult): Promise<Pick<Found, "detail" | "notes">> {
+  const id = found.person.id;
+  const [detail, notes] = await Promise.all([
+    api.person(id),
+    api.interactions(id, { type: ["MANUAL_NOTE"] }),
+  ]);
+  return { detail, notes: notes.items };
+}
+
+function Results({ found }: { found: Found }) {
+  const { result, detail, notes } = found;
+  const byName = new Map([result.person, ...result.also_found].map((p) => [p.username, p]));
+  return (
+    <div className="results" aria-live="polite">
+      <ExcludedBanner person={result.person} />
+      {result.notices.length > 0 ? (
+        <ul className="notices" aria-label="Notices">
+          {result.notices.map((notice) => (
+            <li key={notice}>{notice}</li>
+          ))}
+        </ul>
+      ) : null}
+      <div className="grid-2">
+        <div>
+          <IdentityPanel person={result.person} aliases={detail?.aliases} link />
+          <p className="muted small">
+            Resolution: <strong>{result.resolution}</strong>
+            {result.paste ? (result.paste_created ? " · paste stored" : " · same paste already stored") : ""}
+          </p>
+          {result.statbate.length > 0 ? (
+            <ul className="outcomes" aria-label="Statbate requests">
+              {result.statbate.map((outcome) => (
+                <li key={outcome.source} className={`outcome outcome-${outcome.status}`}>
+                  <ProviderBadge provider="statbate" /> {snapshotLabel(outcome.source)}: <strong>{outcome.status.replace("_", " ")}</strong>
+                  {outcome.error ? <span> — {outcome.error}</span> : null}
+                </li>
+              ))}
+            </ul>
+          ) : null}
+          {result.extracted_usernames.length > 0 ? (
+            <section aria-labelledby="extracted-title">
+              <h3 id="extracted-title">Usernames in the paste</h3>
+              <ul className="chips">
+                {result.extracted_usernames.map((name) => {
+                  const person = byName.get(name);
+                  return (
+                    <li key={name}>
+                      {person ? (
+                        <PersonLink id={person.id} username={name} />
+                      ) : (
+                        <Link to={`/?u=${encodeURIComponent(name)}`}>{name}</Link>
+                      )}
+                    </li>
+                  );
+                })}
+              </ul>
+            </section>
+          ) : null}
+        </div>
+        {found.memoryError ? (
+          <ErrorMessage error={found.memoryError} />
+        ) : detail && notes ? (
+          <MemoryPanel notes={notes} attributes={detail.attributes} />
+        ) : (
+          <Loading label="Loading memory…" />
+        )}
+      </div>
+      <section aria-labelledby="stats-title">
+        <h2 id="stats-title">Latest stats</h2>
+        <StatsPanel snapshots={result.latest_snapshots} />
+      </section>
+      {result.my_room ? (
+        <section aria-labelledby="room-title">
+          <h2 id="room-title">
+            In my room <ProviderBadge provider="chaturbate" detail="Events API" />
+          </h2>
+          <dl className="facts facts-inline">
+            <dt>Visits</dt>
+            <dd>{formatNumber(result.my_room.visits)}</dd>
+            <dt>Chat lines</dt>
+            <dd>{formatNumber(result.my_room.chat_messages)}</dd>
+            <dt>Private messages</dt>
+            <dd>{formatNumber(result.my_room.private_messages)}</dd>
+            <dt>Tips</dt>
+            <dd>
+              {formatNumber(result.my_room.tips)} ({formatNumber(result.my_room.tokens)} tk)
+            </dd>
+            <dt>First / last seen</dt>
+            <dd>
+              <Time iso={result.my_room.first_seen_at} /> / <Time iso={result.my_room.last_seen_at} />
+            </dd>
+          </dl>
+        </section>
+      ) : null}
+      <section aria-labelledby="recent-title">
+        <h2 id="recent-title">Recent interactions</h2>
+        <InteractionTable items={result.recent_interactions} caption="Recent interactions" />
+      </section>
+    </div>
+  );
+}
+
+export function LookupPage() {
+  const { search } = useLocation();
+  const [username, setUsername] = useState("");
+  const [role, setRole] = useState<Role | "">("");
+  const [pasted, setPasted] = useState("");
+  const [includeStatbate, setIncludeStatbate] = useState(false);
+  const [includeMyRoom, setIncludeMyRoom] = useState(true);
+  const [running, setRunning] = useState(false);
+  const [error, setError] = useState<Error | undefined>(undefined);
+  const [found, setFound] = useState<Found | null>(lastFound);
+  const ids = { user: useId(), role: useId(), paste: useId(), sb: useId(), room: useId() };
+  const formRef = useRef<HTMLFormElement>(null);
+
+  const run = async (body: LookupRequest) => {
+    setRunning(true);
+    setError(undefined);
+    try {
+      const result = await api.lookup(body);
+      let next: Found = { result };
+      setFound(next);
+      lastFound = next;
+      try {
+        next = { result, ...(await memoryOf(result)) };
+      } catch (exc) {
+        next = { result, memoryError: exc instanceof Error ? exc : new Error(String(exc)) };
+      }
+      setFound(next);
+      lastFound = next;
+    } catch (exc) {
+      setError(exc instanceof Error ? exc : new Error(String(exc)));
+    } finally {
+      setRunning(false);
+    }
+  };
+
+  // `/?u=name` (a link from extracted usernames) looks that name up at once.
+  const linked = search.get("u");
+  useEffect(() => {
+    if (!linked) return;
+    setUsername(linked);
+    setPasted("");
+    navigate("/", { replace: true });
+    void run({ username: linked, include_statbate: includeStatbate, include_my_room: includeMyRoom });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [linked]);
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    if (!username.trim() && !pasted.trim()) {
+      setError(new Error("Enter a username or paste a profile."));
+      return;
+    }
+    void run({
+      username: username.trim() || null,
+      role: role || null,
+      pasted_text: pasted.trim() || null,
+      include_statbate: includeStatbate,
+      include_my_room: includeMyRoom,
+    });
+  };
+
+  return (
+    <>
+      <h1>Lookup</h1>
+      <form ref={formRef} className="card lookup-form" onSubmit={submit} aria-label="Lookup">
+        <div className="row">
+          <div className="field grow">
+            <label htmlFor={ids.user}>Username</label>
+            <input
+              id={ids.user}
+              value={username}
+              onChange={(e) => setUsername(e.target.value)}
+              autoComplete="off"
+              spellCheck={false}
+              placeholder="e.g. alice_01"
+              autoFocus
+            />
+          </div>
+          <div className="field">
+            <label htmlFor={ids.role}>Role override</label>
+            <select id={ids.role} value={role} onChange={(e) => setRole(e.target.value as Role | "")}>
+              <option value="">automatic</option>
+              {ROLES.map((r) => (
+                <option key={r} value={r}>
+                  {r}
+                </option>
+              ))}
+            </select>
+          </div>
+        </div>
+        <div className="field">
+          <label htmlFor={ids.paste}>Paste (profile, chat, anything with usernames)</label>
+          <textarea
+            id={ids.paste}
+            value={pasted}
+            onChange={(e) => setPasted(e.target.value)}
+            rows={7}
+            onKeyDown={(e) => {
+              if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) formRef.current?.requestSubmit();
+            }}
+          />
+        </div>
+        <div className="row">
+          <label className="check" htmlFor={ids.sb}>
+            <input id={ids.sb} type="checkbox" checked={includeStatbate} onChange={(e) => setIncludeStatbate(e.target.checked)} />
+            Include Statbate
+          </label>
+          <label className="check" htmlFor={ids.room}>
+            <input id={ids.room} type="checkbox" checked={includeMyRoom} onChange={(e) => setIncludeMyRoom(e.target.checked)} />
+            Include my room data
+          </label>
+          <button type="submit" className="primary" disabled={running}>
+            {running ? "Looking up…" : "Look up"}
+          </button>
+          <span className="muted small">Ctrl+Enter in the paste box also looks up.</span>
+        </div>
+      </form>
+      {error ? <ErrorMessage error={error} /> : null}
+      {running ? <Loading label="Looking up…" /> : null}
+      {found ? <Results found={found} /> : null}
+    </>
+  );
+}
+
+export function resetLookupCache(): void {
+  lastFound = null;
+}

@@ -1,0 +1,3 @@
+export function PersonPage(_props: { id?: number }) {
+  return <h1>Person</h1>;
+}

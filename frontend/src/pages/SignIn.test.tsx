@@ -1,0 +1,74 @@
+import { render, screen } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { tokenStore } from "../api/client";
+import { App } from "../App";
+import { fakeApi, healthyIngest } from "../test/fakeApi";
+
+afterEach(() => vi.unstubAllGlobals());
+
+const refused = { status: 401, body: { error: { code: "unauthorized", message: "missing or wrong bearer token" } } };
+
+describe("sign in", () => {
+  it("keeps a token the API accepts, in sessionStorage, and shows the app", async () => {
+    // Given an API that accepts only "good"
+    fakeApi({
+      "GET /api/health/ingest": (call) => (call.headers.Authorization === "Bearer good" ? { body: healthyIngest() } : refused),
+    });
+    render(<App />);
+    // When the owner types the good token
+    await userEvent.type(screen.getByLabelText("API token"), "good");
+    await userEvent.click(screen.getByRole("button", { name: "Sign in" }));
+    // Then the lookup page shows and the token is kept for the session
+    expect(await screen.findByRole("heading", { name: "Lookup", level: 1 })).toBeInTheDocument();
+    expect(tokenStore.get()).toBe("good");
+    expect(await screen.findByText(/collectors OK/)).toBeInTheDocument();
+  });
+
+  it("shows the API's message for a wrong token and keeps nothing", async () => {
+    fakeApi({ "GET /api/health/ingest": refused });
+    render(<App />);
+    await userEvent.type(screen.getByLabelText("API token"), "bad");
+    await userEvent.click(screen.getByRole("button", { name: "Sign in" }));
+    expect(await screen.findByRole("alert")).toHaveTextContent("missing or wrong bearer token");
+    expect(tokenStore.get()).toBeNull();
+  });
+
+  it("signs out on request and forgets the token", async () => {
+    tokenStore.set("good");
+    fakeApi({ "GET /api/health/ingest": { body: healthyIngest() } });
+    render(<App />);
+    await userEvent.click(await screen.findByRole("button", { name: "Sign out" }));
+    expect(screen.getByLabelText("API token")).toBeInTheDocument();
+    expect(tokenStore.get()).toBeNull();
+  });
+
+  it("returns to sign-in with a reason when a stored token stops working", async () => {
+    tokenStore.set("revoked");
+    fakeApi({ "GET /api/health/ingest": refused });
+    render(<App />);
+    expect(await screen.findByText(/The API refused the token/)).toBeInTheDocument();
+    expect(tokenStore.get()).toBeNull();
+  });
+});
+
+describe("header", () => {
+  it("flags a failing collector on every page", async () => {
+    // Given a job whose last run failed
+    tokenStore.set("good");
+    fakeApi({
+      "GET /api/health/ingest": {
+        body: healthyIngest({
+          recent_job_runs: [
+            { id: 1, job: "statbate_refresh", started_at: "2026-11-01T11:00:00Z", finished_at: null, status: "failed", counts: {}, error: "HTTP 500" },
+          ],
+        }),
+      },
+    });
+    window.history.replaceState(null, "", "/search");
+    render(<App />);
+    // Then the header says so, as an alert linking to the health page
+    const flag = await screen.findByText(/Collector failing: statbate_refresh failed/);
+    expect(flag.closest("a")).toHaveAttribute("href", "/health");
+  });
+});

@@ -1,0 +1,3 @@
+export function WatchlistsPage(_props: { id?: number }) {
+  return <h1>Watchlists</h1>;
+}

@@ -1,0 +1,80 @@
+// A fake `fetch` that answers like the MHC API: handlers per "METHOD /api/path" (query ignored).
+import { vi } from "vitest";
+import type { IngestHealth, Person } from "../api/types";
+
+export interface Call {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  body: unknown;
+  headers: Record<string, string>;
+}
+
+type Reply = { status?: number; body: unknown } | ((call: Call) => { status?: number; body: unknown });
+
+export function fakeApi(routes: Record<string, Reply>) {
+  const calls: Call[] = [];
+  const fetchMock = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
+    const url = new URL(String(input), "http://localhost");
+    const method = (init?.method ?? "GET").toUpperCase();
+    const call: Call = {
+      method,
+      path: url.pathname,
+      query: url.searchParams,
+      body: init?.body ? JSON.parse(String(init.body)) : undefined,
+      headers: (init?.headers ?? {}) as Record<string, string>,
+    };
+    calls.push(call);
+    const route = routes[`${method} ${url.pathname}`];
+    if (!route) {
+      return jsonResponse(404, { error: { code: "not_found", message: `no fake for ${method} ${url.pathname}` } });
+    }
+    const reply = typeof route === "function" ? route(call) : route;
+    return jsonResponse(reply.status ?? 200, reply.body);
+  });
+  vi.stubGlobal("fetch", fetchMock);
+  return { calls, fetchMock };
+}
+
+export function jsonResponse(status: number, body: unknown): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "Content-Type": "application/json" },
+  });
+}
+
+export const NOW = "2026-11-01T12:00:00Z";
+
+export function person(overrides: Partial<Person> = {}): Person {
+  return {
+    id: 7,
+    platform: "chaturbate",
+    username: "alice_01",
+    username_since: "2026-01-01T00:00:00Z",
+    role: "VIEWER",
+    role_is_manual: false,
+    rid: 123,
+    did: null,
+    is_excluded: false,
+    first_seen_at: "2026-01-01T00:00:00Z",
+    last_seen_at: "2026-10-31T20:00:00Z",
+    created_at: "2026-01-01T00:00:00Z",
+    updated_at: "2026-10-31T20:00:00Z",
+    ...overrides,
+  };
+}
+
+export function healthyIngest(overrides: Partial<IngestHealth> = {}): IngestHealth {
+  return {
+    checked_at: NOW,
+    last_event_at: "2026-11-01T11:59:00Z",
+    last_event_received_at: "2026-11-01T11:59:01Z",
+    event_lag_seconds: 60,
+    last_successful_poll_at: "2026-11-01T11:59:30Z",
+    poll_lag_seconds: 30,
+    poller: "ok",
+    recent_job_runs: [],
+    recent_event_gaps: [],
+    ...overrides,
+  };
+}
