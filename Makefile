@@ -109,3 +109,15 @@ deploy-frontend:
 	  --cache-control "public, max-age=31536000, immutable" && \
 	aws s3 sync frontend/dist "s3://$$bucket" --delete --exclude "assets/*" --cache-control "no-cache" && \
 	aws cloudfront create-invalidation --distribution-id "$$dist" --paths "/*"
+
+# Cold-start figures (bench/cold_start.py) need wheels this machine can load: build a copy of
+# the template for the native architecture into .aws-sam/build-native.
+NATIVE_ARCH := $(if $(filter aarch64 arm64,$(shell uname -m)),arm64,x86_64)
+
+.PHONY: cold-start
+cold-start: sam-tools
+	mkdir -p .aws-sam
+	sed 's/\barm64\b/$(NATIVE_ARCH)/g' template.yaml > .aws-sam/template-native.yaml
+	$(SAM_ENV) $(SAM_BIN)/sam build --template-file .aws-sam/template-native.yaml --base-dir . --build-dir .aws-sam/build-native
+	$(PY312) -m compileall -q --invalidation-mode unchecked-hash .aws-sam/build-native
+	$(PY312) bench/cold_start.py --build-dir .aws-sam/build-native

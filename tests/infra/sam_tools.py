@@ -8,6 +8,7 @@ import platform
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -26,8 +27,12 @@ NATIVE_ARCH = "arm64" if platform.machine() in ("aarch64", "arm64") else "x86_64
 
 def python312() -> str | None:
     """A Python 3.12 interpreter (the Lambda runtime's minor version), or None."""
-    candidates = [os.environ.get("PY312", ""), shutil.which("python3.12") or ""]
+    # The running interpreter when it is 3.12; pyenv's versions before PATH (pyenv shims fail
+    # when no 3.12 version is selected).
+    candidates = [os.environ.get("PY312", "")]
+    candidates += [sys.executable] if sys.version_info[:2] == (3, 12) else []
     candidates += sorted(glob.glob("/root/.pyenv/versions/3.12*/bin/python3.12"))
+    candidates += [shutil.which("python3.12") or ""]
     return next((c for c in candidates if c and os.access(c, os.X_OK)), None)
 
 
