@@ -1,0 +1,68 @@
+import { useState } from "react";
+import { api } from "../../api/client";
+import type { InteractionSource, InteractionType } from "../../api/types";
+import { InteractionTable } from "../../components/InteractionTable";
+import { Pager, useCursorStack } from "../../components/Pager";
+import { Async } from "../../components/status";
+import { INTERACTION_SOURCES, INTERACTION_TYPES, PROVIDER_NAME, interactionProvider, typeLabel } from "../../format";
+import { useApi } from "../../useApi";
+
+function toggle<T>(values: T[], value: T): T[] {
+  return values.includes(value) ? values.filter((v) => v !== value) : [...values, value];
+}
+
+export function InteractionsTab({ personId }: { personId: number }) {
+  const [types, setTypes] = useState<InteractionType[]>([]);
+  const [sources, setSources] = useState<InteractionSource[]>([]);
+  const paging = useCursorStack();
+  const state = useApi(
+    (signal) => api.interactions(personId, { type: types, source: sources, cursor: paging.cursor }, signal),
+    [personId, types.join(), sources.join(), paging.cursor],
+  );
+  return (
+    <>
+      <div className="filters">
+        <fieldset>
+          <legend>Type (none = all)</legend>
+          {INTERACTION_TYPES.map((type) => (
+            <label key={type} className="check">
+              <input
+                type="checkbox"
+                checked={types.includes(type)}
+                onChange={() => {
+                  setTypes((t) => toggle(t, type));
+                  paging.reset();
+                }}
+              />
+              {typeLabel(type)}
+            </label>
+          ))}
+        </fieldset>
+        <fieldset>
+          <legend>Source (none = all)</legend>
+          {INTERACTION_SOURCES.map((source) => (
+            <label key={source} className="check">
+              <input
+                type="checkbox"
+                checked={sources.includes(source)}
+                onChange={() => {
+                  setSources((s) => toggle(s, source));
+                  paging.reset();
+                }}
+              />
+              {source} ({PROVIDER_NAME[interactionProvider(source)]})
+            </label>
+          ))}
+        </fieldset>
+      </div>
+      <Async state={state} label="Loading interactions…">
+        {(page) => (
+          <>
+            <InteractionTable items={page.items} caption="Interactions" />
+            <Pager page={paging.page} nextCursor={page.next_cursor} onOlder={paging.older} onNewer={paging.newer} loading={state.loading} />
+          </>
+        )}
+      </Async>
+    </>
+  );
+}
