@@ -40,6 +40,7 @@ class FakeStatbate:
     members: dict[str, Any] = field(default_factory=dict)
     models: dict[str, Any] = field(default_factory=dict)
     calls: list[tuple[str, str]] = field(default_factory=list)
+    deadlines: list[datetime | None] = field(default_factory=list)
 
     def _answer(self, table: dict[str, Any], name: str) -> FakeReply | None:
         answer = table.get(name)
@@ -47,12 +48,14 @@ class FakeStatbate:
             raise answer
         return None if answer is None else FakeReply({"data": answer, "meta": {}})
 
-    def member_info(self, name: str) -> FakeReply | None:
+    def member_info(self, name: str, *, deadline: datetime | None = None) -> FakeReply | None:
         self.calls.append(("member", name))
+        self.deadlines.append(deadline)
         return self._answer(self.members, name)
 
-    def model_info(self, name: str) -> FakeReply | None:
+    def model_info(self, name: str, *, deadline: datetime | None = None) -> FakeReply | None:
         self.calls.append(("model", name))
+        self.deadlines.append(deadline)
         return self._answer(self.models, name)
 
 
@@ -221,9 +224,13 @@ def requests_for(seed: Seed) -> list[tuple[str, str, dict[str, str], Any, int]]:
         ("PUT", f"/api/watchlists/2/members/{alice}", {}, None, 200),
         ("DELETE", f"/api/watchlists/2/members/{alice}", {}, None, 200),
         ("POST", "/api/lookup", {}, {"username": "alice_01", "include_my_room": True}, 200),
+        ("GET", "/api/jobs", {}, None, 200),
+        ("GET", "/api/jobs/cb_stats", {}, None, 200),
+        ("PATCH", "/api/jobs/cb_stats", {}, {"config": {"record_followers": True}}, 200),
+        ("POST", "/api/jobs/cb_stats/run", {}, None, 202),
     ]
 
 
 def template_of(method: str, path: str) -> str:
     """The route template a concrete path belongs to (digits stand for ids)."""
-    return re.sub(r"/\d+", "/{id}", path)
+    return re.sub(r"/jobs/[a-z_]+", "/jobs/{id}", re.sub(r"/\d+", "/{id}", path))

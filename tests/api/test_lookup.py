@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from api.api_support import FakeStatbate, Seed
+from fakes.clock import FakeClock
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from mhc.api import create_app
@@ -84,11 +86,15 @@ def test_lookup_input_errors_name_the_field(client: TestClient) -> None:
 
 
 def test_statbate_member_info_appends_a_snapshot_and_records_the_did(
-    client: TestClient, statbate: FakeStatbate, db: Database
+    client: TestClient, statbate: FakeStatbate, db: Database, clock: FakeClock
 ) -> None:
     statbate.members["dave_05"] = MEMBER
     body = client.post("/api/lookup", json={"username": "dave_05", "include_statbate": True}).json()
     assert statbate.calls == [("member", "dave_05")]
+    # Statbate calls are bounded well inside API Gateway's 30 s request limit.
+    [deadline] = statbate.deadlines
+    assert deadline is not None
+    assert deadline == clock() + timedelta(seconds=15)
     [outcome] = body["statbate"]
     assert outcome["status"] == "ok"
     assert outcome["source"] == "statbate_member"

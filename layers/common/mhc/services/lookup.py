@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
@@ -64,12 +64,19 @@ class StatbateSource(Protocol):
     None means "not found"; a `ClientError` is a failure the owner must see.
     """
 
-    def member_info(self, name: str) -> StatbateReply | None: ...
+    def member_info(
+        self, name: str, *, deadline: datetime | None = None
+    ) -> StatbateReply | None: ...
 
-    def model_info(self, name: str) -> StatbateReply | None: ...
+    def model_info(
+        self, name: str, *, deadline: datetime | None = None
+    ) -> StatbateReply | None: ...
 
 
 StatbateFactory = Callable[[], StatbateSource | None]
+
+#: Time all Statbate calls of one lookup may take (API Gateway cuts requests at 30 s).
+STATBATE_BUDGET = timedelta(seconds=15)
 
 
 class StatbateOutcome(BaseModel):
@@ -149,7 +156,7 @@ class _Fetched:
 
 
 def _fetch(
-    statbate: StatbateSource | None, source: SnapshotSource, name: str
+    statbate: StatbateSource | None, source: SnapshotSource, name: str, deadline: datetime
 ) -> _Fetched | StatbateOutcome:
     if statbate is None:
         return StatbateOutcome(
@@ -159,9 +166,9 @@ def _fetch(
         )
     try:
         if source is SnapshotSource.STATBATE_MODEL:
-            reply = statbate.model_info(name)
+            reply = statbate.model_info(name, deadline=deadline)
         else:
-            reply = statbate.member_info(name)
+            reply = statbate.member_info(name, deadline=deadline)
     except (ClientError, ConfigError) as exc:
         logger.warning("statbate lookup failed", extra={"error": redact(exc)})
         return StatbateOutcome(source=source, status="failed", error=redact(exc))
@@ -268,7 +275,9 @@ def lookup(
     if include_statbate:
         source = statbate()
         kinds = _statbate_kinds(role or person.role)
-        fetched = [_fetch(source, kind, person.username) for kind in kinds]
+        # Bounded: API Gateway gives the whole request 30 s, retries and pacing included.
+        deadline = now + STATBATE_BUDGET
+        fetched = [_fetch(source, kind, person.username, deadline) for kind in kinds]
         with db.transaction() as conn:
             for item in fetched:
                 outcome = (
