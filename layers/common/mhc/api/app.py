@@ -12,7 +12,7 @@ from mhc import __version__
 from mhc.api.deps import ApiContext
 from mhc.api.errors import ERROR_RESPONSES, install_error_handlers
 from mhc.api.middleware import RequestContextMiddleware, install_log_filter
-from mhc.api.routers import health, lookup, owner, persons, search, sessions, watchlists
+from mhc.api.routers import health, jobs, lookup, owner, persons, search, sessions, watchlists
 from mhc.config import Settings, get_settings
 from mhc.db.connection import TransactionSource
 from mhc.domain.clock import Clock, utc_now
@@ -51,7 +51,7 @@ def create_app(
         clock=clock,
     )
     api = APIRouter(prefix=API_PREFIX, responses=ERROR_RESPONSES)
-    for module in (health, persons, sessions, watchlists, search, owner, lookup):
+    for module in (health, persons, sessions, watchlists, search, owner, lookup, jobs):
         api.include_router(module.router)
     app.include_router(api)
     install_error_handlers(app)

@@ -4,8 +4,11 @@ snapshot metrics. Pure."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
+
+#: A feed sighting newer than this means "online now" (the sweep runs every 5 minutes).
+ONLINE_WINDOW = timedelta(minutes=10)
 
 _SEX_CODES = {"female": "f", "male": "m", "couple": "c", "trans": "t", "transgender": "t"}
 
@@ -66,3 +69,11 @@ def profile_fields(
         "last_broadcast_at": last_broadcast_at,
         "gender": gender_code(raw.get("sex")),
     }
+
+
+def online_status(last_seen_online_at: datetime | None, now: datetime) -> bool | None:
+    """True when seen online within ONLINE_WINDOW; None (unknown) otherwise: the feed lags
+    and misses rooms, so absence from it is not proof of being offline."""
+    if last_seen_online_at is not None and now - last_seen_online_at <= ONLINE_WINDOW:
+        return True
+    return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 from mhc.db.connection import TransactionSource
+from mhc.domain.clock import Clock, utc_now
 from mhc.domain.models import (
     Attribute,
     Interaction,
@@ -14,11 +15,14 @@ from mhc.domain.models import (
     SnapshotWithDelta,
     Watchlist,
 )
+from mhc.domain.profiles import online_status
 from mhc.services import memory, snapshots, watchlists
 from mhc.services.interactions import latest_for_person
 from mhc.services.persons import get as get_person
 from mhc.store import interactions as interaction_store
 from mhc.store import persons as person_store
+from mhc.store import profiles as profile_store
+from mhc.store.profiles import ProfileRow
 
 RECENT_INTERACTIONS = 20
 
@@ -33,10 +37,15 @@ class PersonDetail(BaseModel):
     interaction_counts: dict[str, int]
     watchlists: list[Watchlist]
     attributes: list[Attribute]
+    #: Broadcaster profile (affiliate feed + profile JSON); None when never seen broadcasting.
+    profile: ProfileRow | None = None
+    #: True when seen online in the affiliate feed within 10 minutes; None when unknown.
+    online: bool | None = None
 
 
-def person_detail(db: TransactionSource, person_id: int) -> PersonDetail:
+def person_detail(db: TransactionSource, person_id: int, *, clock: Clock = utc_now) -> PersonDetail:
     with db.transaction() as conn:
+        profile = profile_store.get(conn, person_id)
         return PersonDetail(
             person=get_person(conn, person_id),
             aliases=person_store.aliases(conn, person_id),
@@ -45,4 +54,6 @@ def person_detail(db: TransactionSource, person_id: int) -> PersonDetail:
             interaction_counts=interaction_store.count_by_type(conn, person_id),
             watchlists=watchlists.of_person(conn, person_id),
             attributes=memory.attributes_of(conn, person_id),
+            profile=profile,
+            online=online_status(profile.last_seen_online_at if profile else None, clock()),
         )

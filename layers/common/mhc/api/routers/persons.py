@@ -42,9 +42,9 @@ def search_persons(
 
 
 @router.get("/{person_id}", response_model=PersonDetail)
-def get_person(db: Db, person_id: PersonId) -> PersonDetail:
+def get_person(db: Db, context: Context, person_id: PersonId) -> PersonDetail:
     """Everything known about one person: identity, aliases, latest snapshots with deltas, ..."""
-    return person_detail(db, person_id)
+    return person_detail(db, person_id, clock=context.clock)
 
 
 @router.patch("/{person_id}", response_model=Person)
