@@ -93,7 +93,8 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
     python = python312()
-    layer = args.build_dir / "CommonLayer" / "python"
+    build_dir = args.build_dir.resolve()  # the probes run inside each function's directory
+    layer = build_dir / "CommonLayer" / "python"
     if not layer.is_dir():
         sys.exit(f"no built layer at {layer}: run `make cold-start`")
     check_architecture(layer)
@@ -106,7 +107,7 @@ def main() -> int:
     print(f"{'function':<22} {'median s':>9} {'min s':>7} {'max s':>7} {'target s':>9}  verdict")
     worst = 0
     for name, target in TARGETS.items():
-        function = args.build_dir / name
+        function = build_dir / name
         if not (function / "app.py").exists():
             print(f"{name:<22} not built")
             worst = 1
