@@ -6,6 +6,7 @@ import type {
   Confidence,
   CurrentSession,
   IngestHealth,
+  JobView,
   Interaction,
   InteractionSource,
   InteractionType,
@@ -182,11 +183,21 @@ export const api = {
     request<SessionDetail>(`/sessions/${id}`, { query: { cursor, limit: 50 }, signal }),
   search: (
     q: string,
-    filters: { type?: InteractionType[]; cursor?: string | null },
+    filters: { type?: InteractionType[]; cursor?: string | null; includeExcluded?: boolean },
     signal?: AbortSignal,
   ) =>
     request<Page<Interaction>>("/search", {
-      query: { q, type: filters.type, cursor: filters.cursor, limit: 50 },
+      query: {
+        q,
+        type: filters.type,
+        cursor: filters.cursor,
+        limit: 50,
+        include_excluded: filters.includeExcluded || undefined,
+      },
       signal,
     }),
+  jobs: (signal?: AbortSignal) => request<JobView[]>("/jobs", { signal }),
+  updateJob: (name: string, patch: { enabled?: boolean; interval_seconds?: number }) =>
+    request<JobView>(`/jobs/${enc(name)}`, { method: "PATCH", body: patch }),
+  runJob: (name: string) => request<JobView>(`/jobs/${enc(name)}/run`, { method: "POST" }),
 };

@@ -280,3 +280,24 @@ export interface IngestHealth {
   recent_job_runs: JobRun[];
   recent_event_gaps: EventGap[];
 }
+
+export interface Job {
+  name: string;
+  kind: string;
+  enabled: boolean;
+  interval_seconds: number;
+  config: Record<string, unknown>;
+  last_run_at: Iso | null;
+  last_status: JobStatus | null;
+  next_run_at: Iso | null;
+  created_at: Iso;
+  updated_at: Iso;
+}
+
+export interface JobView {
+  job: Job;
+  effective_config: Record<string, unknown>;
+  last_run: JobRun | null;
+  recent_runs: JobRun[];
+  cool_down_until: Iso | null;
+}

@@ -1,3 +1,252 @@
-export function HealthPage(_props: { id?: number }) {
-  return <h1>Health</h1>;
+import { api, ApiError } from "../api/client";
+import type { EventGap, IngestHealth, JobRun, JobView } from "../api/types";
+import { Time } from "../components/bits";
+import { Async, ErrorMessage } from "../components/status";
+import { formatDuration, formatNumber } from "../format";
+import { collectorProblems, latestRunPerJob } from "../health";
+import { useAction, useApi } from "../useApi";
+
+const POLL_MS = 30_000;
+
+function Status({ status }: { status: string | null }) {
+  if (!status) return <span className="muted">never run</span>;
+  return <span className={`status status-${status}`}>{status === "failed" ? "▲ FAILED" : status.replace("_", " ")}</span>;
+}
+
+function Counts({ counts }: { counts: Record<string, unknown> }) {
+  const entries = Object.entries(counts);
+  if (entries.length === 0) return <span className="muted">—</span>;
+  return <span className="small">{entries.map(([k, v]) => `${k}=${formatNumber(v)}`).join(", ")}</span>;
+}
+
+function RunsTable({ runs, caption }: { runs: JobRun[]; caption: string }) {
+  if (runs.length === 0) return <p className="muted">No runs recorded.</p>;
+  return (
+    <div className="table-wrap">
+      <table className="table">
+        <caption className="sr-only">{caption}</caption>
+        <thead>
+          <tr>
+            <th scope="col">Job</th>
+            <th scope="col">Started</th>
+            <th scope="col">Took</th>
+            <th scope="col">Status</th>
+            <th scope="col">Counts</th>
+            <th scope="col">Error</th>
+          </tr>
+        </thead>
+        <tbody>
+          {runs.map((run) => (
+            <tr key={run.id} className={run.status === "failed" ? "row-failed" : undefined}>
+              <td>{run.job}</td>
+              <td className="nowrap">
+                <Time iso={run.started_at} />
+              </td>
+              <td>
+                {run.finished_at
+                  ? formatDuration((new Date(run.finished_at).getTime() - new Date(run.started_at).getTime()) / 1000)
+                  : "running"}
+              </td>
+              <td>
+                <Status status={run.status} />
+              </td>
+              <td>
+                <Counts counts={run.counts} />
+              </td>
+              <td className="content">{run.error ?? ""}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function Ingest({ health }: { health: IngestHealth }) {
+  const problems = collectorProblems(health);
+  return (
+    <>
+      {problems.length > 0 ? (
+        <div className="error" role="alert">
+          <strong>Collector failing:</strong> {problems.join(", ")}
+        </div>
+      ) : null}
+      <section className="card" aria-labelledby="ingest-title">
+        <h2 id="ingest-title">Live capture (Events API)</h2>
+        <dl className="stat-grid">
+          <div className="stat">
+            <dt className="label">Poller</dt>
+            <dd className={`big status status-${health.poller === "ok" ? "succeeded" : health.poller === "stale" ? "failed" : "skipped"}`}>
+              {health.poller}
+            </dd>
+          </div>
+          <div className="stat">
+            <dt className="label">Last poll</dt>
+            <dd>
+              <Time iso={health.last_successful_poll_at} relative />
+              <div className="muted small">lag {formatDuration(health.poll_lag_seconds)}</div>
+            </dd>
+          </div>
+          <div className="stat">
+            <dt className="label">Last event</dt>
+            <dd>
+              <Time iso={health.last_event_at} relative />
+              <div className="muted small">lag {formatDuration(health.event_lag_seconds)}</div>
+            </dd>
+          </div>
+          <div className="stat">
+            <dt className="label">Checked</dt>
+            <dd>
+              <Time iso={health.checked_at} />
+            </dd>
+          </div>
+        </dl>
+      </section>
+      <section aria-labelledby="gaps-title">
+        <h2 id="gaps-title">Event gaps</h2>
+        <Gaps gaps={health.recent_event_gaps} />
+      </section>
+    </>
+  );
+}
+
+function Gaps({ gaps }: { gaps: EventGap[] }) {
+  if (gaps.length === 0) return <p className="muted">No gaps detected.</p>;
+  return (
+    <div className="table-wrap">
+      <table className="table">
+        <caption className="sr-only">Event gaps</caption>
+        <thead>
+          <tr>
+            <th scope="col">Detected</th>
+            <th scope="col">Reason</th>
+            <th scope="col">Last event before the gap</th>
+          </tr>
+        </thead>
+        <tbody>
+          {gaps.map((gap) => (
+            <tr key={gap.id}>
+              <td className="nowrap">
+                <Time iso={gap.detected_at} />
+              </td>
+              <td>{gap.reason}</td>
+              <td>
+                {gap.last_event_id ?? "—"} <Time iso={gap.last_event_at} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function JobCard({ view, onChange }: { view: JobView; onChange: () => void }) {
+  const { job } = view;
+  const action = useAction(async (what: "toggle" | "run") => {
+    if (what === "run") await api.runJob(job.name);
+    else await api.updateJob(job.name, { enabled: !job.enabled });
+    onChange();
+  });
+  const failed = view.last_run?.status === "failed";
+  return (
+    <section className={`card${failed ? " card-failed" : ""}`} aria-labelledby={`job-${job.name}`}>
+      <header className="card-header">
+        <h3 id={`job-${job.name}`}>{job.name}</h3>
+        <Status status={view.last_run?.status ?? job.last_status} />
+      </header>
+      <dl className="facts">
+        <dt>Kind</dt>
+        <dd>{job.kind}</dd>
+        <dt>Schedule</dt>
+        <dd>
+          every {formatDuration(job.interval_seconds)} · {job.enabled ? "enabled" : <strong>disabled</strong>}
+        </dd>
+        <dt>Last run</dt>
+        <dd>
+          <Time iso={job.last_run_at} /> <span className="muted small">(<Time iso={job.last_run_at} relative />)</span>
+        </dd>
+        <dt>Next run</dt>
+        <dd>
+          <Time iso={job.next_run_at} />
+        </dd>
+        {view.cool_down_until ? (
+          <>
+            <dt>Cooling down until</dt>
+            <dd className="status-not_configured">
+              <Time iso={view.cool_down_until} />
+            </dd>
+          </>
+        ) : null}
+      </dl>
+      {view.last_run?.error ? (
+        <p className="error">
+          <strong>Last error:</strong> {view.last_run.error}
+        </p>
+      ) : null}
+      <div className="row">
+        <button type="button" className="small" disabled={action.running} onClick={() => void action.run("run")}>
+          Run now
+        </button>
+        <button type="button" className="small" disabled={action.running} onClick={() => void action.run("toggle")}>
+          {job.enabled ? "Disable" : "Enable"}
+        </button>
+      </div>
+      {action.error ? <ErrorMessage error={action.error} /> : null}
+      <details>
+        <summary>Recent runs and configuration</summary>
+        <RunsTable runs={view.recent_runs} caption={`Recent runs of ${job.name}`} />
+        <pre className="raw">{JSON.stringify(view.effective_config, null, 2)}</pre>
+      </details>
+    </section>
+  );
+}
+
+function Jobs({ health }: { health: IngestHealth | undefined }) {
+  const jobs = useApi((signal) => api.jobs(signal), [], { pollMs: POLL_MS });
+  // Without the jobs API (an older server), the runs in the ingest health still tell the story.
+  if (jobs.error instanceof ApiError && jobs.error.status === 404) {
+    return (
+      <>
+        <p className="muted">This server has no jobs API; showing the last recorded runs.</p>
+        <h3>Last run of each job</h3>
+        <RunsTable runs={latestRunPerJob(health?.recent_job_runs ?? [])} caption="Last run of each job" />
+      </>
+    );
+  }
+  return (
+    <Async state={jobs} label="Loading jobs…">
+      {(views) =>
+        views.length === 0 ? (
+          <p className="muted">No jobs configured.</p>
+        ) : (
+          <div className="cards">
+            {views.map((view) => (
+              <JobCard key={view.job.name} view={view} onChange={jobs.reload} />
+            ))}
+          </div>
+        )
+      }
+    </Async>
+  );
+}
+
+export function HealthPage() {
+  const health = useApi((signal) => api.ingestHealth(signal), [], { pollMs: POLL_MS });
+  return (
+    <>
+      <h1>Jobs &amp; health</h1>
+      <Async state={health} label="Loading ingest health…">
+        {(data) => <Ingest health={data} />}
+      </Async>
+      <section aria-labelledby="jobs-title">
+        <h2 id="jobs-title">Scheduled jobs</h2>
+        <Jobs health={health.data} />
+      </section>
+      <section aria-labelledby="runs-title">
+        <h2 id="runs-title">Recent job runs</h2>
+        {health.data ? <RunsTable runs={health.data.recent_job_runs} caption="Recent job runs" /> : null}
+      </section>
+    </>
+  );
 }

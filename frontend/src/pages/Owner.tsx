@@ -1,3 +1,202 @@
-export function OwnerPage(_props: { id?: number }) {
-  return <h1>Owner</h1>;
+import { api } from "../api/client";
+import type { OwnerDashboard, SessionWithStats, SourcedSnapshot } from "../api/types";
+import { PersonLink, ProviderBadge, Time } from "../components/bits";
+import { SessionStatsGrid } from "../components/SessionStatsGrid";
+import { SnapshotCard } from "../components/StatsPanel";
+import { Async, ErrorMessage } from "../components/status";
+import { deltaClass, formatDelta, formatDuration, formatNumber, snapshotLabel } from "../format";
+import { Link } from "../router";
+import { useAction, useApi } from "../useApi";
+
+const POLL_MS = 30_000;
+
+function SessionControls({ dashboard, onChange }: { dashboard: OwnerDashboard; onChange: () => void }) {
+  const live = dashboard.live.is_live;
+  const action = useAction(async (start: boolean) => {
+    if (start) await api.startSession();
+    else await api.endSession();
+    onChange();
+  });
+  return (
+    <section className="card" aria-labelledby="live-title">
+      <header className="card-header">
+        <h2 id="live-title">
+          {live ? (
+            <>
+              <span className="live-dot" aria-hidden="true" />
+              Live since <Time iso={dashboard.live.since} />
+            </>
+          ) : (
+            "Offline"
+          )}
+        </h2>
+        <ProviderBadge provider={dashboard.live.provider ?? "mhc"} detail="sessions" />
+      </header>
+      <p className="muted small">Sessions start and end with broadcast events; you can also start or end one by hand.</p>
+      {live ? (
+        <button type="button" className="danger" disabled={action.running} onClick={() => void action.run(false)}>
+          {action.running ? "Ending…" : "End session"}
+        </button>
+      ) : (
+        <button type="button" className="primary" disabled={action.running} onClick={() => void action.run(true)}>
+          {action.running ? "Starting…" : "Start session"}
+        </button>
+      )}
+      {action.error ? <ErrorMessage error={action.error} /> : null}
+      {dashboard.current_session ? (
+        <>
+          <h3>Current session</h3>
+          <SessionStatsGrid stats={dashboard.current_session.stats} />
+        </>
+      ) : null}
+    </section>
+  );
+}
+
+function Followers({ stats }: { stats: SourcedSnapshot }) {
+  const followers = stats.snapshot?.snapshot.normalized_metrics.num_followers;
+  return (
+    <section className="card" aria-labelledby="followers-title">
+      <header className="card-header">
+        <h2 id="followers-title">Followers</h2>
+        <ProviderBadge provider={stats.provider} detail={snapshotLabel(stats.source).split(" · ")[1]} />
+      </header>
+      {stats.snapshot ? (
+        <>
+          <p className="big">
+            {formatNumber(followers)}{" "}
+            <span className={deltaClass(stats.follower_delta)}>{formatDelta(stats.follower_delta)}</span>
+          </p>
+          <p className="muted small">
+            as of <Time iso={stats.snapshot.snapshot.captured_at} /> (change since the snapshot before)
+          </p>
+        </>
+      ) : (
+        <p className="muted">No Stats API snapshot yet.</p>
+      )}
+    </section>
+  );
+}
+
+function SessionRows({ sessions }: { sessions: SessionWithStats[] }) {
+  if (sessions.length === 0) return <p className="muted">No sessions yet.</p>;
+  return (
+    <div className="table-wrap">
+      <table className="table">
+        <caption className="sr-only">Recent sessions</caption>
+        <thead>
+          <tr>
+            <th scope="col">Started</th>
+            <th scope="col">Duration</th>
+            <th scope="col" className="num">Tokens</th>
+            <th scope="col" className="num">Tips</th>
+            <th scope="col" className="num">Visitors</th>
+          </tr>
+        </thead>
+        <tbody>
+          {sessions.map(({ session, stats }) => (
+            <tr key={session.id}>
+              <td>
+                <Link to={`/sessions/${session.id}`}>
+                  <Time iso={session.started_at} />
+                </Link>
+                {session.ended_at ? null : <span className="badge badge-chaturbate"> live</span>}
+              </td>
+              <td>{formatDuration(stats.duration_seconds)}</td>
+              <td className="num">{formatNumber(stats.tokens)}</td>
+              <td className="num">{formatNumber(stats.tips)}</td>
+              <td className="num">{formatNumber(stats.distinct_visitors)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+export function OwnerPage() {
+  const state = useApi((signal) => api.owner(signal), [], { pollMs: POLL_MS });
+  return (
+    <>
+      <h1>Dashboard</h1>
+      <Async state={state} label="Loading dashboard…">
+        {(dashboard) => (
+          <>
+            <p className="muted">
+              Broadcaster <strong>{dashboard.owner}</strong>
+              {dashboard.person_id ? (
+                <>
+                  {" "}· <PersonLink id={dashboard.person_id} username="open as a person" />
+                </>
+              ) : null}
+            </p>
+            <div className="grid-2">
+              <SessionControls dashboard={dashboard} onChange={state.reload} />
+              <Followers stats={dashboard.stats} />
+            </div>
+            <div className="grid-2">
+              {dashboard.stats.snapshot ? <SnapshotCard entry={dashboard.stats.snapshot} /> : null}
+              {dashboard.statbate.snapshot ? (
+                <SnapshotCard entry={dashboard.statbate.snapshot} />
+              ) : (
+                <section className="card" aria-label="Statbate">
+                  <header className="card-header">
+                    <h3>Statbate</h3>
+                    <ProviderBadge provider="statbate" />
+                  </header>
+                  <p className="muted">No Statbate snapshot of your room yet.</p>
+                </section>
+              )}
+            </div>
+            <section aria-labelledby="tips-title">
+              <h2 id="tips-title">
+                Recent tips <ProviderBadge provider={dashboard.recent_tips.provider ?? "chaturbate"} detail="Events API" />
+              </h2>
+              {dashboard.recent_tips.items.length === 0 ? (
+                <p className="muted">No tips yet.</p>
+              ) : (
+                <div className="table-wrap">
+                  <table className="table">
+                    <caption className="sr-only">Recent tips</caption>
+                    <thead>
+                      <tr>
+                        <th scope="col">When</th>
+                        <th scope="col">From</th>
+                        <th scope="col" className="num">Tokens</th>
+                        <th scope="col">Message</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {dashboard.recent_tips.items.map((tip) => (
+                        <tr key={tip.interaction_id}>
+                          <td className="nowrap">
+                            <Time iso={tip.occurred_at} />
+                          </td>
+                          <td>
+                            {tip.is_anonymous || tip.person_id === null ? (
+                              <span className="muted">anonymous</span>
+                            ) : (
+                              <PersonLink id={tip.person_id} username={tip.username ?? `#${tip.person_id}`} />
+                            )}
+                          </td>
+                          <td className="num tokens">{formatNumber(tip.tokens)}</td>
+                          <td className="content">{tip.message ?? ""}</td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                </div>
+              )}
+            </section>
+            <section aria-labelledby="recent-sessions-title">
+              <h2 id="recent-sessions-title">
+                Recent sessions <ProviderBadge provider="mhc" detail="from room events" />
+              </h2>
+              <SessionRows sessions={dashboard.recent_sessions} />
+            </section>
+          </>
+        )}
+      </Async>
+    </>
+  );
 }

@@ -1,6 +1,114 @@
-export function SessionsPage() {
-  return <h1>Sessions</h1>;
+import { useState } from "react";
+import { api } from "../api/client";
+import { ProviderBadge, Time } from "../components/bits";
+import { InteractionTable } from "../components/InteractionTable";
+import { Pager, useCursorStack } from "../components/Pager";
+import { SessionStatsGrid } from "../components/SessionStatsGrid";
+import { Async } from "../components/status";
+import { formatDuration } from "../format";
+import { Link } from "../router";
+import { useApi } from "../useApi";
+
+function durationOf(started: string, ended: string | null): number {
+  const end = ended ? new Date(ended).getTime() : Date.now();
+  return (end - new Date(started).getTime()) / 1000;
 }
-export function SessionDetailPage(_props: { id: number }) {
-  return <h1>Session</h1>;
+
+export function SessionsPage() {
+  // Sessions page by start time: `before` = the start of the last session shown.
+  const [stack, setStack] = useState<(string | null)[]>([null]);
+  const before = stack[stack.length - 1] ?? null;
+  const state = useApi((signal) => api.sessions(before, signal), [before]);
+  return (
+    <>
+      <h1>Sessions</h1>
+      <p className="muted">
+        Your broadcasts, newest first. Figures <ProviderBadge provider="mhc" detail="from room events" />
+      </p>
+      <Async state={state} label="Loading sessions…">
+        {(sessions) => (
+          <>
+            {sessions.length === 0 ? (
+              <p className="muted">No sessions.</p>
+            ) : (
+              <div className="table-wrap">
+                <table className="table">
+                  <caption className="sr-only">Sessions</caption>
+                  <thead>
+                    <tr>
+                      <th scope="col">Session</th>
+                      <th scope="col">Started</th>
+                      <th scope="col">Ended</th>
+                      <th scope="col">Duration</th>
+                      <th scope="col">Recorded by</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {sessions.map((session) => (
+                      <tr key={session.id}>
+                        <td>
+                          <Link to={`/sessions/${session.id}`}>Session #{session.id}</Link>
+                        </td>
+                        <td>
+                          <Time iso={session.started_at} />
+                        </td>
+                        <td>{session.ended_at ? <Time iso={session.ended_at} /> : <strong>live</strong>}</td>
+                        <td>{formatDuration(durationOf(session.started_at, session.ended_at))}</td>
+                        <td>{session.source === "manual" ? "you (by hand)" : "broadcast events"}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            )}
+            <Pager
+              page={stack.length}
+              nextCursor={sessions.length === 20 ? sessions[sessions.length - 1]?.started_at : null}
+              onOlder={(next) => setStack((s) => [...s, next])}
+              onNewer={() => setStack((s) => s.slice(0, -1))}
+              loading={state.loading}
+            />
+          </>
+        )}
+      </Async>
+    </>
+  );
+}
+
+export function SessionDetailPage({ id }: { id: number }) {
+  const paging = useCursorStack();
+  const state = useApi((signal) => api.session(id, paging.cursor, signal), [id, paging.cursor]);
+  return (
+    <Async state={state} label="Loading session…">
+      {(detail) => (
+        <>
+          <p>
+            <Link to="/sessions">← All sessions</Link>
+          </p>
+          <h1>
+            Session #{detail.session.id}{" "}
+            <span className="muted small">
+              <Time iso={detail.session.started_at} /> – {detail.session.ended_at ? <Time iso={detail.session.ended_at} /> : "live"}
+            </span>
+          </h1>
+          <section className="card" aria-labelledby="session-stats-title">
+            <header className="card-header">
+              <h2 id="session-stats-title">Statistics</h2>
+              <ProviderBadge provider="mhc" detail="from room events" />
+            </header>
+            <SessionStatsGrid stats={detail.stats} />
+          </section>
+          <h2>Interactions in your room during the session</h2>
+          <InteractionTable items={detail.interactions.items} showPerson caption="Session interactions" />
+          <Pager
+            page={paging.page}
+            nextCursor={detail.interactions.next_cursor}
+            onOlder={paging.older}
+            onNewer={paging.newer}
+            loading={state.loading}
+          />
+        </>
+      )}
+    </Async>
+  );
 }
