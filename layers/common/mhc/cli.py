@@ -51,9 +51,12 @@ def cmd_db_url(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     import uvicorn
 
     from mhc.api import create_app
+    from mhc.api.static import default_frontend_dir, with_frontend
     from mhc.db.connection import connect
     from mhc.db.migrate import migrate
     from mhc.db.pool import PooledDatabase
@@ -62,7 +65,12 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     with connect(url) as conn:
         migrate(conn, settings.mhc_migrations_dir, progress=_say)
     db = PooledDatabase(url)
-    app = create_app(lambda: db)
+    api = create_app(lambda: db)
+    # The built UI is served next to the API only here (in AWS, CloudFront serves it from S3).
+    frontend = Path(args.frontend_dir) if args.frontend_dir else default_frontend_dir()
+    app = with_frontend(api, frontend)
+    if not (frontend / "index.html").is_file():
+        _say(f"warning: no built UI in {frontend} (run `make frontend`); serving the API only")
     host, port = args.host or settings.mhc_host, args.port or settings.mhc_port
     _say(f"MHC is serving on http://{host}:{port}  (Ctrl-C to stop)")
     try:
@@ -292,6 +300,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="migrate and serve the API and UI locally")
     run.add_argument("--host", help="interface to bind (default MHC_HOST or 127.0.0.1)")
     run.add_argument("--port", type=int, help="port (default MHC_PORT or 8080)")
+    run.add_argument("--frontend-dir", help="built web UI to serve at / (default frontend/dist)")
     run.set_defaults(handler=cmd_run)
 
     migrate = commands.add_parser("migrate", help="apply pending database migrations")
