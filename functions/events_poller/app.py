@@ -9,8 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from mhc.config import get_settings
-from mhc.db.connection import Database
-from mhc.db.resolve import database_url
+from mhc.db.resolve import lambda_database
 from mhc.domain.polling import trigger_from_event
 from mhc.observability import PowertoolsMetricsSink, get_metrics, logger
 from mhc.runtime.invoke import LambdaChainInvoker
@@ -25,7 +24,7 @@ def _get_poller(function_arn: str) -> EventsPoller:
     global _poller
     if _poller is None:
         settings = get_settings()
-        db = Database(database_url(settings, allow_embedded=False))
+        db = lambda_database(settings)
         _poller = build_events_poller(
             settings,
             db,

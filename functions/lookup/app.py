@@ -10,7 +10,7 @@ from mangum import Mangum
 from mhc.api import create_app
 from mhc.config import get_settings
 from mhc.db.connection import Database
-from mhc.db.resolve import database_url
+from mhc.db.resolve import lambda_database
 from mhc.observability import logger
 
 _database: Database | None = None
@@ -19,7 +19,7 @@ _database: Database | None = None
 def database() -> Database:
     global _database
     if _database is None:
-        _database = Database(database_url(get_settings(), allow_embedded=False))
+        _database = lambda_database(get_settings())
     return _database
 
 

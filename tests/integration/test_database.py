@@ -64,3 +64,19 @@ def test_connection_errors_do_not_leak_passwords() -> None:
     with pytest.raises(psycopg.OperationalError) as info:
         db.connection()
     assert "hunter2secret" not in str(info.value)
+
+
+def test_url_is_resolved_again_on_reconnect(database_url: str) -> None:
+    # Given a URL provider (a rotated password changes what it returns)
+    calls: list[int] = []
+
+    def provider() -> str:
+        calls.append(1)
+        return database_url
+
+    db = Database(provider)
+    _kill_backend(database_url, db)
+    db.run(lambda conn: conn.execute("SELECT 1").fetchone())
+    # Then each new connection asked for the URL again
+    assert len(calls) == 2
+    db.close()

@@ -128,6 +128,16 @@ class Settings(BaseSettings):
     #: Time budget of `mhc jobs run` / `mhc jobs run-due` (a Lambda uses its own remaining time).
     mhc_jobs_local_budget_seconds: int = Field(default=240, ge=10, le=3600)
 
+    # --- database location (AWS) ---
+    #: RDS keeps the master password in this Secrets Manager secret (ManageMasterUserPassword);
+    #: with MHC_DB_HOST the URL is built from it. DATABASE_URL / DATABASE_URL_PARAM win when set.
+    mhc_db_secret_arn: str | None = Field(default=None, min_length=20, max_length=2048)
+    mhc_db_host: str | None = Field(default=None, min_length=1, max_length=255)
+    mhc_db_port: int = Field(default=5432, ge=1, le=65535)
+    mhc_db_name: str = Field(default="mhc", min_length=1, max_length=63)
+    #: Connecting through RDS Proxy: no server-side prepared statements (they pin connections).
+    mhc_db_proxy: bool = False
+
     @model_validator(mode="after")
     def _one_source_per_secret(self) -> Settings:
         for name in SECRET_NAMES:

@@ -47,7 +47,7 @@ class Database:
 
     def __init__(
         self,
-        url: str,
+        url: str | Callable[[], str],
         *,
         proxy: bool = False,
         clock: Callable[[], float] = time.monotonic,
@@ -60,8 +60,9 @@ class Database:
         self._lock = threading.RLock()
 
     def _open(self) -> Conn:
+        url = self._url() if callable(self._url) else self._url
         try:
-            return connect(self._url, proxy=self._proxy)
+            return connect(url, proxy=self._proxy)
         except psycopg.OperationalError as exc:
             raise psycopg.OperationalError(redact(exc)) from None
 

@@ -10,43 +10,28 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from pydantic import Field, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
-
 from mhc.config import ConfigError, Settings
+from mhc.db.connection import Database
 
 _SECRET_CACHE_SECONDS = 300
 
 
-class ManagedDatabase(BaseSettings):
-    """Where the RDS database is and which Secrets Manager secret holds its credentials."""
+def managed_database_url(settings: Settings) -> str | None:
+    """The URL of the RDS database from its managed secret, or None when no secret is configured.
 
-    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True)
-
-    mhc_db_secret_arn: str | None = Field(default=None, min_length=20, max_length=2048)
-    mhc_db_host: str | None = Field(default=None, min_length=1, max_length=255)
-    mhc_db_port: int = Field(default=5432, ge=1, le=65535)
-    mhc_db_name: str = Field(default="mhc", min_length=1, max_length=63)
-
-
-def managed_database_url(managed: ManagedDatabase | None = None) -> str | None:
-    """The URL of the RDS database from its managed secret, or None when no secret is configured."""
-    if managed is None:
-        try:
-            managed = ManagedDatabase()
-        except ValidationError as exc:
-            names = ", ".join(str(e["loc"][0]).upper() for e in exc.errors() if e["loc"])
-            raise ConfigError(f"invalid database location settings: {names}") from None
-    if managed.mhc_db_secret_arn is None:
+    Read on every (re)connect, cached 5 minutes: after a password rotation the next reconnect
+    picks up the new password.
+    """
+    if settings.mhc_db_secret_arn is None:
         return None
-    if managed.mhc_db_host is None:
+    if settings.mhc_db_host is None:
         raise ConfigError("MHC_DB_HOST is not set (needed with MHC_DB_SECRET_ARN)")
     # Imported lazily: Powertools parameters pulls in boto3.
     from aws_lambda_powertools.utilities import parameters
 
     try:
         secret = parameters.get_secret(
-            managed.mhc_db_secret_arn, transform="json", max_age=_SECRET_CACHE_SECONDS
+            settings.mhc_db_secret_arn, transform="json", max_age=_SECRET_CACHE_SECONDS
         )
         username, password = str(secret["username"]), str(secret["password"])
     except Exception as exc:
@@ -58,13 +43,13 @@ def managed_database_url(managed: ManagedDatabase | None = None) -> str | None:
     register_secret(password)
     return (
         f"postgresql://{quote(username, safe='')}:{quote(password, safe='')}"
-        f"@{managed.mhc_db_host}:{managed.mhc_db_port}/{quote(managed.mhc_db_name, safe='')}"
+        f"@{settings.mhc_db_host}:{settings.mhc_db_port}/{quote(settings.mhc_db_name, safe='')}"
         "?sslmode=require"
     )
 
 
 def database_url(settings: Settings, *, allow_embedded: bool = True) -> str:
-    url = settings.secret("DATABASE_URL") or managed_database_url()
+    url = settings.secret("DATABASE_URL") or managed_database_url(settings)
     if url:
         return url
     if not allow_embedded:
@@ -75,3 +60,11 @@ def database_url(settings: Settings, *, allow_embedded: bool = True) -> str:
     from mhc.db.embedded import start_embedded
 
     return start_embedded(settings.mhc_data_dir / "pgdata")
+
+
+def lambda_database(settings: Settings) -> Database:
+    """The execution environment's connection: the URL is resolved again on every reconnect
+    (rotated passwords), and RDS Proxy mode follows MHC_DB_PROXY."""
+    return Database(
+        lambda: database_url(settings, allow_embedded=False), proxy=settings.mhc_db_proxy
+    )
