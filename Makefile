@@ -34,8 +34,10 @@ lint: install
 
 typecheck: install
 	$(BIN)/mypy
+	@# Every function's module is app.py, so each handler is checked on its own.
+	for f in functions/*/app.py; do $(BIN)/mypy "$$f" || exit 1; done
 
-pytest: install
+pytest: install sam-tools
 	$(BIN)/pytest
 
 test: lint typecheck pytest

@@ -10,10 +10,13 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools import Metrics
 
 SERVICE_NAME = "mhc"
 REDACTED = "[REDACTED]"
@@ -76,7 +79,7 @@ class RedactingFormatter(LambdaPowertoolsFormatter):
 logger = Logger(service=SERVICE_NAME, logger_formatter=RedactingFormatter())
 
 
-def get_metrics(namespace: str = "MHC") -> Any:
+def get_metrics(namespace: str = "MHC") -> Metrics:
     """Powertools Metrics (imported lazily: only functions that publish metrics pay for it)."""
     from aws_lambda_powertools import Metrics
 
