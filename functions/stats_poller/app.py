@@ -8,8 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from mhc.config import get_settings
-from mhc.db.connection import Database
-from mhc.db.resolve import database_url
+from mhc.db.resolve import lambda_database
 from mhc.observability import PowertoolsMetricsSink, get_metrics, logger
 from mhc.runtime.collector import build_collector, jobs_from_event, remaining_time
 from mhc.services.collect import Collector
@@ -22,7 +21,7 @@ def _get_collector() -> Collector:
     global _collector
     if _collector is None:
         settings = get_settings()
-        db = Database(database_url(settings, allow_embedded=False))
+        db = lambda_database(settings)
         _collector = build_collector(settings, db, metrics=PowertoolsMetricsSink(metrics))
     return _collector
 
