@@ -48,6 +48,38 @@ bench: install
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
 
+# ---------------------------------------------------------------- web UI (frontend/)
+# `frontend` runs npm ci when the lock file changed and rebuilds dist/ when any source is newer
+# than the last build. `chromium` installs Debian's browser for tests/e2e (never a downloaded
+# one). `e2e` drives it against `mhc run` on a seeded database.
+NPM ?= npm
+FRONTEND_DEPS := frontend/node_modules/.package-lock.json
+FRONTEND_SRC := $(shell find frontend/src frontend/scripts -type f 2>/dev/null) \
+	frontend/index.html frontend/package.json frontend/package-lock.json \
+	frontend/vite.config.ts frontend/tsconfig.json
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+.PHONY: frontend frontend-test chromium e2e
+
+$(FRONTEND_DEPS): frontend/package-lock.json
+	cd frontend && $(NPM) ci --no-audit --no-fund
+	@touch $@
+
+frontend/dist/index.html: $(FRONTEND_DEPS) $(FRONTEND_SRC)
+	cd frontend && $(NPM) run build
+	@touch $@
+
+frontend: frontend/dist/index.html
+
+frontend-test: $(FRONTEND_DEPS)
+	cd frontend && $(NPM) run typecheck && $(NPM) test
+
+chromium:
+	@test -x /usr/bin/chromium || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q --no-install-recommends chromium; }
+
+e2e: install frontend chromium
+	$(BIN)/pytest tests/e2e
+
 # ---------------------------------------------------------------- AWS (SAM): docs/deploy.md
 # SAM CLI and cfn-lint live in their own virtualenv (their pins would fight the app's), built
 # from Python 3.12 (the Lambda runtime). `sam-tools` also fills a wheelhouse with the layer's

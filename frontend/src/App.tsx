@@ -29,9 +29,11 @@ export function CollectorFlag() {
   const health = useApi((signal) => api.ingestHealth(signal), [], { pollMs: HEALTH_POLL_MS });
   if (health.error && !health.data) {
     return (
-      <Link to="/health" className="flag flag-bad" role="alert">
-        Health unknown: {health.error.message}
-      </Link>
+      <div role="alert">
+        <Link to="/health" className="flag flag-bad">
+          Health unknown: {health.error.message}
+        </Link>
+      </div>
     );
   }
   if (!health.data) return null;
@@ -44,9 +46,11 @@ export function CollectorFlag() {
     );
   }
   return (
-    <Link to="/health" className="flag flag-bad" role="alert">
-      ▲ Collector failing: {problems.join(", ")}
-    </Link>
+    <div role="alert">
+      <Link to="/health" className="flag flag-bad">
+        ▲ Collector failing: {problems.join(", ")}
+      </Link>
+    </div>
   );
 }
 

@@ -149,6 +149,7 @@ function JobCard({ view, onChange }: { view: JobView; onChange: () => void }) {
     onChange();
   });
   const failed = view.last_run?.status === "failed";
+  const lastRunAt = view.last_run?.started_at ?? job.last_run_at;
   return (
     <section className={`card${failed ? " card-failed" : ""}`} aria-labelledby={`job-${job.name}`}>
       <header className="card-header">
@@ -164,7 +165,7 @@ function JobCard({ view, onChange }: { view: JobView; onChange: () => void }) {
         </dd>
         <dt>Last run</dt>
         <dd>
-          <Time iso={job.last_run_at} /> <span className="muted small">(<Time iso={job.last_run_at} relative />)</span>
+          <Time iso={lastRunAt} /> <span className="muted small">(<Time iso={lastRunAt} relative />)</span>
         </dd>
         <dt>Next run</dt>
         <dd>

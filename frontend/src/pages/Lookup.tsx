@@ -54,7 +54,7 @@ function Results({ found }: { found: Found }) {
             <ul className="outcomes" aria-label="Statbate requests">
               {result.statbate.map((outcome) => (
                 <li key={outcome.source} className={`outcome outcome-${outcome.status}`}>
-                  <ProviderBadge provider="statbate" /> {snapshotLabel(outcome.source)}: <strong>{outcome.status.replace("_", " ")}</strong>
+                  <ProviderBadge provider="statbate" /> {snapshotLabel(outcome.source).split(" · ")[1] ?? outcome.source}: <strong>{outcome.status.replace("_", " ")}</strong>
                   {outcome.error ? <span> — {outcome.error}</span> : null}
                 </li>
               ))}
