@@ -1,4 +1,4 @@
-import { useEffect } from "react";
+import { useEffect, useRef } from "react";
 import { api } from "./api/client";
 import { AuthProvider, useAuth } from "./auth";
 import { collectorProblems } from "./health";
@@ -116,9 +116,16 @@ function Routes() {
 function Shell() {
   const { token } = useAuth();
   const { pathname } = useLocation();
+  const firstRender = useRef(true);
   useEffect(() => {
     const item = NAV.find((entry) => isActive(entry.to, pathname));
     document.title = `${item?.label ?? "MHC"} · MHC Control Panel`;
+    // After a client-side navigation, keyboard and screen-reader users start at the content.
+    if (firstRender.current) firstRender.current = false;
+    else {
+      const main = document.getElementById("main");
+      if (main && !main.contains(document.activeElement)) main.focus({ preventScroll: true });
+    }
   }, [pathname]);
   if (!token) return <SignIn />;
   return (

@@ -72,3 +72,18 @@ describe("header", () => {
     expect(flag.closest("a")).toHaveAttribute("href", "/health");
   });
 });
+
+describe("keyboard", () => {
+  it("moves focus to the content after navigating, unless a field there took it", async () => {
+    tokenStore.set("good");
+    fakeApi({ "GET /api/health/ingest": { body: healthyIngest() }, "GET /api/sessions": { body: [] } });
+    render(<App />);
+    // The lookup page focuses its username field
+    await screen.findByRole("heading", { name: "Lookup", level: 1 });
+    expect(screen.getByLabelText("Username")).toHaveFocus();
+    // Navigating to a page without such a field puts focus on the main region
+    await userEvent.click(screen.getByRole("link", { name: "Sessions" }));
+    await screen.findByText("No sessions.");
+    expect(screen.getByRole("main")).toHaveFocus();
+  });
+});
