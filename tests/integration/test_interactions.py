@@ -126,3 +126,19 @@ def test_full_text_search(db: Database) -> None:
     assert interactions.search(db, "nothing-matches-this").items == []
     with pytest.raises(InvalidInput):
         interactions.search(db, "   ")
+
+
+def test_fresh_append_falls_back_when_some_rows_already_exist(db: Database) -> None:
+    # Given rows expected to be new, one of which is already stored
+    pid = _pid(db)
+    with db.transaction() as conn:
+        store.append_many(conn, [_chat(pid, 5)])
+    batch = [_chat(pid, n) for n in range(10)]
+    # When they are appended on the fast path
+    with db.transaction() as conn:
+        added = store.append_fresh(conn, batch)
+    # Then the conflict is skipped, not fatal, and nothing is doubled
+    assert added == 9
+    with db.transaction() as conn:
+        row = conn.execute("SELECT count(*) AS n FROM interactions").fetchone()
+    assert row == {"n": 10}

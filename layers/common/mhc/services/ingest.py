@@ -154,7 +154,8 @@ def persist_events(
     person_ids = resolve_sightings(conn, sightings.role, sightings.first, sightings.last)
 
     new_interactions = [
-        NewInteraction(
+        # Built from our own derivation (types already right): no validation on the hot path.
+        NewInteraction.model_construct(
             person_id=person_ids[d.interaction.username],
             type=d.interaction.type,
             source=InteractionSource.CB_EVENTS,
@@ -167,7 +168,7 @@ def persist_events(
         for _, d in derivations
         if d.interaction is not None
     ]
-    counts.interactions = interaction_store.append_many(conn, new_interactions)
+    counts.interactions = interaction_store.append_fresh(conn, new_interactions)
 
     for row, derivation in derivations:
         if derivation.session_signal is None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import psycopg
 from psycopg.types.json import Jsonb
 
 from mhc.db.connection import Conn
@@ -52,40 +53,60 @@ def get_by_external_id(
     return None if row is None else Interaction.model_validate(row)
 
 
+_COPY_COLUMNS = "person_id, type, source, external_id, occurred_at, broadcaster, content, metadata"
+
+
+def _copy_text(items: Sequence[NewInteraction]) -> bytes:
+    return rows_text(
+        (
+            str(item.person_id),
+            item.type.value,
+            item.source.value,
+            text_field(item.external_id),
+            time_field(item.occurred_at),
+            text_field(item.broadcaster),
+            text_field(item.content),
+            json_field(item.metadata),
+        )
+        for item in items
+    )
+
+
 def append_many(conn: Conn, items: Sequence[NewInteraction]) -> int:
     """Bulk append through COPY into a staging table; returns how many rows were new."""
     if not items:
         return 0
-    columns = "person_id, type, source, external_id, occurred_at, broadcaster, content, metadata"
+    columns = _COPY_COLUMNS
     conn.execute(
-        f"""CREATE TEMP TABLE IF NOT EXISTS interactions_staging ON COMMIT DELETE ROWS AS
+        f"""CREATE TEMP TABLE IF NOT EXISTS interactions_staging AS
             SELECT {columns} FROM interactions WITH NO DATA"""
     )
     with conn.cursor() as cur:
         with cur.copy(f"COPY interactions_staging ({columns}) FROM STDIN") as copy:
-            copy.write(
-                rows_text(
-                    (
-                        str(item.person_id),
-                        item.type.value,
-                        item.source.value,
-                        text_field(item.external_id),
-                        time_field(item.occurred_at),
-                        text_field(item.broadcaster),
-                        text_field(item.content),
-                        json_field(item.metadata),
-                    )
-                    for item in items
-                )
-            )
+            copy.write(_copy_text(items))
         cur.execute(
             f"""INSERT INTO interactions ({columns})
                 SELECT {columns} FROM interactions_staging
                 ON CONFLICT (source, external_id) DO NOTHING"""
         )
         inserted = cur.rowcount
-        cur.execute("TRUNCATE interactions_staging")
+        cur.execute("DELETE FROM interactions_staging")
     return inserted
+
+
+def append_fresh(conn: Conn, items: Sequence[NewInteraction]) -> int:
+    """Bulk append rows expected to be new (derived from raw events inserted in this very
+    transaction): COPY straight into the table, inside a savepoint. Should any already exist
+    (a replayed derivation), fall back to `append_many`'s conflict-skipping path."""
+    if not items:
+        return 0
+    try:
+        with conn.transaction(), conn.cursor() as cur:
+            with cur.copy(f"COPY interactions ({_COPY_COLUMNS}) FROM STDIN") as copy:
+                copy.write(_copy_text(items))
+            return len(items)
+    except psycopg.errors.UniqueViolation:
+        return append_many(conn, items)
 
 
 @dataclass(frozen=True)
