@@ -8,10 +8,15 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 .PHONY: help install run migrate test lint typecheck pytest bench clean
 
 help:
-	@echo "make run        install, start the embedded PostgreSQL, migrate, serve http://127.0.0.1:8080"
-	@echo "make test       install and run lint, type checks and the whole test suite"
-	@echo "make bench      run the benchmark scripts in bench/"
-	@echo "make clean      remove the virtualenv and caches (keeps .mhc/ data)"
+	@echo "make run            install, build the UI, start the embedded PostgreSQL, migrate, serve http://127.0.0.1:8080"
+	@echo "make test           install what the tests need; lint, type checks, UI tests and the whole suite"
+	@echo "make frontend       build the UI (frontend/dist) when its sources changed"
+	@echo "make frontend-test  UI type check and Vitest"
+	@echo "make e2e            browser walk of the owner's flows (Debian chromium + Playwright)"
+	@echo "make bench          run the store benchmark (see bench/ for the others)"
+	@echo "make infra-check    sam validate --lint and cfn-lint, offline"
+	@echo "make build / deploy / deploy-frontend   AWS (docs/deploy.md)"
+	@echo "make clean          remove the virtualenv and caches (keeps .mhc/ data)"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,7 +26,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-run: install
+run: install frontend
 	$(BIN)/mhc migrate
 	$(BIN)/mhc run
 
@@ -37,10 +42,10 @@ typecheck: install
 	@# Every function's module is app.py, so each handler is checked on its own.
 	for f in functions/*/app.py; do $(BIN)/mypy "$$f" || exit 1; done
 
-pytest: install sam-tools
+pytest: install sam-tools frontend chromium
 	$(BIN)/pytest
 
-test: lint typecheck pytest
+test: lint typecheck frontend-test pytest
 
 bench: install
 	$(BIN)/python bench/store_bench.py

@@ -148,6 +148,7 @@ def server(
                 str(port),
                 "--frontend-dir",
                 str(DIST),
+                "--no-pollers",  # no collector may reach the network from a test
             ],
             cwd=tmp_path_factory.mktemp("mhc-run"),  # no .env of the developer's
             env=env,

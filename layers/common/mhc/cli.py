@@ -72,10 +72,19 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     if not (frontend / "index.html").is_file():
         _say(f"warning: no built UI in {frontend} (run `make frontend`); serving the API only")
     host, port = args.host or settings.mhc_host, args.port or settings.mhc_port
+    pollers = None
+    if not args.no_pollers:
+        from mhc.runtime.local import LocalPollers
+
+        pollers = LocalPollers(settings, url)
+        for line in pollers.start():
+            _say(line)
     _say(f"MHC is serving on http://{host}:{port}  (Ctrl-C to stop)")
     try:
         uvicorn.run(app, host=host, port=port, log_level=settings.mhc_log_level.lower())
     finally:
+        if pollers is not None:
+            pollers.stop()
         db.close()
     return 0
 
@@ -300,6 +309,11 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="migrate and serve the API and UI locally")
     run.add_argument("--host", help="interface to bind (default MHC_HOST or 127.0.0.1)")
     run.add_argument("--port", type=int, help="port (default MHC_PORT or 8080)")
+    run.add_argument(
+        "--no-pollers",
+        action="store_true",
+        help="serve only: no events poller, no scheduled jobs (tests, read-only use)",
+    )
     run.add_argument("--frontend-dir", help="built web UI to serve at / (default frontend/dist)")
     run.set_defaults(handler=cmd_run)
 

@@ -1,0 +1,112 @@
+"""The pollers of `mhc run`: the same services the Lambdas run, on threads of the local server.
+
+- Events: when MHC_EVENTS_URL and MHC_OWNER_USERNAME are set, the events poller long-polls
+  continuously (one link after another, like the Lambda chain, minus the self-invoke).
+- Scheduled jobs: every minute the collector runs the jobs that are due; jobs whose
+  credentials are missing record "not configured" runs, shown on the Jobs page.
+Each poller has its own single connection (the events poller's lock is a session lock).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from datetime import timedelta
+
+from mhc.config import Settings
+from mhc.db.connection import Database
+from mhc.domain.polling import Trigger, TriggerKind
+from mhc.observability import logger, redact
+
+#: How long one local events "link" polls before starting the next.
+EVENTS_LINK_SECONDS = 120.0
+#: How often the collector looks for due jobs; jobs have their own intervals.
+JOBS_TICK_SECONDS = 60.0
+#: Time budget of one collector run (the Lambda has ~280 s).
+JOBS_BUDGET_SECONDS = 240.0
+#: Pause after a poller failed before it tries again.
+RETRY_PAUSE_SECONDS = 30.0
+
+
+class LocalPollers:
+    def __init__(
+        self, settings: Settings, url: str, *, events: bool = True, jobs: bool = True
+    ) -> None:
+        self._settings = settings
+        self._url = url
+        self._events, self._jobs = events, jobs
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> list[str]:
+        """Start what is configured; return a line per poller saying what runs."""
+        lines = []
+        if not self._events:
+            pass
+        elif self._settings.secret("MHC_EVENTS_URL") and self._settings.mhc_owner_username:
+            self._spawn("mhc-events-poller", self._events_loop)
+            lines.append("events poller: long-polling the Events API")
+        else:
+            lines.append(
+                "events poller: not configured (set MHC_EVENTS_URL and MHC_OWNER_USERNAME)"
+            )
+        if self._jobs:
+            self._spawn("mhc-collector", self._jobs_loop)
+            lines.append(f"scheduled jobs: checked every {JOBS_TICK_SECONDS:.0f} s (Jobs page)")
+        return lines
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout)
+
+    def _spawn(self, name: str, target: Callable[[], None]) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def _events_loop(self) -> None:
+        from mhc.runtime.poller import build_events_poller
+
+        db = Database(self._url)
+        try:
+            poller = build_events_poller(self._settings, db)
+            while not self._stop.is_set():
+                try:
+                    outcome = poller.run(
+                        Trigger(TriggerKind.MANUAL), self._budget(EVENTS_LINK_SECONDS)
+                    )
+                    failed = outcome.status.value == "failed"
+                except Exception as exc:
+                    logger.error("local events poller failed", extra={"error": redact(exc)})
+                    failed = True
+                if failed:
+                    self._stop.wait(RETRY_PAUSE_SECONDS)
+        finally:
+            db.close()
+
+    def _budget(self, seconds: float) -> Callable[[], timedelta]:
+        """Time left for one run; stopping the server ends it at its next loop turn."""
+        deadline = time.monotonic() + seconds
+
+        def remaining() -> timedelta:
+            left = 0.0 if self._stop.is_set() else deadline - time.monotonic()
+            return timedelta(seconds=left)
+
+        return remaining
+
+    def _jobs_loop(self) -> None:
+        from mhc.runtime.collector import build_collector
+
+        db = Database(self._url)
+        try:
+            collector = build_collector(self._settings, db)
+            while not self._stop.is_set():
+                try:
+                    collector.run_due(self._budget(JOBS_BUDGET_SECONDS))
+                except Exception as exc:
+                    logger.error("local collector failed", extra={"error": redact(exc)})
+                self._stop.wait(JOBS_TICK_SECONDS)
+        finally:
+            db.close()
