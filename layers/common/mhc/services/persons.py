@@ -216,19 +216,19 @@ def resolve_sightings(
     names = sorted(roles)
     if not names:
         return {}
-    found = store.find_many(conn, names)
+    found = store.sighting_states(conn, names)
     missing = [name for name in names if name not in found]
     if missing:
-        found.update(store.find_many_by_alias(conn, missing))
+        found.update(store.sighting_states_by_alias(conn, missing))
     new_rows = [
         (name, roles[name], is_auto_excluded(name), first_seen[name], last_seen[name])
         for name in names
         if name not in found
     ]
-    created = store.insert_many(conn, new_rows)
+    created = store.insert_sighted(conn, new_rows)
     raced = [row[0] for row in new_rows if row[0] not in created]
     if raced:  # created concurrently by another transaction: treat as existing
-        found.update(store.find_many(conn, raced))
+        found.update(store.sighting_states(conn, raced))
     updates = []
     for name, person in found.items():
         role = person.role if person.role_is_manual else merge_role(person.role, roles[name])

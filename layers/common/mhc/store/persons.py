@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from mhc.db.connection import Conn
 from mhc.domain.models import AliasSource, Person, PersonAlias
@@ -205,51 +207,6 @@ def count(conn: Conn, *, include_excluded: bool = False) -> int:
 # --- bulk paths for ingest (one page of events resolves all its names in a few statements) ---
 
 
-def find_many(conn: Conn, usernames: list[str]) -> dict[str, Person]:
-    rows = conn.execute(
-        f"SELECT {COLUMNS} FROM persons p WHERE p.platform = 'chaturbate' AND p.username = ANY(%s)",
-        (usernames,),
-    ).fetchall()
-    return {str(row["username"]): Person.model_validate(row) for row in rows}
-
-
-def find_many_by_alias(conn: Conn, usernames: list[str]) -> dict[str, Person]:
-    """For each past name, the person who used it most recently."""
-    rows = conn.execute(
-        f"""SELECT DISTINCT ON (a.username) a.username AS alias, {COLUMNS}
-            FROM person_aliases a JOIN persons p ON p.id = a.person_id
-            WHERE a.platform = 'chaturbate' AND a.username = ANY(%s)
-            ORDER BY a.username, a.valid_to DESC, a.id DESC""",
-        (usernames,),
-    ).fetchall()
-    return {str(row["alias"]): Person.model_validate(row) for row in rows}
-
-
-def insert_many(
-    conn: Conn, rows: list[tuple[str, Role, bool, datetime, datetime]]
-) -> dict[str, Person]:
-    """Insert (username, role, is_excluded, first_seen, last_seen) rows; names taken
-    concurrently are skipped (the caller re-reads them)."""
-    if not rows:
-        return {}
-    result = conn.execute(
-        f"""INSERT INTO persons AS p (username, role, is_excluded, username_since,
-                                    first_seen_at, last_seen_at)
-            SELECT u, r, x, f, f, l FROM unnest(%s::text[], %s::text[], %s::bool[],
-                                                 %s::timestamptz[], %s::timestamptz[]) AS v(u, r, x, f, l)
-            ON CONFLICT (platform, username) DO NOTHING
-            RETURNING {COLUMNS}""",
-        (
-            [r[0] for r in rows],
-            [r[1].value for r in rows],
-            [r[2] for r in rows],
-            [r[3] for r in rows],
-            [r[4] for r in rows],
-        ),
-    ).fetchall()
-    return {str(row["username"]): Person.model_validate(row) for row in result}
-
-
 def record_sightings_many(conn: Conn, rows: list[tuple[int, Role, datetime, datetime]]) -> None:
     """Bulk form of `record_sightings`: (person_id, merged role, first_seen, last_seen)."""
     if not rows:
@@ -269,3 +226,71 @@ def record_sightings_many(conn: Conn, rows: list[tuple[int, Role, datetime, date
             [r[3] for r in rows],
         ),
     )
+
+
+@dataclass(frozen=True)
+class SightingState:
+    """What bulk ingest needs of a known person: less than a full `Person` row."""
+
+    id: int
+    role: Role
+    role_is_manual: bool
+    first_seen_at: datetime
+    last_seen_at: datetime
+
+
+_STATE = "p.id, p.role, p.role_is_manual, p.first_seen_at, p.last_seen_at"
+
+
+def _state(row: dict[str, Any]) -> SightingState:
+    return SightingState(
+        row["id"],
+        Role(row["role"]),
+        row["role_is_manual"],
+        row["first_seen_at"],
+        row["last_seen_at"],
+    )
+
+
+def sighting_states(conn: Conn, usernames: list[str]) -> dict[str, SightingState]:
+    rows = conn.execute(
+        f"SELECT p.username, {_STATE} FROM persons p WHERE p.platform = 'chaturbate' AND p.username = ANY(%s)",
+        (usernames,),
+    ).fetchall()
+    return {str(row["username"]): _state(row) for row in rows}
+
+
+def sighting_states_by_alias(conn: Conn, usernames: list[str]) -> dict[str, SightingState]:
+    rows = conn.execute(
+        f"""SELECT DISTINCT ON (a.username) a.username AS alias, {_STATE}
+            FROM person_aliases a JOIN persons p ON p.id = a.person_id
+            WHERE a.platform = 'chaturbate' AND a.username = ANY(%s)
+            ORDER BY a.username, a.valid_to DESC, a.id DESC""",
+        (usernames,),
+    ).fetchall()
+    return {str(row["alias"]): _state(row) for row in rows}
+
+
+def insert_sighted(
+    conn: Conn, rows: list[tuple[str, Role, bool, datetime, datetime]]
+) -> dict[str, SightingState]:
+    """Insert (username, role, is_excluded, first_seen, last_seen) rows; names taken
+    concurrently are skipped (the caller re-reads them)."""
+    if not rows:
+        return {}
+    result = conn.execute(
+        f"""INSERT INTO persons AS p (username, role, is_excluded, username_since,
+                                    first_seen_at, last_seen_at)
+            SELECT u, r, x, f, f, l FROM unnest(%s::text[], %s::text[], %s::bool[],
+                                                 %s::timestamptz[], %s::timestamptz[]) AS v(u, r, x, f, l)
+            ON CONFLICT (platform, username) DO NOTHING
+            RETURNING p.username, {_STATE}""",
+        (
+            [r[0] for r in rows],
+            [r[1].value for r in rows],
+            [r[2] for r in rows],
+            [r[3] for r in rows],
+            [r[4] for r in rows],
+        ),
+    ).fetchall()
+    return {str(row["username"]): _state(row) for row in result}

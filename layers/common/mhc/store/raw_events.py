@@ -28,7 +28,7 @@ def insert_new(conn: Conn, events: Sequence[RawEvent]) -> set[str]:
     if not events:
         return set()
     conn.execute(
-        """CREATE TEMP TABLE IF NOT EXISTS raw_events_staging ON COMMIT DELETE ROWS AS
+        """CREATE TEMP TABLE IF NOT EXISTS raw_events_staging AS
            SELECT event_id, method, occurred_at, payload FROM raw_events WITH NO DATA"""
     )
     with conn.cursor() as cur:
@@ -52,7 +52,8 @@ def insert_new(conn: Conn, events: Sequence[RawEvent]) -> set[str]:
                ON CONFLICT (event_id) DO NOTHING
                RETURNING event_id"""
         ).fetchall()
-        cur.execute("TRUNCATE raw_events_staging")
+        # DELETE, not TRUNCATE: a temp-table truncate rewrites catalog rows on every page.
+        cur.execute("DELETE FROM raw_events_staging")
     return {str(row["event_id"]) for row in rows}
 
 
