@@ -81,7 +81,14 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
             _say(line)
     _say(f"MHC is serving on http://{host}:{port}  (Ctrl-C to stop)")
     try:
-        uvicorn.run(app, host=host, port=port, log_level=settings.mhc_log_level.lower())
+        # access_log off: the API middleware already logs one JSON line per request.
+        uvicorn.run(
+            app,
+            host=host,
+            port=port,
+            log_level=settings.mhc_log_level.lower(),
+            access_log=False,
+        )
     finally:
         if pollers is not None:
             pollers.stop()
