@@ -5,7 +5,8 @@
 
 Dataset (database `mhc_bench` on DATABASE_URL's server, or on the embedded server under
 .mhc/bench-pgdata): 100k persons, 2M interactions, 200k snapshots. Interactions go through the
-production bulk path (`store.interactions.append_many`) so the insert rate is the real one.
+production bulk path (`store.interactions.append_fresh`, what ingest uses: COPY into the table,
+falling back to the conflict-skipping staging path) so the insert rate is the real one.
 Prints p50/p95/p99 of the person-detail read and the bulk insert rate. Targets (issue 2):
 p95 <= 20 ms, >= 20,000 rows/s. `bench/api_bench.py` reuses the same database.
 """
@@ -155,7 +156,7 @@ def build(url: str, rng: random.Random) -> float:
             )
         started = time.perf_counter()
         with db.transaction() as conn:
-            inserted += interaction_store.append_many(conn, batch)
+            inserted += interaction_store.append_fresh(conn, batch)
         insert_seconds += time.perf_counter() - started
         if (start // BATCH) % 20 == 19:
             print(
