@@ -11,7 +11,7 @@ from mhc import cli
 from mhc.config import get_settings
 from mhc.db.connection import Database
 from mhc.domain.errors import InvalidInput
-from mhc.services.collect import get_job, update_job
+from mhc.services.jobs import get_job, update_job
 
 
 def job_row(db: Database, name: str) -> dict[str, object]:

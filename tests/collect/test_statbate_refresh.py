@@ -24,7 +24,7 @@ from mhc.db.connection import Database
 from mhc.domain.models import InteractionSource, InteractionType, JobStatus, NewInteraction
 from mhc.domain.roles import Role
 from mhc.services import interactions, persons, watchlists
-from mhc.services.collect import update_job
+from mhc.services.jobs import update_job
 
 BATCH = "/api/members/chaturbate/info/batch"
 

@@ -216,7 +216,7 @@ def _run_jobs(settings: Settings, args: argparse.Namespace, only: list[str] | No
 
 
 def cmd_jobs_list(settings: Settings, _args: argparse.Namespace) -> int:
-    from mhc.services.collect import list_jobs
+    from mhc.services.jobs import list_jobs
 
     db = _single_connection(settings)
     try:
@@ -252,7 +252,7 @@ def cmd_jobs_run_due(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _set_values(settings: Settings, name: str, values: dict[str, Any]) -> int:
-    from mhc.services.collect import set_values
+    from mhc.services.jobs import set_values
 
     db = _single_connection(settings)
     try:

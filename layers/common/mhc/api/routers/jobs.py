@@ -9,8 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from mhc.api.deps import Context, Db
 from mhc.domain.jobs import MAX_INTERVAL_SECONDS, MIN_INTERVAL_SECONDS
-from mhc.services import collect
-from mhc.services.collect import JobView
+from mhc.services import jobs
+from mhc.services.jobs import JobView
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 
@@ -33,29 +33,29 @@ class JobPatch(BaseModel):
 @router.get("", response_model=list[JobView])
 def list_jobs(db: Db, context: Context) -> list[JobView]:
     """Every job with its config, last runs and any cool-down of its upstream API."""
-    return collect.list_jobs(db, clock=context.clock)
+    return jobs.list_jobs(db, clock=context.clock)
 
 
 @router.get("/{name}", response_model=JobView)
 def get_job(db: Db, context: Context, name: JobName) -> JobView:
-    return collect.get_job(db, name, clock=context.clock)
+    return jobs.get_job(db, name, clock=context.clock)
 
 
 @router.patch("/{name}", response_model=JobView)
 def update_job(db: Db, context: Context, name: JobName, patch: JobPatch) -> JobView:
     """Change a job; an invalid value is a 422 naming the field, and nothing is changed."""
-    collect.update_job(
+    jobs.update_job(
         db,
         name,
         enabled=patch.enabled,
         interval_seconds=patch.interval_seconds,
         config=patch.config,
     )
-    return collect.get_job(db, name, clock=context.clock)
+    return jobs.get_job(db, name, clock=context.clock)
 
 
 @router.post("/{name}/run", response_model=JobView, status_code=status.HTTP_202_ACCEPTED)
 def run_job(db: Db, context: Context, name: JobName) -> JobView:
     """Make the job due now: the stats poller runs it on its next tick (at most 5 minutes)."""
-    collect.request_run(db, name, clock=context.clock)
-    return collect.get_job(db, name, clock=context.clock)
+    jobs.request_run(db, name, clock=context.clock)
+    return jobs.get_job(db, name, clock=context.clock)
