@@ -149,9 +149,7 @@ class AffiliateClient:
             campaign=settings.require_affiliate_campaign(),
             base_url=settings.mhc_affiliate_api_url,
             page_delay_seconds=settings.mhc_affiliate_page_delay_seconds,
-            timeouts=Timeouts(
-                settings.mhc_http_connect_timeout_seconds, settings.mhc_http_read_timeout_seconds
-            ),
+            timeouts=Timeouts.from_settings(settings),
             **kwargs,
         )
 

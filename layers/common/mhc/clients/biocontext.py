@@ -253,9 +253,7 @@ class BiocontextClient:
             client,
             base_url=settings.mhc_chaturbate_url,
             requests_per_minute=settings.mhc_profile_requests_per_minute,
-            timeouts=Timeouts(
-                settings.mhc_http_connect_timeout_seconds, settings.mhc_http_read_timeout_seconds
-            ),
+            timeouts=Timeouts.from_settings(settings),
             **kwargs,
         )
 

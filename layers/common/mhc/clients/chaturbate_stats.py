@@ -79,9 +79,7 @@ class StatsClient:
             username=settings.require_owner(),
             token=settings.require_secret("MHC_STATS_TOKEN"),
             base_url=settings.mhc_stats_api_url,
-            timeouts=Timeouts(
-                settings.mhc_http_connect_timeout_seconds, settings.mhc_http_read_timeout_seconds
-            ),
+            timeouts=Timeouts.from_settings(settings),
             **kwargs,
         )
 

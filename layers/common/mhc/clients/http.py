@@ -18,7 +18,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -30,6 +30,9 @@ from mhc.clients.errors import (
 )
 from mhc.domain.clock import Clock, utc_now
 from mhc.observability import logger, redact
+
+if TYPE_CHECKING:
+    from mhc.config import Settings
 
 Sleeper = Callable[[float], None]
 RandomSource = Callable[[], float]
@@ -95,6 +98,12 @@ class Timeouts:
     def __post_init__(self) -> None:
         if not (self.connect > 0 and self.read > 0):
             raise ValueError("timeouts must be positive")
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Timeouts:
+        return cls(
+            settings.mhc_http_connect_timeout_seconds, settings.mhc_http_read_timeout_seconds
+        )
 
 
 @dataclass(frozen=True)

@@ -454,9 +454,7 @@ class StatbateClient:
             token=settings.require_secret("MHC_STATBATE_TOKEN"),
             base_url=settings.mhc_statbate_api_url,
             request_interval_seconds=settings.mhc_statbate_request_interval_seconds,
-            timeouts=Timeouts(
-                settings.mhc_http_connect_timeout_seconds, settings.mhc_http_read_timeout_seconds
-            ),
+            timeouts=Timeouts.from_settings(settings),
             **kwargs,
         )
 

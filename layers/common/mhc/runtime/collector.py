@@ -27,11 +27,7 @@ def build_collector(
     metrics: MetricsSink | None = None,
     jobs: Mapping[JobKind, JobFunction] | None = None,
 ) -> Collector:
-    client = http or new_http_client(
-        timeouts=Timeouts(
-            settings.mhc_http_connect_timeout_seconds, settings.mhc_http_read_timeout_seconds
-        )
-    )
+    client = http or new_http_client(timeouts=Timeouts.from_settings(settings))
     deps = CollectDeps(settings=settings, http=client, clock=clock, sleeper=sleeper)
     return Collector(db, deps, jobs=jobs, metrics=metrics)
 
