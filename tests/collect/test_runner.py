@@ -28,6 +28,7 @@ from mhc.db.connection import Database
 from mhc.domain.jobs import JobKind
 from mhc.domain.models import JobStatus
 from mhc.services.collect import JobContext, JobResult
+from mhc.store import job_runs
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -118,6 +119,7 @@ def test_a_job_running_elsewhere_is_not_run_twice(
             "UPDATE jobs SET last_status = 'running', last_run_at = %s WHERE name = 'cb_stats'",
             (T0 - timedelta(minutes=1),),
         )
+        other = job_runs.start(conn, "cb_stats", T0 - timedelta(minutes=1))
     ran: list[str] = []
     collector = make_collector(db, server, clock, jobs=recording_jobs(ran))
     # When this invocation runs it by name
@@ -128,6 +130,12 @@ def test_a_job_running_elsewhere_is_not_run_twice(
     [report] = collector.run_due(budget(), only=["cb_stats"])
     assert report.status is JobStatus.SUCCEEDED
     assert ran == ["cb_stats"]
+    # and the dead invocation's run is closed as failed, not left 'running' forever
+    with db.transaction() as conn:
+        row = conn.execute(
+            "SELECT status, error FROM job_runs WHERE id = %s", (other.id,)
+        ).fetchone()
+    assert row == {"status": "failed", "error": job_runs.ABANDONED}
 
 
 def test_disabled_jobs_do_not_run_on_schedule(

@@ -341,3 +341,26 @@ def test_handler_with_the_schedule_event_and_20_seconds_left(
     # And the chain event file drives the next link
     chain_event = json.loads((ROOT / "events/events_poller_chain.json").read_text())
     assert chain_event["trigger"] == "chain"
+
+
+def test_a_run_left_running_by_a_dead_invocation_is_closed(db: Database, ssm: Any) -> None:
+    # Given a job_runs row left 'running' by an invocation that was killed
+    from mhc.store import job_runs
+
+    clock = FakeClock()
+    with db.transaction() as conn:
+        dead = job_runs.start(conn, ingest.JOB_NAME, clock() - timedelta(minutes=20))
+    with FakeEventsFeed(make_events(5), clock=clock) as feed:
+        poller = make_poller(feed, db, clock, ssm, StubLambda())
+        context = FakeLambdaContext(clock, seconds=20, tick=3.0)
+        # When the next poller runs
+        poller.run(
+            Trigger(TriggerKind.WATCHDOG),
+            lambda: timedelta(milliseconds=context.get_remaining_time_in_millis()),
+        )
+    # Then the dead run is failed with the reason, and no run stays 'running'
+    with db.transaction() as conn:
+        rows = {r["id"]: r for r in conn.execute("SELECT id, status, error FROM job_runs")}
+    assert rows[dead.id]["status"] == "failed"
+    assert rows[dead.id]["error"] == job_runs.ABANDONED
+    assert [r["status"] for r in rows.values()].count("running") == 0

@@ -199,6 +199,7 @@ class Collector:
             )
             if claimed is None:
                 return RunReport(job=name, ran=False, reason="not_claimed")
+            job_runs.close_abandoned(conn, name, at=started)
             run = job_runs.start(conn, name, started)
             cool_down = store.cool_down_until(conn, KIND_API[job.kind], started)
         deadline = started + remaining() - self.safety_margin

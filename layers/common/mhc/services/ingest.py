@@ -303,6 +303,8 @@ class EventsPoller:
         try:
             with self._db.transaction() as conn:
                 locked = try_lock(conn, POLLER_LOCK)
+                if locked:  # we are the only poller: any other 'running' row is a dead one
+                    job_runs.close_abandoned(conn, JOB_NAME, at=started, except_id=run.id)
             if not locked:
                 outcome.status, outcome.reason = (
                     JobStatus.SKIPPED,

@@ -47,3 +47,17 @@ def recent(conn: Conn, *, job: str | None = None, limit: int = 50) -> list[JobRu
         {"job": job, "limit": limit},
     ).fetchall()
     return [JobRun.model_validate(row) for row in rows]
+
+
+ABANDONED = "the run did not finish (the process died or timed out)"
+
+
+def close_abandoned(conn: Conn, job: str, *, at: datetime, except_id: int | None = None) -> int:
+    """Mark `job`'s runs still 'running' as failed. Call only while holding the job (claim or
+    lock): then no other run of it is alive, and a 'running' row is one whose process died."""
+    cur = conn.execute(
+        """UPDATE job_runs SET status = 'failed', finished_at = greatest(%s, started_at), error = %s
+           WHERE job = %s AND status = 'running' AND id IS DISTINCT FROM %s""",
+        (at, ABANDONED, job, except_id),
+    )
+    return cur.rowcount
