@@ -278,3 +278,22 @@ def test_env_json_example_names_every_function(cfn: dict[str, Any]) -> None:
     assert set(example) == set(FUNCTIONS)
     text = json.dumps(example)
     assert "SecureString" not in text
+
+
+def test_every_mhc_alarm_watches_a_metric_the_code_publishes(cfn: dict[str, Any]) -> None:
+    # An alarm on a metric nobody publishes never fires (or, treating missing data as breaching,
+    # always fires): the names must come from mhc.observability.
+    from mhc.domain.models import JobStatus
+    from mhc.observability import Metric, job_metric
+
+    published = {m.value for m in Metric} | {job_metric(s.value) for s in JobStatus}
+    alarms = resources(cfn, "AWS::CloudWatch::Alarm")
+    ours = {
+        name: p["Properties"]
+        for name, p in alarms.items()
+        if p["Properties"].get("Namespace") == "MHC"
+    }
+    assert ours, "expected alarms on MHC's own metrics"
+    for name, properties in ours.items():
+        assert properties["MetricName"] in published, f"{name} watches an unpublished metric"
+        assert {"Name": "service", "Value": "mhc"} in properties.get("Dimensions", [])

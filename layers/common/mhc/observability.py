@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
@@ -84,6 +85,22 @@ def get_metrics(namespace: str = "MHC") -> Metrics:
     from aws_lambda_powertools import Metrics
 
     return Metrics(namespace=namespace, service=SERVICE_NAME)
+
+
+class Metric(StrEnum):
+    """Every metric MHC publishes (namespace MHC, dimension service=mhc). CloudWatch alarms in
+    template.yaml name these; tests/infra checks every alarm names one that is published."""
+
+    EVENTS_INGESTED = "EventsIngested"
+    DUPLICATES = "Duplicates"
+    GAPS = "Gaps"
+    POLL_ERRORS = "PollErrors"
+    LAG_SECONDS = "LagSeconds"
+
+
+def job_metric(status: str) -> str:
+    """The per-outcome metric of a scheduled job run: JobSucceeded, JobFailed, JobNotConfigured..."""
+    return "Job" + status.title().replace("_", "")
 
 
 class PowertoolsMetricsSink:

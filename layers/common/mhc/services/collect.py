@@ -40,7 +40,7 @@ from mhc.domain.jobs import (
     parse_config,
 )
 from mhc.domain.models import JobStatus
-from mhc.observability import logger, redact
+from mhc.observability import job_metric, logger, redact
 from mhc.store import job_runs
 from mhc.store import jobs as store
 
@@ -284,7 +284,7 @@ class Collector:
                 ),
             )
         if self.metrics is not None:
-            self.metrics.add(f"Job{result.status.value.title().replace('_', '')}", 1, "Count")
+            self.metrics.add(job_metric(result.status.value), 1, "Count")
         logger.info(
             "job finished",
             extra={"job": job.name, "status": result.status.value, "counts": result.counts},

@@ -25,7 +25,7 @@ from mhc.domain.models import InteractionSource, JobStatus, NewInteraction, Sess
 from mhc.domain.polling import Cursor, Trigger, TriggerKind
 from mhc.domain.roles import Role, merge_role
 from mhc.domain.sessions import sessions_from_signals
-from mhc.observability import redact
+from mhc.observability import Metric, redact
 from mhc.services.persons import resolve_sightings
 from mhc.services.sessions import DEFAULT_MERGE_GAP, close_segment, open_segment
 from mhc.store import event_gaps, job_runs
@@ -395,14 +395,14 @@ class EventsPoller:
                 except TransientExhausted as exc:
                     outcome.errors += 1
                     outcome.reason = redact(exc)
-                    self._metrics.add("PollErrors", 1, "Count")
+                    self._metrics.add(Metric.POLL_ERRORS, 1, "Count")
                     break  # the time is spent; the next link tries again
                 except ClientError as exc:
                     # Bad token, wrong URL, a changed API: stop the chain, keep the cursor.
                     outcome.errors += 1
                     outcome.status, outcome.reason = JobStatus.FAILED, redact(exc)
                     outcome.continue_chain = False
-                    self._metrics.add("PollErrors", 1, "Count")
+                    self._metrics.add(Metric.POLL_ERRORS, 1, "Count")
                     return
                 outcome.pages += 1
                 if isinstance(result, StaleCursor):
@@ -448,7 +448,7 @@ class EventsPoller:
                 last_event_at=newest.occurred_at if newest else None,
                 reason=redact(stale.reason) or "stale cursor",
             )
-        self._metrics.add("Gaps", 1, "Count")
+        self._metrics.add(Metric.GAPS, 1, "Count")
 
     def _finish(self, run_id: int, outcome: PollOutcome) -> None:
         now = self._clock()
@@ -466,10 +466,10 @@ class EventsPoller:
                 },
                 error=outcome.reason if outcome.status is JobStatus.FAILED else None,
             )
-        self._metrics.add("EventsIngested", outcome.counts.inserted, "Count")
-        self._metrics.add("Duplicates", outcome.counts.duplicates, "Count")
+        self._metrics.add(Metric.EVENTS_INGESTED, outcome.counts.inserted, "Count")
+        self._metrics.add(Metric.DUPLICATES, outcome.counts.duplicates, "Count")
         if outcome.lag_seconds is not None:
-            self._metrics.add("LagSeconds", outcome.lag_seconds, "Seconds")
+            self._metrics.add(Metric.LAG_SECONDS, outcome.lag_seconds, "Seconds")
 
 
 # ------------------------------------------------------------------------- replay and rebuild
