@@ -201,3 +201,28 @@ def test_nul_characters_never_fail_a_page(db: Database) -> None:
         assert conn.execute("SELECT content FROM interactions").fetchone() == {
             "content": "a\ufffdb"
         }
+
+
+def test_last_seen_moves_in_steps_during_ingest(db: Database) -> None:
+    def enter(minutes: int) -> dict:  # type: ignore[type-arg]
+        ms = 1_767_225_600_000 + minutes * 60_000
+        return {
+            "method": "userEnter",
+            "id": f"{ms}-0",
+            "object": {"broadcaster": OWNER, "user": {"username": "regular"}},
+        }
+
+    def last_seen() -> datetime:
+        with db.transaction() as conn:
+            row = conn.execute(
+                "SELECT last_seen_at FROM persons WHERE username = 'regular'"
+            ).fetchone()
+        assert row is not None
+        return row["last_seen_at"]  # type: ignore[no-any-return]
+
+    base = datetime(2026, 1, 1, tzinfo=UTC)
+    persist(db, [enter(0)])
+    persist(db, [enter(5)])  # within the resolution: the row is not rewritten
+    assert last_seen() == base
+    persist(db, [enter(11)])  # a step past it: it moves
+    assert last_seen() == base + timedelta(minutes=11)

@@ -22,7 +22,7 @@ from mhc.store import persons as store
 MAX_SEARCH_RESULTS = 50
 #: last_seen_at moves in steps of at least this much during ingest: a regular chatting all
 #: night would otherwise rewrite their person row on every page.
-LAST_SEEN_RESOLUTION = timedelta(minutes=1)
+LAST_SEEN_RESOLUTION = timedelta(minutes=10)
 
 
 def valid_username(value: str, field: str = "username") -> str:
