@@ -163,6 +163,8 @@ def test_unknown_methods_and_values_are_kept_never_fatal(
     assert visit.occurred_at is None
     assert visit.broadcaster == "someothermodel"
     assert page.rejected == [events[4], events[5]]
+    # What ingest stores: every envelope, unreadable ones included, in feed order.
+    assert page.envelopes == events
     assert page.raw["extraTopLevel"] is True
 
 
@@ -396,7 +398,7 @@ def test_server_timeout_must_be_within_the_documented_range(
 
 
 def test_results_never_show_the_token_in_repr(client: EventsClient, base: str) -> None:
-    page = EventsPage(events=[], next_url=f"{base}?i=1-0")
+    page = EventsPage(envelopes=[], next_url=f"{base}?i=1-0")
     stale = StaleCursor(next_url=base, reason="waited too long")
     assert TOKEN not in repr(page)
     assert TOKEN not in repr(stale)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -56,19 +57,40 @@ _STALE_MARKER = "waited too long"
 
 @dataclass(frozen=True)
 class EventsPage:
-    """One 200 answer: events in order (possibly none) and the cursor to request next."""
+    """One 200 answer: the envelopes in feed order (possibly none) and the cursor to request next.
 
-    events: list[Event]
+    `envelopes` is exactly what the API sent, and what ingest stores. The typed views (`events`,
+    and `rejected` for envelopes without a usable id/method) are built only when asked for:
+    the poller never needs them, and building them cost more than storing the page.
+    """
+
+    envelopes: list[Any]
     next_url: str
-    #: Envelopes without a usable id/method: kept so nothing the API sent is lost.
-    rejected: list[Any] = field(default_factory=list)
     raw: Mapping[str, Any] = field(default_factory=dict)
 
+    @cached_property
+    def _parsed(self) -> tuple[list[Event], list[Any]]:
+        events: list[Event] = []
+        rejected: list[Any] = []
+        for envelope in self.envelopes:
+            event = parse_event(envelope)
+            if event is None:
+                rejected.append(envelope)
+            else:
+                events.append(event)
+        return events, rejected
+
+    @property
+    def events(self) -> list[Event]:
+        return self._parsed[0]
+
+    @property
+    def rejected(self) -> list[Any]:
+        """Envelopes without a usable id/method: kept so nothing the API sent is lost."""
+        return self._parsed[1]
+
     def __repr__(self) -> str:
-        return redact(
-            f"EventsPage(events={len(self.events)}, rejected={len(self.rejected)}, "
-            f"next_url={self.next_url!r})"
-        )
+        return redact(f"EventsPage(envelopes={len(self.envelopes)}, next_url={self.next_url!r})")
 
 
 @dataclass(frozen=True)
@@ -200,12 +222,4 @@ class EventsClient:
         if not isinstance(next_url, str) or not next_url:
             raise InvalidResponse(API, "200 body has no 'nextUrl'", status=200)
         self.validate_next_url(next_url)
-        events: list[Event] = []
-        rejected: list[Any] = []
-        for raw in raw_events:
-            event = parse_event(raw)
-            if event is None:
-                rejected.append(raw)
-            else:
-                events.append(event)
-        return EventsPage(events=events, next_url=next_url, rejected=rejected, raw=body)
+        return EventsPage(envelopes=raw_events, next_url=next_url, raw=body)

@@ -415,7 +415,7 @@ class EventsPoller:
                     with self._db.transaction() as conn:
                         counts = persist_events(
                             conn,
-                            [event.raw for event in result.events] + list(result.rejected),
+                            result.envelopes,
                             owner=config.owner,
                             received_at=self._clock(),
                             merge_gap=config.merge_gap,
