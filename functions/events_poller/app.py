@@ -12,8 +12,9 @@ from mhc.config import get_settings
 from mhc.db.resolve import lambda_database
 from mhc.domain.polling import trigger_from_event
 from mhc.observability import PowertoolsMetricsSink, get_metrics, logger
+from mhc.runtime.budget import remaining_time
 from mhc.runtime.invoke import LambdaChainInvoker
-from mhc.runtime.poller import build_events_poller, remaining_time
+from mhc.runtime.poller import build_events_poller
 from mhc.services.ingest import EventsPoller
 
 metrics = get_metrics()

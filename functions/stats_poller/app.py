@@ -10,7 +10,8 @@ from typing import Any
 from mhc.config import get_settings
 from mhc.db.resolve import lambda_database
 from mhc.observability import PowertoolsMetricsSink, get_metrics, logger
-from mhc.runtime.collector import build_collector, jobs_from_event, remaining_time
+from mhc.runtime.budget import remaining_time
+from mhc.runtime.collector import build_collector, jobs_from_event
 from mhc.services.collect import Collector
 
 metrics = get_metrics()

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
-from datetime import timedelta
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
@@ -30,11 +29,6 @@ def build_collector(
     client = http or new_http_client(timeouts=Timeouts.from_settings(settings))
     deps = CollectDeps(settings=settings, http=client, clock=clock, sleeper=sleeper)
     return Collector(db, deps, jobs=jobs, metrics=metrics)
-
-
-def remaining_time(context: Any) -> Callable[[], timedelta]:
-    """Time left in a Lambda invocation, read from its context."""
-    return lambda: timedelta(milliseconds=context.get_remaining_time_in_millis())
 
 
 def jobs_from_event(event: Mapping[str, Any] | None) -> list[str] | None:

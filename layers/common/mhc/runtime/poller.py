@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 import httpx
 
@@ -62,8 +61,3 @@ def build_events_poller(
         metrics=metrics,
         clock=clock,
     )
-
-
-def remaining_time(context: Any) -> Callable[[], timedelta]:
-    """Time left in a Lambda invocation, read from its context."""
-    return lambda: timedelta(milliseconds=context.get_remaining_time_in_millis())
