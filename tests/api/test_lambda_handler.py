@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import base64
 import copy
-import importlib.util
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -14,24 +14,13 @@ from urllib.parse import urlencode
 
 import pytest
 from api.api_support import TOKEN, Seed, requests_for, seed
+from fakes.aws_lambda import FakeLambdaContext, load_function
 from mhc.config import get_settings
 from mhc.db.connection import Database
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = sorted((ROOT / "events").glob("lookup_*.json"))
-
-
-class LambdaContext:
-    function_name = "mhc-lookup"
-    function_version = "$LATEST"
-    invoked_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:mhc-lookup"
-    memory_limit_in_mb = 512
-    aws_request_id = "lambda-req-1"
-    log_group_name = "/aws/lambda/mhc-lookup"
-    log_stream_name = "stream"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 30_000
+LOOKUP_ARN = "arn:aws:lambda:eu-west-1:123456789012:function:mhc-lookup"
 
 
 @pytest.fixture
@@ -40,11 +29,7 @@ def function(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Mod
     monkeypatch.setenv("MHC_API_TOKEN", TOKEN)
     monkeypatch.setenv("MHC_OWNER_USERNAME", "the_owner")
     get_settings.cache_clear()
-    spec = importlib.util.spec_from_file_location("lookup_app", ROOT / "functions/lookup/app.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_function("lookup")
     yield module
     if module._database is not None:
         module._database.close()
@@ -56,7 +41,9 @@ def world(function: ModuleType) -> Seed:
 
 
 def _invoke(function: ModuleType, event: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
-    response = function.handler(event, LambdaContext())
+    response = function.handler(
+        event, FakeLambdaContext(lambda: datetime.now(UTC), 30, arn=LOOKUP_ARN)
+    )
     body = response["body"]
     if response.get("isBase64Encoded"):
         body = base64.b64decode(body).decode()

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 from collect.support import (
@@ -21,8 +19,8 @@ from collect.support import (
     runs,
     stats_payload,
 )
+from fakes.aws_lambda import FakeLambdaContext, load_function
 from fakes.clock import FakeClock
-from fakes.events_feed import FakeLambdaContext
 from fakes.http import FakeHttpServer, json_reply
 from mhc.db.connection import Database
 from mhc.domain.jobs import JobKind
@@ -163,24 +161,13 @@ def test_invalid_stored_config_fails_that_job_only(
     assert "config.limit" in (failed[0].error or "")
 
 
-def load_handler() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "stats_poller_app", ROOT / "functions" / "stats_poller" / "app.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_handler_runs_due_jobs_with_the_scheduled_event(
     db: Database, server: FakeHttpServer, clock: FakeClock
 ) -> None:
     # Given the handler module with its collector wired to the fakes
     only_due(db, "cb_stats")
     server.enqueue(json_reply(stats_payload()), path="/statsapi/")
-    app = load_handler()
+    app = load_function("stats_poller")
     app._collector = make_collector(db, server, clock)
     event = json.loads((ROOT / "events" / "stats_poller_schedule.json").read_text())
     # When Lambda invokes it with the schedule's event and 60 s left
@@ -198,7 +185,7 @@ def test_handler_runs_named_jobs_now(
     with db.transaction() as conn:
         conn.execute("UPDATE jobs SET next_run_at = %s", (T0 + timedelta(hours=1),))
     server.enqueue(json_reply(stats_payload()), path="/statsapi/")
-    app = load_handler()
+    app = load_function("stats_poller")
     app._collector = make_collector(db, server, clock)
     event = json.loads((ROOT / "events" / "stats_poller_run_jobs.json").read_text())
     result = app.handler(event, FakeLambdaContext(clock, 60, arn="arn:aws:lambda:x"))

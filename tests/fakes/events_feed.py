@@ -14,7 +14,7 @@ from __future__ import annotations
 import random
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from fakes.clock import FakeClock
@@ -248,34 +248,6 @@ class FakeEventsFeed:
             self.served.setdefault(event["id"], now)
         last = page[-1]["id"] if page else after
         return json_reply({"events": page, "nextUrl": self._url(last, timeout)})
-
-
-class FakeLambdaContext:
-    """A Lambda context whose remaining time follows a clock (fake or real)."""
-
-    def __init__(
-        self,
-        clock: Callable[[], datetime],
-        seconds: float,
-        arn: str = "arn:aws:lambda:us-east-1:123456789012:function:mhc-events-poller",
-        tick: float | None = None,
-    ) -> None:
-        self._clock = clock
-        #: with a FakeClock: fake seconds that pass on each call (the work of one loop turn)
-        self._tick = tick
-        self._deadline = clock() + timedelta(seconds=seconds)
-        self.invoked_function_arn = arn
-        self.function_name = "mhc-events-poller"
-        self.memory_limit_in_mb = 256
-        self.aws_request_id = "req-0001"
-        self.function_version = "$LATEST"
-        self.log_group_name = "/aws/lambda/mhc-events-poller"
-        self.log_stream_name = "stream"
-
-    def get_remaining_time_in_millis(self) -> int:
-        if self._tick and isinstance(self._clock, FakeClock):
-            self._clock.advance(self._tick)
-        return max(0, int((self._deadline - self._clock()).total_seconds() * 1000))
 
 
 class StubLambda:

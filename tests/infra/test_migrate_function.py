@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import UTC, datetime
-from types import ModuleType
 from typing import Any
 
 import pytest
-from fakes.events_feed import FakeLambdaContext
+from fakes.aws_lambda import FakeLambdaContext, load_function
 from infra.sam_tools import REPO_ROOT
 
 pytestmark = pytest.mark.integration
 
 MIGRATIONS = sorted(p.name for p in (REPO_ROOT / "migrations").glob("*.sql"))
-
-
-def load_handler() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "migrate_app", REPO_ROOT / "functions" / "migrate" / "app.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def invoke(event: dict[str, Any]) -> dict[str, Any]:
@@ -33,7 +20,7 @@ def invoke(event: dict[str, Any]) -> dict[str, Any]:
         300,
         arn="arn:aws:lambda:us-east-1:123456789012:function:mhc-dev-migrate",
     )
-    result: dict[str, Any] = load_handler().handler(event, context)
+    result: dict[str, Any] = load_function("migrate").handler(event, context)
     return result
 
 

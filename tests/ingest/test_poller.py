@@ -7,7 +7,6 @@ state must hold every event exactly once, except those inside a recorded gap.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import threading
 from collections.abc import Iterator
@@ -18,15 +17,9 @@ from typing import Any
 import boto3
 import httpx
 import pytest
+from fakes.aws_lambda import FakeLambdaContext, load_function
 from fakes.clock import FakeClock
-from fakes.events_feed import (
-    OWNER,
-    TOKEN,
-    FakeEventsFeed,
-    FakeLambdaContext,
-    StubLambda,
-    make_events,
-)
+from fakes.events_feed import OWNER, TOKEN, FakeEventsFeed, StubLambda, make_events
 from mhc.config import Settings, load_settings
 from mhc.db.connection import Database
 from mhc.domain.models import JobStatus
@@ -302,22 +295,11 @@ def test_auth_and_not_found_stop_the_chain_and_keep_the_cursor(
     assert table_ids(db, "SELECT error FROM job_runs")[0].startswith("events:")
 
 
-def _load_handler() -> Any:
-    spec = importlib.util.spec_from_file_location(
-        "events_poller_app", ROOT / "functions/events_poller/app.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_handler_with_the_schedule_event_and_20_seconds_left(
     db: Database, ssm: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given the handler, the watchdog schedule event and a context with 20 s left
-    app = _load_handler()
+    app = load_function("events_poller")
     clock = FakeClock()
     lam = StubLambda()
     event = json.loads((ROOT / "events/events_poller_schedule.json").read_text())
