@@ -8,7 +8,15 @@ from typing import Any
 import httpx
 import pytest
 from fakes.clock import FakeClock
-from fakes.http import FakeHttpServer, RecordedRequest, Reply, cloudflare_reply, json_reply
+from fakes.http import (
+    SLOW_REPLY_SECONDS,
+    TEST_READ_TIMEOUT,
+    FakeHttpServer,
+    RecordedRequest,
+    Reply,
+    cloudflare_reply,
+    json_reply,
+)
 from fakes.samples import load
 from mhc.clients.affiliate import PAGE_SIZE, AffiliateClient
 from mhc.clients.errors import (
@@ -41,7 +49,7 @@ def client(
         page_delay_seconds=0.5,
         deps=deps,
         retry=retry,
-        timeouts=Timeouts(connect=1.0, read=0.2),
+        timeouts=Timeouts(connect=1.0, read=TEST_READ_TIMEOUT),
     )
 
 
@@ -151,7 +159,7 @@ def test_transient_errors_are_retried_mid_feed(
 
 @pytest.mark.parametrize(
     "reply",
-    [Reply(body={"count": 1}, delay=2.0), Reply(body={"count": 1}, drop="mid_body")],
+    [Reply(body={"count": 1}, delay=SLOW_REPLY_SECONDS), Reply(body={"count": 1}, drop="mid_body")],
     ids=["slow", "dropped"],
 )
 def test_network_failures_exhaust(

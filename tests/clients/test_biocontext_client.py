@@ -9,7 +9,15 @@ from typing import Any
 import httpx
 import pytest
 from fakes.clock import FakeClock
-from fakes.http import FakeHttpServer, RecordedRequest, Reply, cloudflare_reply, json_reply
+from fakes.http import (
+    SLOW_REPLY_SECONDS,
+    TEST_READ_TIMEOUT,
+    FakeHttpServer,
+    RecordedRequest,
+    Reply,
+    cloudflare_reply,
+    json_reply,
+)
 from fakes.samples import load
 from mhc.clients.biocontext import (
     BiocontextClient,
@@ -52,7 +60,7 @@ def client(
         pacer=pacer,
         deps=deps,
         retry=retry,
-        timeouts=Timeouts(connect=1.0, read=0.2),
+        timeouts=Timeouts(connect=1.0, read=TEST_READ_TIMEOUT),
     )
 
 
@@ -181,7 +189,7 @@ def test_server_errors_are_retried(
 
 @pytest.mark.parametrize(
     "reply",
-    [Reply(body=SAMPLE, delay=2.0), Reply(body=SAMPLE, drop="reset")],
+    [Reply(body=SAMPLE, delay=SLOW_REPLY_SECONDS), Reply(body=SAMPLE, drop="reset")],
     ids=["slow", "reset"],
 )
 def test_network_failures_exhaust(

@@ -9,7 +9,14 @@ from typing import Any
 import httpx
 import pytest
 from fakes.clock import FakeClock
-from fakes.http import FakeHttpServer, Reply, cloudflare_reply, json_reply
+from fakes.http import (
+    SLOW_REPLY_SECONDS,
+    TEST_READ_TIMEOUT,
+    FakeHttpServer,
+    Reply,
+    cloudflare_reply,
+    json_reply,
+)
 from fakes.samples import load
 from mhc.clients.chaturbate_events import EventsClient, EventsPage, StaleCursor
 from mhc.clients.errors import (
@@ -37,7 +44,12 @@ def base(server: FakeHttpServer) -> str:
 @pytest.fixture
 def client(base: str, http: httpx.Client, deps: ClientDeps, retry: RetryPolicy) -> EventsClient:
     return EventsClient(
-        base, http, deps=deps, retry=retry, connect_timeout=1.0, read_margin_seconds=0.2
+        base,
+        http,
+        deps=deps,
+        retry=retry,
+        connect_timeout=1.0,
+        read_margin_seconds=TEST_READ_TIMEOUT,
     )
 
 
@@ -299,7 +311,7 @@ def test_a_reply_slower_than_the_read_timeout_is_retried_then_exhausted(
     server: FakeHttpServer, client: EventsClient, base: str
 ) -> None:
     # read timeout = server timeout (0) + margin (0.2 s); the server takes 2 s
-    server.default = Reply(body={"events": [], "nextUrl": base}, delay=2.0)
+    server.default = Reply(body={"events": [], "nextUrl": base}, delay=SLOW_REPLY_SECONDS)
     with pytest.raises(TransientExhausted) as caught:
         client.fetch_page(base, timeout_seconds=0)
     assert "ReadTimeout" in caught.value.last_failure

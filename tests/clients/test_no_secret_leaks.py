@@ -16,7 +16,14 @@ from typing import Any
 
 import httpx
 import pytest
-from fakes.http import FakeHttpServer, Reply, cloudflare_reply, json_reply
+from fakes.http import (
+    SLOW_REPLY_SECONDS,
+    TEST_READ_TIMEOUT,
+    FakeHttpServer,
+    Reply,
+    cloudflare_reply,
+    json_reply,
+)
 from mhc.clients import affiliate, biocontext, chaturbate_events, chaturbate_stats, statbate
 from mhc.clients.affiliate import AffiliateClient
 from mhc.clients.biocontext import BiocontextClient
@@ -25,7 +32,7 @@ from mhc.clients.chaturbate_stats import StatsClient
 from mhc.clients.http import ClientDeps, Pacer, RetryPolicy, Timeouts
 from mhc.clients.statbate import StatbateClient
 
-FAST = Timeouts(connect=0.5, read=0.2)
+FAST = Timeouts(connect=0.5, read=TEST_READ_TIMEOUT)
 
 
 @dataclass(frozen=True)
@@ -36,7 +43,11 @@ class Target:
 
 def _events(url: str, canary: str, http: httpx.Client, deps: ClientDeps, retry: RetryPolicy) -> Any:
     client = EventsClient(
-        f"{url}/events/owner/{canary}/", http, deps=deps, retry=retry, read_margin_seconds=0.2
+        f"{url}/events/owner/{canary}/",
+        http,
+        deps=deps,
+        retry=retry,
+        read_margin_seconds=TEST_READ_TIMEOUT,
     )
     return client
 
@@ -122,7 +133,7 @@ FAILURES: dict[str, Callable[[str, str], Reply | None]] = {
         headers={"Content-Type": "application/json"},
     ),
     "wrong-shape": lambda url, canary: json_reply(echo(url, canary)),
-    "slow": lambda url, canary: Reply(body=echo(url, canary), delay=2.0),
+    "slow": lambda url, canary: Reply(body=echo(url, canary), delay=SLOW_REPLY_SECONDS),
     "reset-mid-body": lambda url, canary: Reply(body=echo(url, canary), drop="reset"),
     "dropped-mid-body": lambda url, canary: Reply(body=echo(url, canary), drop="mid_body"),
     "no-reply": lambda url, canary: Reply(drop="before_reply"),

@@ -10,7 +10,15 @@ from typing import Any
 import httpx
 import pytest
 from fakes.clock import FakeClock
-from fakes.http import FakeHttpServer, RecordedRequest, Reply, cloudflare_reply, json_reply
+from fakes.http import (
+    SLOW_REPLY_SECONDS,
+    TEST_READ_TIMEOUT,
+    FakeHttpServer,
+    RecordedRequest,
+    Reply,
+    cloudflare_reply,
+    json_reply,
+)
 from fakes.samples import load
 from mhc.clients.errors import (
     AuthError,
@@ -44,7 +52,7 @@ def client(
         request_interval_seconds=2.0,
         deps=deps,
         retry=retry,
-        timeouts=Timeouts(connect=1.0, read=0.2),
+        timeouts=Timeouts(connect=1.0, read=TEST_READ_TIMEOUT),
     )
 
 
@@ -331,7 +339,7 @@ def test_requests_are_paced(
         (json_reply({"data": "nope", "meta": {}}), InvalidResponse),
         (json_reply({"error": "bad"}, status=400), BadRequest),
         (cloudflare_reply(403), Blocked),
-        (Reply(body=b"{}", delay=2.0), TransientExhausted),
+        (Reply(body=b"{}", delay=SLOW_REPLY_SECONDS), TransientExhausted),
         (Reply(body=b'{"data": []}', drop="reset"), TransientExhausted),
     ],
     ids=["malformed", "wrong-shape", "400", "cloudflare", "slow", "reset"],

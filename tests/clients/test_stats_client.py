@@ -8,7 +8,14 @@ from typing import Any
 import httpx
 import pytest
 from fakes.clock import FakeClock
-from fakes.http import FakeHttpServer, Reply, cloudflare_reply, json_reply
+from fakes.http import (
+    SLOW_REPLY_SECONDS,
+    TEST_READ_TIMEOUT,
+    FakeHttpServer,
+    Reply,
+    cloudflare_reply,
+    json_reply,
+)
 from fakes.samples import load
 from mhc.clients.chaturbate_stats import StatsClient
 from mhc.clients.errors import (
@@ -37,7 +44,7 @@ def client(
         base_url=f"{server.url}/statsapi/",
         deps=deps,
         retry=retry,
-        timeouts=Timeouts(connect=1.0, read=0.2),
+        timeouts=Timeouts(connect=1.0, read=TEST_READ_TIMEOUT),
     )
 
 
@@ -130,7 +137,11 @@ def test_server_errors_are_retried(
 
 @pytest.mark.parametrize(
     "reply",
-    [Reply(body={"a": 1}, delay=2.0), Reply(body={"a": 1}, drop="reset"), Reply(status=503)],
+    [
+        Reply(body={"a": 1}, delay=SLOW_REPLY_SECONDS),
+        Reply(body={"a": 1}, drop="reset"),
+        Reply(status=503),
+    ],
     ids=["slow", "reset", "503"],
 )
 def test_transient_failures_end_in_transient_exhausted(

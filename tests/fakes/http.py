@@ -20,6 +20,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+#: Read timeout for clients under test: short enough to keep slow-reply tests quick, long enough
+#: that a loaded CI machine building a 500-room page never trips it by accident.
+TEST_READ_TIMEOUT = 1.0
+#: Delay of a "slow" reply: well past TEST_READ_TIMEOUT (delayed replies are released at shutdown).
+SLOW_REPLY_SECONDS = 5.0
+
 CLOUDFLARE_CHALLENGE_HTML = (
     '<!DOCTYPE html><html lang="en-US"><head><title>Just a moment...</title>'
     '<meta http-equiv="refresh" content="390"></head><body>'
