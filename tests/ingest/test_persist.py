@@ -15,6 +15,7 @@ from mhc.services import ingest
 from mhc.services.ingest import persist_events
 
 NOW = datetime(2026, 11, 21, tzinfo=UTC)
+NOT_DERIVED = ("broadcastStart", "broadcastStop", "futureMethod")
 SAMPLES = Path(__file__).resolve().parents[1] / "fakes" / "samples"
 
 
@@ -38,11 +39,25 @@ def test_a_page_stored_twice_changes_nothing_the_second_time(db: Database) -> No
     assert first.inserted == 500
     assert (second.inserted, second.duplicates, second.interactions) == (0, 500, 0)
     assert {t: count(db, t) for t in tables} == tables
-    derivable = sum(
-        1 for e in events if e["method"] not in ("broadcastStart", "broadcastStop", "futureMethod")
-    )
+    derivable = sum(1 for e in events if e["method"] not in NOT_DERIVED)
     assert tables["interactions"] == derivable
     assert first.unknown_methods == sum(1 for e in events if e["method"] == "futureMethod")
+
+
+def test_a_page_overlapping_stored_events_derives_only_the_new_ones(db: Database) -> None:
+    events = make_events(400)
+    persist(db, events[:250])
+    before = count(db, "interactions")
+    # Two overlapping pages in one transaction: each takes the conflict-skipping path.
+    with db.transaction() as conn:
+        second = persist_events(conn, events[200:300], owner=OWNER, received_at=NOW)
+        third = persist_events(conn, events[100:400], owner=OWNER, received_at=NOW)
+    assert (second.inserted, second.duplicates) == (50, 50)
+    assert (third.inserted, third.duplicates) == (100, 200)
+    assert count(db, "raw_events") == 400
+    derived = [e for e in events[250:] if e["method"] not in NOT_DERIVED]
+    assert count(db, "interactions") - before == len(derived)
+    assert second.interactions + third.interactions == len(derived)
 
 
 def test_the_real_testbed_capture(db: Database) -> None:

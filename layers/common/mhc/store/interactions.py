@@ -78,10 +78,13 @@ def append_many(conn: Conn, items: Sequence[NewInteraction]) -> int:
         return 0
     columns = _COPY_COLUMNS
     conn.execute(
-        f"""CREATE TEMP TABLE IF NOT EXISTS interactions_staging AS
+        f"""CREATE TEMP TABLE IF NOT EXISTS interactions_staging ON COMMIT DELETE ROWS AS
             SELECT {columns} FROM interactions WITH NO DATA"""
     )
     with conn.cursor() as cur:
+        # Emptied in place at each commit (ON COMMIT DELETE ROWS): a DELETE here only clears an
+        # earlier batch of this same transaction, and leaves no dead rows behind the commit.
+        cur.execute("DELETE FROM interactions_staging")
         with cur.copy(f"COPY interactions_staging ({columns}) FROM STDIN") as copy:
             copy.write(_copy_text(items))
         cur.execute(
@@ -90,7 +93,6 @@ def append_many(conn: Conn, items: Sequence[NewInteraction]) -> int:
                 ON CONFLICT (source, external_id) DO NOTHING"""
         )
         inserted = cur.rowcount
-        cur.execute("DELETE FROM interactions_staging")
     return inserted
 
 
