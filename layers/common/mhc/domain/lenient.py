@@ -22,7 +22,8 @@ _MAX_ROUNDS = 64
 class LenientModel(BaseModel):
     """Typed view of an upstream object: unknown keys are kept (`model_extra`), all optional."""
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True, frozen=True)
+    # Built on first use (defer_build): each Lambda imports views it never validates.
+    model_config = ConfigDict(extra="allow", populate_by_name=True, frozen=True, defer_build=True)
 
 
 def _remove_at(data: dict[str, Any], loc: tuple[int | str, ...]) -> bool:

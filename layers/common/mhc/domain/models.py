@@ -76,7 +76,8 @@ class JobStatus(StrEnum):
 
 
 class _Row(BaseModel):
-    model_config = ConfigDict(frozen=True, from_attributes=True)
+    # Built on first use (defer_build): each Lambda imports rows it never validates.
+    model_config = ConfigDict(frozen=True, from_attributes=True, defer_build=True)
 
 
 class Person(_Row):
