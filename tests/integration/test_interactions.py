@@ -112,6 +112,19 @@ def test_excluded_persons_are_left_out_unless_asked(db: Database) -> None:
     assert len(interactions.search(db, "hello").items) == 1
 
 
+def test_every_read_names_the_person_by_their_current_name(db: Database) -> None:
+    pid = _pid(db)
+    with db.transaction() as conn:
+        recorded, _ = interactions.record(conn, _chat(pid, 1, content="purple"))
+        conn.execute("UPDATE persons SET username = 'renamed_now' WHERE id = %s", (pid,))
+        fetched = store.get_by_external_id(conn, InteractionSource.CB_EVENTS, recorded.external_id)
+    assert recorded.person_username == "chatty"
+    assert fetched is not None and fetched.person_username == "renamed_now"
+    listed = interactions.list_page(db, InteractionFilter(person_id=pid)).items
+    found = interactions.search(db, "purple").items
+    assert [i.person_username for i in [*listed, *found]] == ["renamed_now", "renamed_now"]
+
+
 def test_full_text_search(db: Database) -> None:
     pid = _pid(db)
     with db.transaction() as conn:

@@ -77,6 +77,8 @@ export interface SnapshotWithDelta {
 export interface Interaction {
   id: number;
   person_id: number;
+  /** The person's current username. */
+  person_username: string;
   type: InteractionType;
   source: InteractionSource;
   external_id: string;

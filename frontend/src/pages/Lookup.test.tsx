@@ -60,7 +60,7 @@ describe("lookup", () => {
       "POST /api/lookup": { body: result },
       "GET /api/persons/7": { body: detail },
       "GET /api/persons/7/interactions": {
-        body: { items: [{ id: 5, person_id: 7, type: "MANUAL_NOTE", source: "manual", external_id: "n1", occurred_at: "2026-10-30T10:00:00Z", broadcaster: null, content: "tips big on Fridays", metadata: {}, created_at: "2026-10-30T10:00:00Z" }], next_cursor: null },
+        body: { items: [{ id: 5, person_id: 7, person_username: "alice_01", type: "MANUAL_NOTE", source: "manual", external_id: "n1", occurred_at: "2026-10-30T10:00:00Z", broadcaster: null, content: "tips big on Fridays", metadata: {}, created_at: "2026-10-30T10:00:00Z" }], next_cursor: null },
       },
     });
     render(<App />);

@@ -108,12 +108,11 @@ describe("sessions", () => {
           session,
           stats,
           interactions: {
-            items: [{ id: 1, person_id: 7, type: "CHAT_MESSAGE", source: "cb_events", external_id: "x", occurred_at: "2026-11-01T10:05:00Z", broadcaster: "owner_cam", content: "hello room", metadata: {}, created_at: "2026-11-01T10:05:00Z" }],
+            items: [{ id: 1, person_id: 7, person_username: "alice_01", type: "CHAT_MESSAGE", source: "cb_events", external_id: "x", occurred_at: "2026-11-01T10:05:00Z", broadcaster: "owner_cam", content: "hello room", metadata: {}, created_at: "2026-11-01T10:05:00Z" }],
             next_cursor: null,
           },
         },
       },
-      "GET /api/persons/7": { body: { person: person(), aliases: [], latest_snapshots: {}, recent_interactions: [], interaction_counts: {}, watchlists: [], attributes: [] } },
     });
     open("/sessions");
     await userEvent.click(await screen.findByRole("link", { name: "Session #3" }));
@@ -163,11 +162,10 @@ describe("search", () => {
       "GET /api/health/ingest": { body: healthyIngest() },
       "GET /api/search": {
         body: {
-          items: [{ id: 1, person_id: 7, type: "CHAT_MESSAGE", source: "cb_events", external_id: "x", occurred_at: "2026-11-01T10:05:00Z", broadcaster: "owner_cam", content: "the blue guitar", metadata: {}, created_at: "2026-11-01T10:05:00Z" }],
+          items: [{ id: 1, person_id: 7, person_username: "alice_01", type: "CHAT_MESSAGE", source: "cb_events", external_id: "x", occurred_at: "2026-11-01T10:05:00Z", broadcaster: "owner_cam", content: "the blue guitar", metadata: {}, created_at: "2026-11-01T10:05:00Z" }],
           next_cursor: null,
         },
       },
-      "GET /api/persons/7": { body: { person: person(), aliases: [], latest_snapshots: {}, recent_interactions: [], interaction_counts: {}, watchlists: [], attributes: [] } },
     });
     open("/search");
     await userEvent.type(screen.getByLabelText(/Words/), "guitar");
@@ -179,6 +177,8 @@ describe("search", () => {
     const sent = calls.find((c) => c.path === "/api/search");
     expect(sent?.query.get("q")).toBe("guitar");
     expect(sent?.query.getAll("type")).toEqual(["CHAT_MESSAGE"]);
+    // Results carry the person's name: no request per person.
+    expect(calls.some((c) => c.path.startsWith("/api/persons"))).toBe(false);
   });
 
   it("shows the API's message for a bad query", async () => {

@@ -22,6 +22,7 @@ function interaction(id: number, overrides: Partial<Interaction> = {}): Interact
   return {
     id,
     person_id: 7,
+    person_username: "alice_01",
     type: "CHAT_MESSAGE",
     source: "cb_events",
     external_id: `e${id}`,

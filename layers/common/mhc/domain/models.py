@@ -137,6 +137,8 @@ class NewInteraction(_Row):
 class Interaction(_Row):
     id: int
     person_id: int
+    #: The person's current username (read with the row, so lists need no second lookup).
+    person_username: str
     type: InteractionType
     source: InteractionSource
     external_id: str

@@ -113,7 +113,7 @@ def dashboard(db: TransactionSource, owner: str, *, clock: Clock = utc_now) -> O
     if cb_stats is not None and cb_stats.delta is not None:
         follower_delta = cb_stats.delta.get("num_followers")
     items = []
-    for interaction, username in tips:
+    for interaction in tips:
         anonymous = interaction.metadata.get("isAnon") is True
         items.append(
             Tip(
@@ -123,7 +123,7 @@ def dashboard(db: TransactionSource, owner: str, *, clock: Clock = utc_now) -> O
                 message=_message(interaction.metadata, interaction.content),
                 is_anonymous=anonymous,
                 person_id=None if anonymous else interaction.person_id,
-                username=None if anonymous else username,
+                username=None if anonymous else interaction.person_username,
             )
         )
     return OwnerDashboard(

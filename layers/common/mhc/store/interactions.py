@@ -15,20 +15,24 @@ from mhc.domain.models import Interaction, InteractionSource, InteractionType, N
 from mhc.store.copy_rows import json_field, rows_text, text_field, time_field
 
 COLUMNS = (
-    "i.id, i.person_id, i.type, i.source, i.external_id, i.occurred_at, i.broadcaster, "
-    "i.content, i.metadata, i.created_at"
+    "i.id, i.person_id, p.username AS person_username, i.type, i.source, i.external_id, "
+    "i.occurred_at, i.broadcaster, i.content, i.metadata, i.created_at"
 )
+#: Every read of interactions names the person too (their current name).
+FROM = "interactions i JOIN persons p ON p.id = i.person_id"
 _FTS = "to_tsvector('simple', coalesce(i.content, ''))"
 
 
 def append(conn: Conn, item: NewInteraction) -> Interaction | None:
     """Append one interaction; None when (source, external_id) is already stored."""
     row = conn.execute(
-        f"""INSERT INTO interactions AS i (person_id, type, source, external_id, occurred_at,
-                                           broadcaster, content, metadata)
-            VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
-            ON CONFLICT (source, external_id) DO NOTHING
-            RETURNING {COLUMNS}""",
+        f"""WITH i AS (
+                INSERT INTO interactions (person_id, type, source, external_id, occurred_at,
+                                          broadcaster, content, metadata)
+                VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+                ON CONFLICT (source, external_id) DO NOTHING
+                RETURNING *)
+            SELECT {COLUMNS} FROM i JOIN persons p ON p.id = i.person_id""",
         (
             item.person_id,
             item.type.value,
@@ -47,7 +51,7 @@ def get_by_external_id(
     conn: Conn, source: InteractionSource, external_id: str
 ) -> Interaction | None:
     row = conn.execute(
-        f"SELECT {COLUMNS} FROM interactions i WHERE i.source = %s AND i.external_id = %s",
+        f"SELECT {COLUMNS} FROM {FROM} WHERE i.source = %s AND i.external_id = %s",
         (source.value, external_id),
     ).fetchone()
     return None if row is None else Interaction.model_validate(row)
@@ -143,9 +147,7 @@ def _where(flt: InteractionFilter, params: dict[str, Any]) -> list[str]:
         clauses.append("i.occurred_at < %(until)s")
         params["until"] = flt.until
     if not flt.include_excluded:
-        clauses.append(
-            "NOT EXISTS (SELECT 1 FROM persons x WHERE x.id = i.person_id AND x.is_excluded)"
-        )
+        clauses.append("NOT p.is_excluded")
     return clauses
 
 
@@ -167,7 +169,7 @@ def list_page(
         params["after_t"], params["after_id"] = after
     where = " AND ".join(clauses) or "true"
     rows = conn.execute(
-        f"""SELECT {COLUMNS} FROM interactions i WHERE {where}
+        f"""SELECT {COLUMNS} FROM {FROM} WHERE {where}
             ORDER BY i.occurred_at DESC, i.id DESC LIMIT %(limit)s""",
         params,
     ).fetchall()
@@ -193,7 +195,7 @@ def search(
         clauses.append("(i.occurred_at, i.id) < (%(after_t)s, %(after_id)s)")
         params["after_t"], params["after_id"] = after
     rows = conn.execute(
-        f"""SELECT {COLUMNS} FROM interactions i WHERE {" AND ".join(clauses)}
+        f"""SELECT {COLUMNS} FROM {FROM} WHERE {" AND ".join(clauses)}
             ORDER BY i.occurred_at DESC, i.id DESC LIMIT %(limit)s""",
         params,
     ).fetchall()

@@ -7,21 +7,21 @@ from typing import Any
 from mhc.db.connection import Conn
 from mhc.domain.models import Interaction
 from mhc.store.interactions import COLUMNS as INTERACTION_COLUMNS
+from mhc.store.interactions import FROM as INTERACTIONS
 
 #: A tip whose tipper asked to stay anonymous (Events API `tip.isAnon`).
 _ANON = "coalesce(i.metadata->'isAnon' = 'true'::jsonb, false)"
 
 
-def recent_tips(conn: Conn, owner: str, *, limit: int) -> list[tuple[Interaction, str]]:
+def recent_tips(conn: Conn, owner: str, *, limit: int) -> list[Interaction]:
     """Newest tips in the owner's room with the tipper's current name; excluded persons left out."""
     rows = conn.execute(
-        f"""SELECT {INTERACTION_COLUMNS}, p.username AS person_username
-            FROM interactions i JOIN persons p ON p.id = i.person_id
+        f"""SELECT {INTERACTION_COLUMNS} FROM {INTERACTIONS}
             WHERE i.broadcaster = %s AND i.type = 'TIP_EVENT' AND NOT p.is_excluded
             ORDER BY i.occurred_at DESC, i.id DESC LIMIT %s""",
         (owner, limit),
     ).fetchall()
-    return [(Interaction.model_validate(row), str(row["person_username"])) for row in rows]
+    return [Interaction.model_validate(row) for row in rows]
 
 
 def person_activity(conn: Conn, owner: str, person_id: int) -> dict[str, Any]:
@@ -48,7 +48,7 @@ def person_activity(conn: Conn, owner: str, person_id: int) -> dict[str, Any]:
 def recent_of_person(conn: Conn, owner: str, person_id: int, *, limit: int) -> list[Interaction]:
     """The person's newest interactions in the owner's room, anonymous tips left out."""
     rows = conn.execute(
-        f"""SELECT {INTERACTION_COLUMNS} FROM interactions i
+        f"""SELECT {INTERACTION_COLUMNS} FROM {INTERACTIONS}
             WHERE i.broadcaster = %s AND i.person_id = %s
               AND NOT (i.type = 'TIP_EVENT' AND {_ANON})
             ORDER BY i.occurred_at DESC, i.id DESC LIMIT %s""",
