@@ -119,7 +119,8 @@ def test_every_read_names_the_person_by_their_current_name(db: Database) -> None
         conn.execute("UPDATE persons SET username = 'renamed_now' WHERE id = %s", (pid,))
         fetched = store.get_by_external_id(conn, InteractionSource.CB_EVENTS, recorded.external_id)
     assert recorded.person_username == "chatty"
-    assert fetched is not None and fetched.person_username == "renamed_now"
+    assert fetched is not None
+    assert fetched.person_username == "renamed_now"
     listed = interactions.list_page(db, InteractionFilter(person_id=pid)).items
     found = interactions.search(db, "purple").items
     assert [i.person_username for i in [*listed, *found]] == ["renamed_now", "renamed_now"]
