@@ -131,14 +131,8 @@ class AffiliateClient:
         self._campaign = campaign
         self._base = check_base_url(API, base_url)
         self._page_delay = page_delay_seconds
-        self._deps = deps or ClientDeps()
-        self._http = ApiHttp(
-            API,
-            client,
-            timeouts=timeouts or Timeouts(),
-            retry=retry or RetryPolicy(),
-            deps=self._deps,
-        )
+        self._http = ApiHttp.with_defaults(API, client, timeouts=timeouts, retry=retry, deps=deps)
+        self._deps = self._http.deps
 
     @classmethod
     def from_settings(

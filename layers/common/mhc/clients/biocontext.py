@@ -235,15 +235,9 @@ class BiocontextClient:
         timeouts: Timeouts | None = None,
     ) -> None:
         self._base = check_base_url(API, base_url)
-        self._deps = deps or ClientDeps()
+        self._http = ApiHttp.with_defaults(API, client, timeouts=timeouts, retry=retry, deps=deps)
+        self._deps = self._http.deps
         self._pacer = pacer or shared_profile_pacer(requests_per_minute)
-        self._http = ApiHttp(
-            API,
-            client,
-            timeouts=timeouts or Timeouts(),
-            retry=retry or RetryPolicy(),
-            deps=self._deps,
-        )
 
     @classmethod
     def from_settings(

@@ -122,12 +122,12 @@ class EventsClient:
         self._register_path_token(events_url)
         self._base = check_base_url(API, events_url)
         self._read_margin = read_margin_seconds
-        self._http = ApiHttp(
+        self._http = ApiHttp.with_defaults(
             API,
             client,
             timeouts=Timeouts(connect=connect_timeout, read=connect_timeout + read_margin_seconds),
-            retry=retry or RetryPolicy(),
-            deps=deps or ClientDeps(),
+            retry=retry,
+            deps=deps,
         )
 
     @classmethod

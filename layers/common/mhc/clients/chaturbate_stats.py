@@ -63,14 +63,8 @@ class StatsClient:
         self._username = normalize_username(username)
         self._token = token
         self._base = check_base_url(API, base_url)
-        self._deps = deps or ClientDeps()
-        self._http = ApiHttp(
-            API,
-            client,
-            timeouts=timeouts or Timeouts(),
-            retry=retry or RetryPolicy(),
-            deps=self._deps,
-        )
+        self._http = ApiHttp.with_defaults(API, client, timeouts=timeouts, retry=retry, deps=deps)
+        self._deps = self._http.deps
 
     @classmethod
     def from_settings(cls, settings: Settings, client: httpx.Client, **kwargs: Any) -> StatsClient:

@@ -295,6 +295,21 @@ class ApiHttp:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     deps: ClientDeps = field(default_factory=ClientDeps)
 
+    @classmethod
+    def with_defaults(
+        cls,
+        api: str,
+        client: httpx.Client,
+        *,
+        timeouts: Timeouts | None = None,
+        retry: RetryPolicy | None = None,
+        deps: ClientDeps | None = None,
+    ) -> ApiHttp:
+        """Each part a client's caller left out (None) at its default."""
+        return cls(
+            api, client, timeouts or Timeouts(), retry or RetryPolicy(), deps or ClientDeps()
+        )
+
     def request(
         self,
         method: str,

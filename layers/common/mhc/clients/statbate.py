@@ -435,15 +435,9 @@ class StatbateClient:
         register_secret(token)
         self._token = token
         self._base = check_base_url(API, base_url)
-        self._deps = deps or ClientDeps()
+        self._http = ApiHttp.with_defaults(API, client, timeouts=timeouts, retry=retry, deps=deps)
+        self._deps = self._http.deps
         self._pacer = pacer or Pacer(request_interval_seconds, self._deps)
-        self._http = ApiHttp(
-            API,
-            client,
-            timeouts=timeouts or Timeouts(),
-            retry=retry or RetryPolicy(),
-            deps=self._deps,
-        )
 
     @classmethod
     def from_settings(
