@@ -1,3 +1,4 @@
+import type { ReactNode } from "react";
 import type { Interaction, Provider } from "../api/types";
 import { formatAgo, formatTime, PROVIDER_NAME } from "../format";
 import { Link } from "../router";
@@ -28,4 +29,32 @@ export function PersonLink({ id, username }: { id: number; username: string }) {
 export function tipTokens(interaction: Interaction): number | null {
   const tokens = interaction.metadata?.tokens;
   return typeof tokens === "number" ? tokens : null;
+}
+
+/** A table column: its header text; numbers right-aligned; `hidden` = for screen readers only. */
+export type Column = string | { label: string; numeric?: boolean; hidden?: boolean };
+
+/** The one table layout: scroll wrapper, a caption for screen readers, one header row. */
+export function DataTable({ caption, columns, children }: { caption: string; columns: (Column | null)[]; children: ReactNode }) {
+  return (
+    <div className="table-wrap">
+      <table className="table">
+        <caption className="sr-only">{caption}</caption>
+        <thead>
+          <tr>
+            {columns.map((column, index) => {
+              if (column === null) return null;
+              const { label, numeric = false, hidden = false } = typeof column === "string" ? { label: column } : column;
+              return (
+                <th key={index} scope="col" className={numeric ? "num" : undefined}>
+                  {hidden ? <span className="sr-only">{label}</span> : label}
+                </th>
+              );
+            })}
+          </tr>
+        </thead>
+        <tbody>{children}</tbody>
+      </table>
+    </div>
+  );
 }

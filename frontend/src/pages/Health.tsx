@@ -1,6 +1,6 @@
 import { api, ApiError } from "../api/client";
 import type { EventGap, IngestHealth, JobRun, JobView } from "../api/types";
-import { Time } from "../components/bits";
+import { DataTable, Time } from "../components/bits";
 import { Async, ErrorMessage } from "../components/status";
 import { formatDuration, formatNumber } from "../format";
 import { collectorProblems, latestRunPerJob } from "../health";
@@ -22,43 +22,28 @@ function Counts({ counts }: { counts: Record<string, unknown> }) {
 function RunsTable({ runs, caption }: { runs: JobRun[]; caption: string }) {
   if (runs.length === 0) return <p className="muted">No runs recorded.</p>;
   return (
-    <div className="table-wrap">
-      <table className="table">
-        <caption className="sr-only">{caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Job</th>
-            <th scope="col">Started</th>
-            <th scope="col">Took</th>
-            <th scope="col">Status</th>
-            <th scope="col">Counts</th>
-            <th scope="col">Error</th>
-          </tr>
-        </thead>
-        <tbody>
-          {runs.map((run) => (
-            <tr key={run.id} className={run.status === "failed" ? "row-failed" : undefined}>
-              <td>{run.job}</td>
-              <td className="nowrap">
-                <Time iso={run.started_at} />
-              </td>
-              <td>
-                {run.finished_at
-                  ? formatDuration((new Date(run.finished_at).getTime() - new Date(run.started_at).getTime()) / 1000)
-                  : "running"}
-              </td>
-              <td>
-                <Status status={run.status} />
-              </td>
-              <td>
-                <Counts counts={run.counts} />
-              </td>
-              <td className="content">{run.error ?? ""}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable caption={caption} columns={["Job", "Started", "Took", "Status", "Counts", "Error"]}>
+      {runs.map((run) => (
+        <tr key={run.id} className={run.status === "failed" ? "row-failed" : undefined}>
+          <td>{run.job}</td>
+          <td className="nowrap">
+            <Time iso={run.started_at} />
+          </td>
+          <td>
+            {run.finished_at
+              ? formatDuration((new Date(run.finished_at).getTime() - new Date(run.started_at).getTime()) / 1000)
+              : "running"}
+          </td>
+          <td>
+            <Status status={run.status} />
+          </td>
+          <td>
+            <Counts counts={run.counts} />
+          </td>
+          <td className="content">{run.error ?? ""}</td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }
 
@@ -113,31 +98,19 @@ function Ingest({ health }: { health: IngestHealth }) {
 function Gaps({ gaps }: { gaps: EventGap[] }) {
   if (gaps.length === 0) return <p className="muted">No gaps detected.</p>;
   return (
-    <div className="table-wrap">
-      <table className="table">
-        <caption className="sr-only">Event gaps</caption>
-        <thead>
-          <tr>
-            <th scope="col">Detected</th>
-            <th scope="col">Reason</th>
-            <th scope="col">Last event before the gap</th>
-          </tr>
-        </thead>
-        <tbody>
-          {gaps.map((gap) => (
-            <tr key={gap.id}>
-              <td className="nowrap">
-                <Time iso={gap.detected_at} />
-              </td>
-              <td>{gap.reason}</td>
-              <td>
-                {gap.last_event_id ?? "—"} <Time iso={gap.last_event_at} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable caption="Event gaps" columns={["Detected", "Reason", "Last event before the gap"]}>
+      {gaps.map((gap) => (
+        <tr key={gap.id}>
+          <td className="nowrap">
+            <Time iso={gap.detected_at} />
+          </td>
+          <td>{gap.reason}</td>
+          <td>
+            {gap.last_event_id ?? "—"} <Time iso={gap.last_event_at} />
+          </td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }
 

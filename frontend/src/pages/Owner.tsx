@@ -1,6 +1,6 @@
 import { api } from "../api/client";
 import type { OwnerDashboard, SessionWithStats, SourcedSnapshot } from "../api/types";
-import { PersonLink, ProviderBadge, Time } from "../components/bits";
+import { DataTable, PersonLink, ProviderBadge, Time } from "../components/bits";
 import { SessionStatsGrid } from "../components/SessionStatsGrid";
 import { SnapshotCard } from "../components/StatsPanel";
 import { Async, ErrorMessage } from "../components/status";
@@ -81,36 +81,22 @@ function Followers({ stats }: { stats: SourcedSnapshot }) {
 function SessionRows({ sessions }: { sessions: SessionWithStats[] }) {
   if (sessions.length === 0) return <p className="muted">No sessions yet.</p>;
   return (
-    <div className="table-wrap">
-      <table className="table">
-        <caption className="sr-only">Recent sessions</caption>
-        <thead>
-          <tr>
-            <th scope="col">Started</th>
-            <th scope="col">Duration</th>
-            <th scope="col" className="num">Tokens</th>
-            <th scope="col" className="num">Tips</th>
-            <th scope="col" className="num">Visitors</th>
-          </tr>
-        </thead>
-        <tbody>
-          {sessions.map(({ session, stats }) => (
-            <tr key={session.id}>
-              <td>
-                <Link to={`/sessions/${session.id}`}>
-                  <Time iso={session.started_at} />
-                </Link>
-                {session.ended_at ? null : <span className="badge badge-chaturbate"> live</span>}
-              </td>
-              <td>{formatDuration(stats.duration_seconds)}</td>
-              <td className="num">{formatNumber(stats.tokens)}</td>
-              <td className="num">{formatNumber(stats.tips)}</td>
-              <td className="num">{formatNumber(stats.distinct_visitors)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable caption="Recent sessions" columns={["Started", "Duration", { label: "Tokens", numeric: true }, { label: "Tips", numeric: true }, { label: "Visitors", numeric: true }]}>
+      {sessions.map(({ session, stats }) => (
+        <tr key={session.id}>
+          <td>
+            <Link to={`/sessions/${session.id}`}>
+              <Time iso={session.started_at} />
+            </Link>
+            {session.ended_at ? null : <span className="badge badge-chaturbate"> live</span>}
+          </td>
+          <td>{formatDuration(stats.duration_seconds)}</td>
+          <td className="num">{formatNumber(stats.tokens)}</td>
+          <td className="num">{formatNumber(stats.tips)}</td>
+          <td className="num">{formatNumber(stats.distinct_visitors)}</td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }
 
@@ -155,37 +141,24 @@ export function OwnerPage() {
               {dashboard.recent_tips.items.length === 0 ? (
                 <p className="muted">No tips yet.</p>
               ) : (
-                <div className="table-wrap">
-                  <table className="table">
-                    <caption className="sr-only">Recent tips</caption>
-                    <thead>
-                      <tr>
-                        <th scope="col">When</th>
-                        <th scope="col">From</th>
-                        <th scope="col" className="num">Tokens</th>
-                        <th scope="col">Message</th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      {dashboard.recent_tips.items.map((tip) => (
-                        <tr key={tip.interaction_id}>
-                          <td className="nowrap">
-                            <Time iso={tip.occurred_at} />
-                          </td>
-                          <td>
-                            {tip.is_anonymous || tip.person_id === null ? (
-                              <span className="muted">anonymous</span>
-                            ) : (
-                              <PersonLink id={tip.person_id} username={tip.username ?? `#${tip.person_id}`} />
-                            )}
-                          </td>
-                          <td className="num tokens">{formatNumber(tip.tokens)}</td>
-                          <td className="content">{tip.message ?? ""}</td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
-                </div>
+                <DataTable caption="Recent tips" columns={["When", "From", { label: "Tokens", numeric: true }, "Message"]}>
+                  {dashboard.recent_tips.items.map((tip) => (
+                    <tr key={tip.interaction_id}>
+                      <td className="nowrap">
+                        <Time iso={tip.occurred_at} />
+                      </td>
+                      <td>
+                        {tip.is_anonymous || tip.person_id === null ? (
+                          <span className="muted">anonymous</span>
+                        ) : (
+                          <PersonLink id={tip.person_id} username={tip.username ?? `#${tip.person_id}`} />
+                        )}
+                      </td>
+                      <td className="num tokens">{formatNumber(tip.tokens)}</td>
+                      <td className="content">{tip.message ?? ""}</td>
+                    </tr>
+                  ))}
+                </DataTable>
               )}
             </section>
             <section aria-labelledby="recent-sessions-title">

@@ -1,6 +1,6 @@
 import { useState } from "react";
 import { api } from "../api/client";
-import { ProviderBadge, Time } from "../components/bits";
+import { DataTable, ProviderBadge, Time } from "../components/bits";
 import { InteractionTable } from "../components/InteractionTable";
 import { Pager, useCursorStack } from "../components/Pager";
 import { SessionStatsGrid } from "../components/SessionStatsGrid";
@@ -31,35 +31,21 @@ export function SessionsPage() {
             {sessions.length === 0 ? (
               <p className="muted">No sessions.</p>
             ) : (
-              <div className="table-wrap">
-                <table className="table">
-                  <caption className="sr-only">Sessions</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">Session</th>
-                      <th scope="col">Started</th>
-                      <th scope="col">Ended</th>
-                      <th scope="col">Duration</th>
-                      <th scope="col">Recorded by</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {sessions.map((session) => (
-                      <tr key={session.id}>
-                        <td>
-                          <Link to={`/sessions/${session.id}`}>Session #{session.id}</Link>
-                        </td>
-                        <td>
-                          <Time iso={session.started_at} />
-                        </td>
-                        <td>{session.ended_at ? <Time iso={session.ended_at} /> : <strong>live</strong>}</td>
-                        <td>{formatDuration(durationOf(session.started_at, session.ended_at))}</td>
-                        <td>{session.source === "manual" ? "you (by hand)" : "broadcast events"}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <DataTable caption="Sessions" columns={["Session", "Started", "Ended", "Duration", "Recorded by"]}>
+                {sessions.map((session) => (
+                  <tr key={session.id}>
+                    <td>
+                      <Link to={`/sessions/${session.id}`}>Session #{session.id}</Link>
+                    </td>
+                    <td>
+                      <Time iso={session.started_at} />
+                    </td>
+                    <td>{session.ended_at ? <Time iso={session.ended_at} /> : <strong>live</strong>}</td>
+                    <td>{formatDuration(durationOf(session.started_at, session.ended_at))}</td>
+                    <td>{session.source === "manual" ? "you (by hand)" : "broadcast events"}</td>
+                  </tr>
+                ))}
+              </DataTable>
             )}
             <Pager
               page={stack.length}

@@ -1,6 +1,6 @@
 import { api } from "../api/client";
 import type { MemberView } from "../api/types";
-import { PersonLink, ProviderBadge, Time } from "../components/bits";
+import { DataTable, PersonLink, ProviderBadge, Time } from "../components/bits";
 import { Async, ErrorMessage } from "../components/status";
 import { formatDelta, snapshotLabel, snapshotProvider } from "../format";
 import { Link, useLocation } from "../router";
@@ -47,61 +47,44 @@ function Members({ watchlistId, name, onChange }: { watchlistId: number; name: s
           list.length === 0 ? (
             <p className="muted">Nobody on this list yet. Add people from their person page.</p>
           ) : (
-            <div className="table-wrap">
-              <table className="table">
-                <caption className="sr-only">Members of {name}</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Person</th>
-                    <th scope="col">Online</th>
-                    <th scope="col">Last delta</th>
-                    <th scope="col">Last interaction</th>
-                    <th scope="col">Added</th>
-                    <th scope="col">
-                      <span className="sr-only">Actions</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {list.map((member) => (
-                    <tr key={member.person.id}>
-                      <td>
-                        <PersonLink id={member.person.id} username={member.person.username} />{" "}
-                        <span className="muted small">{member.person.role}</span>
-                      </td>
-                      <td>
-                        <Online online={member.online} />
-                        {member.last_seen_online_at ? (
-                          <div className="muted small">
-                            seen <Time iso={member.last_seen_online_at} relative />
-                          </div>
-                        ) : null}
-                      </td>
-                      <td>
-                        <LastDelta member={member} />
-                      </td>
-                      <td>
-                        <Time iso={member.last_interaction_at} relative />
-                      </td>
-                      <td>
-                        <Time iso={member.added_at} />
-                      </td>
-                      <td>
-                        <button
-                          type="button"
-                          className="small"
-                          disabled={remove.running}
-                          onClick={() => void remove.run(member.person.id)}
-                          aria-label={`Remove ${member.person.username} from ${name}`}
-                        >
-                          Remove
-                        </button>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable caption={`Members of ${name}`} columns={["Person", "Online", "Last delta", "Last interaction", "Added", { label: "Actions", hidden: true }]}>
+              {list.map((member) => (
+                <tr key={member.person.id}>
+                  <td>
+                    <PersonLink id={member.person.id} username={member.person.username} />{" "}
+                    <span className="muted small">{member.person.role}</span>
+                  </td>
+                  <td>
+                    <Online online={member.online} />
+                    {member.last_seen_online_at ? (
+                      <div className="muted small">
+                        seen <Time iso={member.last_seen_online_at} relative />
+                      </div>
+                    ) : null}
+                  </td>
+                  <td>
+                    <LastDelta member={member} />
+                  </td>
+                  <td>
+                    <Time iso={member.last_interaction_at} relative />
+                  </td>
+                  <td>
+                    <Time iso={member.added_at} />
+                  </td>
+                  <td>
+                    <button
+                      type="button"
+                      className="small"
+                      disabled={remove.running}
+                      onClick={() => void remove.run(member.person.id)}
+                      aria-label={`Remove ${member.person.username} from ${name}`}
+                    >
+                      Remove
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </DataTable>
           )
         }
       </Async>

@@ -1,7 +1,7 @@
 import { type FormEvent, useId, useState } from "react";
 import { api } from "../../api/client";
 import type { Attribute, Confidence, PersonDetail } from "../../api/types";
-import { Time } from "../../components/bits";
+import { DataTable, Time } from "../../components/bits";
 import { ErrorMessage } from "../../components/status";
 import { useAction } from "../../useApi";
 
@@ -93,46 +93,29 @@ export function AttributesTab({ detail, onChange }: { detail: PersonDetail; onCh
       {detail.attributes.length === 0 ? (
         <p className="muted">No attributes yet.</p>
       ) : (
-        <div className="table-wrap">
-          <table className="table">
-            <caption className="sr-only">Attributes</caption>
-            <thead>
-              <tr>
-                <th scope="col">Key</th>
-                <th scope="col">Value</th>
-                <th scope="col">Confidence</th>
-                <th scope="col">Evidence</th>
-                <th scope="col">Updated</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {detail.attributes.map((attribute) => (
-                <tr key={attribute.key}>
-                  <th scope="row">{attribute.key}</th>
-                  <td>{attribute.value}</td>
-                  <td>
-                    <span className={`confidence confidence-${attribute.confidence}`}>{attribute.confidence}</span>
-                  </td>
-                  <td className="small">
-                    {attribute.evidence_kind}
-                    {attribute.evidence_note ? `: ${attribute.evidence_note}` : ""}
-                  </td>
-                  <td className="nowrap">
-                    <Time iso={attribute.updated_at} />
-                  </td>
-                  <td>
-                    <button type="button" className="small" onClick={() => setEditing(attribute.key)} aria-label={`Edit ${attribute.key}`}>
-                      Edit
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable caption="Attributes" columns={["Key", "Value", "Confidence", "Evidence", "Updated", { label: "Actions", hidden: true }]}>
+          {detail.attributes.map((attribute) => (
+            <tr key={attribute.key}>
+              <th scope="row">{attribute.key}</th>
+              <td>{attribute.value}</td>
+              <td>
+                <span className={`confidence confidence-${attribute.confidence}`}>{attribute.confidence}</span>
+              </td>
+              <td className="small">
+                {attribute.evidence_kind}
+                {attribute.evidence_note ? `: ${attribute.evidence_note}` : ""}
+              </td>
+              <td className="nowrap">
+                <Time iso={attribute.updated_at} />
+              </td>
+              <td>
+                <button type="button" className="small" onClick={() => setEditing(attribute.key)} aria-label={`Edit ${attribute.key}`}>
+                  Edit
+                </button>
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
       {editing ? (
         <AttributeForm
