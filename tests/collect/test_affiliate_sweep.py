@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -45,17 +44,6 @@ class FakeFeed:
         return json_reply(
             {"count": len(self.rooms), "results": self.rooms[offset : offset + limit]}
         )
-
-
-@pytest.fixture
-def server() -> Iterator[FakeHttpServer]:
-    with FakeHttpServer() as fake:
-        yield fake
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(T0)
 
 
 def test_sweep_records_broadcasters_profiles_broadcasts_and_followers(

@@ -27,17 +27,6 @@ from mhc.domain.models import JobStatus
 STATS = "/statsapi/"
 
 
-@pytest.fixture
-def server() -> FakeHttpServer:
-    with FakeHttpServer() as fake:
-        yield fake
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(T0)
-
-
 def snapshots(db: Database) -> int:
     return count(db, "SELECT count(*) FROM snapshots WHERE source = 'cb_stats'")
 

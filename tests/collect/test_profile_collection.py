@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -13,17 +12,6 @@ from mhc.db.connection import Database
 from mhc.domain.models import JobStatus
 from mhc.domain.roles import Role
 from mhc.services import persons, watchlists
-
-
-@pytest.fixture
-def server() -> Iterator[FakeHttpServer]:
-    with FakeHttpServer() as fake:
-        yield fake
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(T0)
 
 
 def profile(**changes: object) -> dict[str, object]:

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from collect.support import (
     STATS_TOKEN,
     T0,
@@ -29,17 +27,6 @@ from mhc.services.collect import JobContext, JobResult
 from mhc.store import job_runs
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def server() -> Iterator[FakeHttpServer]:
-    with FakeHttpServer() as fake:
-        yield fake
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(T0)
 
 
 def recording_jobs(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -27,17 +26,6 @@ from mhc.services import interactions, persons, watchlists
 from mhc.services.jobs import update_job
 
 BATCH = "/api/members/chaturbate/info/batch"
-
-
-@pytest.fixture
-def server() -> Iterator[FakeHttpServer]:
-    with FakeHttpServer() as fake:
-        yield fake
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(T0)
 
 
 def member(name: str, did: int, tokens: int = 500) -> dict[str, object]:
