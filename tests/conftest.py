@@ -12,6 +12,7 @@ import os
 import socket
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -89,52 +90,55 @@ def _with_database(url: str, name: str) -> str:
     return psycopg.conninfo.make_conninfo(**info)  # type: ignore[arg-type]
 
 
+def _drop_database(server_url: str, name: str) -> None:
+    with connect(server_url) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
+@contextmanager
+def _scratch_database(server_url: str, template: str | None = None) -> Iterator[str]:
+    """A new uniquely named database (a copy of `template` when given), dropped afterwards."""
+    name = f"mhc_test_{uuid.uuid4().hex[:12]}"
+    create = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+    if template is not None:
+        create = sql.SQL("{} TEMPLATE {} STRATEGY FILE_COPY").format(
+            create, sql.Identifier(template)
+        )
+    with connect(server_url) as conn:
+        conn.execute(create)
+    try:
+        yield _with_database(server_url, name)
+    finally:
+        _drop_database(server_url, name)
+
+
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[str]:
     """URL of a maintenance database on the test server, with a freshly migrated template."""
     url = _server_url()
+    _drop_database(url, TEMPLATE_DB)
     with connect(url) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(TEMPLATE_DB))
-        )
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(TEMPLATE_DB)))
     with connect(_with_database(url, TEMPLATE_DB)) as conn:
         migrate(conn, MIGRATIONS)
     yield url
-    with connect(url) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(TEMPLATE_DB))
-        )
+    _drop_database(url, TEMPLATE_DB)
 
 
 @pytest.fixture
 def empty_database_url(pg_server: str) -> Iterator[str]:
     """A brand-new database with no schema at all (for migration tests)."""
-    name = f"mhc_test_{uuid.uuid4().hex[:12]}"
-    with connect(pg_server) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    yield _with_database(pg_server, name)
-    with connect(pg_server) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
+    with _scratch_database(pg_server) as url:
+        yield url
 
 
 @pytest.fixture
 def database_url(pg_server: str) -> Iterator[str]:
     """A fresh, fully migrated database for one test."""
-    name = f"mhc_test_{uuid.uuid4().hex[:12]}"
-    with connect(pg_server) as conn:
-        conn.execute(
-            sql.SQL("CREATE DATABASE {} TEMPLATE {} STRATEGY FILE_COPY").format(
-                sql.Identifier(name), sql.Identifier(TEMPLATE_DB)
-            )
-        )
-    yield _with_database(pg_server, name)
-    with connect(pg_server) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
+    with _scratch_database(pg_server, template=TEMPLATE_DB) as url:
+        yield url
 
 
 @pytest.fixture
