@@ -7,12 +7,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import psycopg
 from psycopg.types.json import Jsonb
 
 from mhc.db.connection import Conn
 from mhc.domain.models import Interaction, InteractionSource, InteractionType, NewInteraction
-from mhc.store.copy_rows import json_field, rows_text, text_field, time_field
+from mhc.store.copy_rows import (
+    copy_all_new,
+    insert_skipping_stored,
+    json_field,
+    rows_text,
+    text_field,
+    time_field,
+)
 
 COLUMNS = (
     "i.id, i.person_id, p.username AS person_username, i.type, i.source, i.external_id, "
@@ -77,42 +83,33 @@ def _copy_text(items: Sequence[NewInteraction]) -> bytes:
 
 
 def append_many(conn: Conn, items: Sequence[NewInteraction]) -> int:
-    """Bulk append through COPY into a staging table; returns how many rows were new."""
+    """Bulk append, skipping rows already stored; returns how many rows were new."""
     if not items:
         return 0
-    columns = _COPY_COLUMNS
-    conn.execute(
-        f"""CREATE TEMP TABLE IF NOT EXISTS interactions_staging ON COMMIT DELETE ROWS AS
-            SELECT {columns} FROM interactions WITH NO DATA"""
-    )
-    with conn.cursor() as cur:
-        # Emptied in place at each commit (ON COMMIT DELETE ROWS): a DELETE here only clears an
-        # earlier batch of this same transaction, and leaves no dead rows behind the commit.
-        cur.execute("DELETE FROM interactions_staging")
-        with cur.copy(f"COPY interactions_staging ({columns}) FROM STDIN") as copy:
-            copy.write(_copy_text(items))
-        cur.execute(
-            f"""INSERT INTO interactions ({columns})
-                SELECT {columns} FROM interactions_staging
-                ON CONFLICT (source, external_id) DO NOTHING"""
-        )
-        inserted = cur.rowcount
-    return inserted
+    return len(_insert_skipping_stored(conn, _copy_text(items)))
 
 
 def append_fresh(conn: Conn, items: Sequence[NewInteraction]) -> int:
     """Bulk append rows expected to be new (derived from raw events inserted in this very
-    transaction): COPY straight into the table, inside a savepoint. Should any already exist
-    (a replayed derivation), fall back to `append_many`'s conflict-skipping path."""
+    transaction): COPY straight into the table. Should any already exist (a replayed
+    derivation), fall back to `append_many`'s conflict-skipping path."""
     if not items:
         return 0
-    try:
-        with conn.transaction(), conn.cursor() as cur:
-            with cur.copy(f"COPY interactions ({_COPY_COLUMNS}) FROM STDIN") as copy:
-                copy.write(_copy_text(items))
-            return len(items)
-    except psycopg.errors.UniqueViolation:
-        return append_many(conn, items)
+    text = _copy_text(items)
+    if copy_all_new(conn, "interactions", _COPY_COLUMNS, text):
+        return len(items)
+    return len(_insert_skipping_stored(conn, text))
+
+
+def _insert_skipping_stored(conn: Conn, text: bytes) -> list[Any]:
+    return insert_skipping_stored(
+        conn,
+        "interactions",
+        _COPY_COLUMNS,
+        text,
+        conflict="source, external_id",
+        returning="external_id",
+    )
 
 
 @dataclass(frozen=True)

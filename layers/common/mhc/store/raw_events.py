@@ -7,10 +7,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import psycopg
-
 from mhc.db.connection import Conn
-from mhc.store.copy_rows import json_field, rows_text, text_field, time_field
+from mhc.store.copy_rows import (
+    copy_all_new,
+    insert_skipping_stored,
+    json_field,
+    rows_text,
+    text_field,
+    time_field,
+)
 
 
 @dataclass(frozen=True)
@@ -33,49 +38,24 @@ def _copy_text(events: Sequence[RawEvent]) -> bytes:
     )
 
 
+_COLUMNS = "event_id, method, occurred_at, payload"
+
+
 def insert_new(conn: Conn, events: Sequence[RawEvent]) -> set[str]:
     """Insert the events not stored yet; return the ids that were new (dedupe on event id).
 
-    Live pages are new events: COPY them straight in, inside a savepoint. Only when one is
-    already stored (a re-read page, a replay) does the page take the slower idempotent path.
+    Live pages are new events: COPY them straight in. Only when one is already stored (a
+    re-read page, a replay) does the page take the slower conflict-skipping path.
     """
     if not events:
         return set()
     text = _copy_text(events)
-    try:
-        with (
-            conn.transaction(),
-            conn.cursor() as cur,
-            cur.copy(_COPY_RAW.format(table="raw_events")) as copy,
-        ):
-            copy.write(text)
+    if copy_all_new(conn, "raw_events", _COLUMNS, text):
         return {event.event_id for event in events}
-    except psycopg.errors.UniqueViolation:
-        return _insert_skipping_stored(conn, text)
-
-
-_COPY_RAW = "COPY {table} (event_id, method, occurred_at, payload) FROM STDIN"
-
-
-def _insert_skipping_stored(conn: Conn, text: bytes) -> set[str]:
-    """COPY into a staging table, then one INSERT ... ON CONFLICT DO NOTHING."""
-    # ON COMMIT DELETE ROWS empties the table in place at commit (no catalog churn, and no
-    # dead rows piling up in a temp table autovacuum never visits).
-    conn.execute(
-        """CREATE TEMP TABLE IF NOT EXISTS raw_events_staging ON COMMIT DELETE ROWS AS
-           SELECT event_id, method, occurred_at, payload FROM raw_events WITH NO DATA"""
+    ids = insert_skipping_stored(
+        conn, "raw_events", _COLUMNS, text, conflict="event_id", returning="event_id"
     )
-    with conn.cursor() as cur:
-        cur.execute("DELETE FROM raw_events_staging")  # another page earlier in this transaction
-        with cur.copy(_COPY_RAW.format(table="raw_events_staging")) as copy:
-            copy.write(text)
-        rows = cur.execute(
-            """INSERT INTO raw_events (event_id, method, occurred_at, payload)
-               SELECT event_id, method, occurred_at, payload FROM raw_events_staging
-               ON CONFLICT (event_id) DO NOTHING
-               RETURNING event_id"""
-        ).fetchall()
-    return {str(row["event_id"]) for row in rows}
+    return {str(event_id) for event_id in ids}
 
 
 def newest(conn: Conn) -> RawEvent | None:
