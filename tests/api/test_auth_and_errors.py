@@ -220,3 +220,27 @@ def test_openapi_and_docs_are_served_with_the_token(client: TestClient) -> None:
     assert docs.status_code == 200
     assert "swagger" in docs.text.lower()
     assert "cdn.jsdelivr.net" in docs.headers["content-security-policy"]
+
+
+def test_every_operation_documents_the_error_shape(client: TestClient) -> None:
+    schema = client.get("/api/openapi.json").json()
+    schemas = schema["components"]["schemas"]
+    body = schemas["ErrorBody"]
+    assert body["required"] == ["error"]
+    detail_ref = body["properties"]["error"]["$ref"]
+    assert detail_ref == "#/components/schemas/ErrorDetail"
+    assert set(schemas["ErrorDetail"]["required"]) == {"code", "message"}
+    operations = {
+        (method, path): operation
+        for path, methods in schema["paths"].items()
+        for method, operation in methods.items()
+    }
+    assert len(operations) >= 26
+    for (method, path), operation in operations.items():
+        for status in ("400", "401", "404", "409", "422", "503"):
+            content = operation["responses"][status]["content"]["application/json"]
+            # A route's own response replaces the shared one: /api/health's 503 is a Health.
+            own = "Health" if (method, path, status) == ("get", "/api/health", "503") else None
+            assert content["schema"]["$ref"] == f"#/components/schemas/{own or 'ErrorBody'}"
+    # FastAPI's own validation-error schema is not advertised: 422 is ErrorBody too.
+    assert "HTTPValidationError" not in schemas

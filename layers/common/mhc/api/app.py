@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from mhc import __version__
 from mhc.api.deps import ApiContext
-from mhc.api.errors import ERROR_RESPONSES, install_error_handlers
+from mhc.api.errors import ERROR_RESPONSES, error_schemas, install_error_handlers
 from mhc.api.middleware import RequestContextMiddleware, install_log_filter
 from mhc.api.routers import health, jobs, lookup, owner, persons, search, sessions, watchlists
 from mhc.config import Settings, get_settings
@@ -50,10 +50,8 @@ def create_app(
         statbate=statbate or statbate_from_settings(settings),
         clock=clock,
     )
-    api = APIRouter(prefix=API_PREFIX, responses=ERROR_RESPONSES)
     for module in (health, persons, sessions, watchlists, search, owner, lookup, jobs):
-        api.include_router(module.router)
-    app.include_router(api)
+        module.routes.register(app, prefix=API_PREFIX, responses=ERROR_RESPONSES)
     install_error_handlers(app)
     install_log_filter()
     app.add_middleware(
@@ -79,7 +77,11 @@ def create_app(
             schema = get_openapi(
                 title=app.title, version=app.version, routes=app.routes, description=__doc__
             )
-            schema.setdefault("components", {})["securitySchemes"] = {
+            components = schema.setdefault("components", {})
+            components["schemas"] = dict(
+                sorted({**components.get("schemas", {}), **error_schemas()}.items())
+            )
+            components["securitySchemes"] = {
                 "bearer": {"type": "http", "scheme": "bearer", "description": "MHC_API_TOKEN"}
             }
             schema["security"] = [{"bearer": []}]

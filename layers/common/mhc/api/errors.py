@@ -32,8 +32,13 @@ class ErrorBody(BaseModel):
 
 
 #: Documented on every route, so clients and schemathesis know the error shape.
+#: The body is referenced, not given as a `model`: FastAPI would build a response field per route
+#: and status (156 of them) only to document it; `error_schemas` adds the referenced schemas.
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorBody, "description": description}
+    status: {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+    }
     for status, description in (
         (400, "malformed request (e.g. a body that is not JSON)"),
         (401, "missing or wrong bearer token"),
@@ -43,6 +48,12 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (503, "not configured or database unavailable"),
     )
 }
+
+
+def error_schemas() -> dict[str, Any]:
+    """OpenAPI component schemas for `ERROR_RESPONSES`: ErrorBody and what it refers to."""
+    schema = ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
+    return {**schema.pop("$defs", {}), "ErrorBody": schema}
 
 
 def error_response(

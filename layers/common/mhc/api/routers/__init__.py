@@ -1,1 +1,1 @@
-"""One router per area of the API; `mhc.api.app` mounts them all under /api."""
+"""One route table per area of the API; `mhc.api.app` registers them all under /api."""

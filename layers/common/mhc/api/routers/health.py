@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import psycopg
-from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from mhc import __version__
 from mhc.api.deps import Context, Db
+from mhc.api.routes import RouteTable
 from mhc.api.schemas import Health
 from mhc.observability import logger, redact
 from mhc.services.health import IngestHealth, ingest_health
 from mhc.store.health import database_status
 
-router = APIRouter(tags=["health"])
+routes = RouteTable(tags=["health"])
 
 
-@router.get(
+@routes.get(
     "/health",
     response_model=Health,
     responses={503: {"model": Health, "description": "database unreachable"}},
@@ -43,7 +43,7 @@ def health(db: Db) -> JSONResponse:
     return JSONResponse(body.model_dump())
 
 
-@router.get("/health/ingest", response_model=IngestHealth)
+@routes.get("/health/ingest", response_model=IngestHealth)
 def ingest(db: Db, context: Context) -> IngestHealth:
     """Last event, last successful events poll, lag, recent job runs and event gaps."""
     return ingest_health(db, clock=context.clock)

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, status
+from fastapi import Path, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from mhc.api.deps import Context, Db
+from mhc.api.routes import RouteTable
 from mhc.domain.jobs import MAX_INTERVAL_SECONDS, MIN_INTERVAL_SECONDS
 from mhc.services import jobs
 from mhc.services.jobs import JobView
 
-router = APIRouter(prefix="/jobs", tags=["jobs"])
+routes = RouteTable(prefix="/jobs", tags=["jobs"])
 
 JobName = Annotated[str, Path(pattern=r"^[a-z0-9_]{1,64}$", description="job name")]
 
@@ -30,18 +31,18 @@ class JobPatch(BaseModel):
     config: dict[str, Any] | None = None
 
 
-@router.get("", response_model=list[JobView])
+@routes.get("", response_model=list[JobView])
 def list_jobs(db: Db, context: Context) -> list[JobView]:
     """Every job with its config, last runs and any cool-down of its upstream API."""
     return jobs.list_jobs(db, clock=context.clock)
 
 
-@router.get("/{name}", response_model=JobView)
+@routes.get("/{name}", response_model=JobView)
 def get_job(db: Db, context: Context, name: JobName) -> JobView:
     return jobs.get_job(db, name, clock=context.clock)
 
 
-@router.patch("/{name}", response_model=JobView)
+@routes.patch("/{name}", response_model=JobView)
 def update_job(db: Db, context: Context, name: JobName, patch: JobPatch) -> JobView:
     """Change a job; an invalid value is a 422 naming the field, and nothing is changed."""
     jobs.update_job(
@@ -54,7 +55,7 @@ def update_job(db: Db, context: Context, name: JobName, patch: JobPatch) -> JobV
     return jobs.get_job(db, name, clock=context.clock)
 
 
-@router.post("/{name}/run", response_model=JobView, status_code=status.HTTP_202_ACCEPTED)
+@routes.post("/{name}/run", response_model=JobView, status_code=status.HTTP_202_ACCEPTED)
 def run_job(db: Db, context: Context, name: JobName) -> JobView:
     """Make the job due now: the stats poller runs it on its next tick (at most 5 minutes)."""
     jobs.request_run(db, name, clock=context.clock)

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from mhc.api.deps import Context, Db
+from mhc.api.routes import RouteTable
 from mhc.api.schemas import LookupRequest
 from mhc.services.lookup import LookupResult, lookup
 
-router = APIRouter(tags=["lookup"])
+routes = RouteTable(tags=["lookup"])
 
 
-@router.post("/lookup", response_model=LookupResult)
+@routes.post("/lookup", response_model=LookupResult)
 def lookup_person(db: Db, context: Context, body: LookupRequest) -> LookupResult:
     """A Statbate failure is an outcome in `statbate` (and a job run), never a failed lookup."""
     return lookup(

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import Path, Query, Response, status
 from pydantic import AwareDatetime
 
 from mhc.api.deps import Context, Db
+from mhc.api.routes import RouteTable
 from mhc.api.schemas import AliasRequest, AttributeRequest, NoteRequest, NoteResult, PersonPatch
 from mhc.domain.models import (
     Attribute,
@@ -24,13 +25,13 @@ from mhc.services import memory, person_changes, persons, snapshots
 from mhc.services.person_detail import PersonDetail, person_detail
 from mhc.services.person_history import interactions_of
 
-router = APIRouter(prefix="/persons", tags=["persons"])
+routes = RouteTable(prefix="/persons", tags=["persons"])
 
 PersonId = Annotated[int, Path(ge=1, le=2**63 - 1, description="person id")]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
 
 
-@router.get("", response_model=list[Person])
+@routes.get("", response_model=list[Person])
 def search_persons(
     db: Db,
     q: Annotated[str, Query(min_length=1, max_length=64, description="name prefix")],
@@ -41,13 +42,13 @@ def search_persons(
     return persons.search(db, q, limit=limit, include_excluded=include_excluded)
 
 
-@router.get("/{person_id}", response_model=PersonDetail)
+@routes.get("/{person_id}", response_model=PersonDetail)
 def get_person(db: Db, context: Context, person_id: PersonId) -> PersonDetail:
     """Everything known about one person: identity, aliases, latest snapshots with deltas, ..."""
     return person_detail(db, person_id, clock=context.clock)
 
 
-@router.patch("/{person_id}", response_model=Person)
+@routes.patch("/{person_id}", response_model=Person)
 def update_person(db: Db, person_id: PersonId, patch: PersonPatch) -> Person:
     """Change the role (`null` = automatic again) and/or the excluded flag."""
     return person_changes.update(
@@ -59,7 +60,7 @@ def update_person(db: Db, person_id: PersonId, patch: PersonPatch) -> Person:
     )
 
 
-@router.get("/{person_id}/snapshots", response_model=list[SnapshotWithDelta])
+@routes.get("/{person_id}/snapshots", response_model=list[SnapshotWithDelta])
 def snapshot_timeline(
     db: Db,
     person_id: PersonId,
@@ -72,7 +73,7 @@ def snapshot_timeline(
     return snapshots.timeline(db, person_id, source, since=since, until=until, limit=limit)
 
 
-@router.get("/{person_id}/interactions", response_model=Page[Interaction])
+@routes.get("/{person_id}/interactions", response_model=Page[Interaction])
 def person_interactions(
     db: Db,
     person_id: PersonId,
@@ -96,7 +97,7 @@ def person_interactions(
     )
 
 
-@router.post("/{person_id}/notes", response_model=NoteResult, status_code=status.HTTP_201_CREATED)
+@routes.post("/{person_id}/notes", response_model=NoteResult, status_code=status.HTTP_201_CREATED)
 def add_note(
     db: Db, context: Context, person_id: PersonId, body: NoteRequest, response: Response
 ) -> NoteResult:
@@ -109,7 +110,7 @@ def add_note(
     return NoteResult(interaction=interaction, created=created)
 
 
-@router.put("/{person_id}/attributes/{key}", response_model=Attribute)
+@routes.put("/{person_id}/attributes/{key}", response_model=Attribute)
 def set_attribute(
     db: Db,
     person_id: PersonId,
@@ -130,7 +131,7 @@ def set_attribute(
     )
 
 
-@router.post("/{person_id}/aliases", response_model=Person, status_code=status.HTTP_201_CREATED)
+@routes.post("/{person_id}/aliases", response_model=Person, status_code=status.HTTP_201_CREATED)
 def link_alias(db: Db, context: Context, person_id: PersonId, body: AliasRequest) -> Person:
     """Record by hand that `old_username` was a past name of this person."""
     return persons.link_alias(

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from mhc.api.deps import Db
+from mhc.api.routes import RouteTable
 from mhc.domain.models import Interaction, InteractionType, Page
 from mhc.domain.paging import MAX_PAGE_SIZE
 from mhc.services import interactions
 
-router = APIRouter(tags=["search"])
+routes = RouteTable(tags=["search"])
 
 
-@router.get("/search", response_model=Page[Interaction])
+@routes.get("/search", response_model=Page[Interaction])
 def search(
     db: Db,
     q: Annotated[

@@ -5,41 +5,42 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import Path, Query
 from pydantic import AwareDatetime
 
 from mhc.api.deps import Context, Db, Owner
+from mhc.api.routes import RouteTable
 from mhc.api.schemas import SessionResult
 from mhc.domain.models import StreamSession
 from mhc.domain.paging import MAX_PAGE_SIZE
 from mhc.services import session_detail, sessions
 from mhc.services.session_detail import CurrentSession, SessionDetail
 
-router = APIRouter(prefix="/sessions", tags=["sessions"])
+routes = RouteTable(prefix="/sessions", tags=["sessions"])
 
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
 
 
-@router.post("/start", response_model=SessionResult)
+@routes.post("/start", response_model=SessionResult)
 def start_session(db: Db, context: Context) -> SessionResult:
     """Start a session by hand (or continue one that ended within the merge gap)."""
     gap = timedelta(minutes=context.settings().mhc_session_merge_gap_minutes)
     return SessionResult(session=sessions.start(db, clock=context.clock, merge_gap=gap))
 
 
-@router.post("/end", response_model=SessionResult)
+@routes.post("/end", response_model=SessionResult)
 def end_session(db: Db, context: Context) -> SessionResult:
     """End the open session; `session` is null when none was open."""
     return SessionResult(session=sessions.end(db, clock=context.clock))
 
 
-@router.get("/current", response_model=CurrentSession)
+@routes.get("/current", response_model=CurrentSession)
 def current_session(db: Db, context: Context, owner: Owner) -> CurrentSession:
     """The open session with live statistics, or `live: false`."""
     return session_detail.current(db, owner=owner, clock=context.clock)
 
 
-@router.get("", response_model=list[StreamSession])
+@routes.get("", response_model=list[StreamSession])
 def list_sessions(
     db: Db,
     limit: Limit = 20,
@@ -49,7 +50,7 @@ def list_sessions(
     return sessions.list_recent(db, limit=limit, before=before)
 
 
-@router.get("/{session_id}", response_model=SessionDetail)
+@routes.get("/{session_id}", response_model=SessionDetail)
 def get_session(
     db: Db,
     context: Context,

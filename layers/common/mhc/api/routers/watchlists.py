@@ -4,32 +4,33 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import Path
 
 from mhc.api.deps import Context, Db
+from mhc.api.routes import RouteTable
 from mhc.api.schemas import MembershipResult
 from mhc.domain.models import Watchlist
 from mhc.services import watchlist_view, watchlists
 from mhc.services.watchlist_view import MemberView
 
-router = APIRouter(prefix="/watchlists", tags=["watchlists"])
+routes = RouteTable(prefix="/watchlists", tags=["watchlists"])
 
 WatchlistId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 PersonId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
-@router.get("", response_model=list[Watchlist])
+@routes.get("", response_model=list[Watchlist])
 def list_watchlists(db: Db) -> list[Watchlist]:
     return watchlists.list_all(db)
 
 
-@router.get("/{watchlist_id}/members", response_model=list[MemberView])
+@routes.get("/{watchlist_id}/members", response_model=list[MemberView])
 def list_members(db: Db, context: Context, watchlist_id: WatchlistId) -> list[MemberView]:
     """Newest members first; `online` is true when seen online recently, null when unknown."""
     return watchlist_view.members(db, watchlist_id, clock=context.clock)
 
 
-@router.put("/{watchlist_id}/members/{person_id}", response_model=MembershipResult)
+@routes.put("/{watchlist_id}/members/{person_id}", response_model=MembershipResult)
 def add_member(db: Db, watchlist_id: WatchlistId, person_id: PersonId) -> MembershipResult:
     """Add a person; adding twice is harmless (`changed: false`)."""
     changed = watchlists.add(db, watchlist_id, person_id)
@@ -38,7 +39,7 @@ def add_member(db: Db, watchlist_id: WatchlistId, person_id: PersonId) -> Member
     )
 
 
-@router.delete("/{watchlist_id}/members/{person_id}", response_model=MembershipResult)
+@routes.delete("/{watchlist_id}/members/{person_id}", response_model=MembershipResult)
 def remove_member(db: Db, watchlist_id: WatchlistId, person_id: PersonId) -> MembershipResult:
     """Remove a person; removing a non-member is harmless (`changed: false`)."""
     changed = watchlists.remove(db, watchlist_id, person_id)
