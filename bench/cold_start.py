@@ -6,7 +6,14 @@ layer's `python/` and the function's directory are importable, as in Lambda) tha
 pollers <= 0.4 s. Needs a build for this machine's architecture with `.pyc` precompiled
 (`make cold-start` does both: the deployed arm64 wheels cannot load on x86_64).
 
-Usage: python bench/cold_start.py [--build-dir .aws-sam/build-native] [--runs 7]
+Runs are interleaved (one of each function per round), so a change in the machine's speed
+during the benchmark shows in every function alike. For each function it also times the
+"libraries" floor: a fresh interpreter importing only the third-party packages the handler
+loads (FastAPI, pydantic, psycopg, ...); the rest is MHC's own modules and app set-up.
+`--instructions` adds the instructions each import executes (valgrind callgrind): unlike the
+times, that figure does not move with the speed of a shared VM, so it shows what a change did.
+
+Usage: python bench/cold_start.py [--build-dir .aws-sam/build-native] [--runs 15] [--instructions]
 """
 
 from __future__ import annotations
@@ -15,10 +22,12 @@ import argparse
 import glob
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -28,12 +37,28 @@ TARGETS = {
     "StatsPollerFunction": 0.4,
     "MigrateFunction": 0.4,
 }
+# argv: layer, function dir, then "app" or the packages to import. Prints the seconds taken,
+# then (for "app") the third-party top-level packages that the import loaded from the layer.
 _PROBE = """
-import sys, time
-sys.path[:0] = [sys.argv[1], sys.argv[2]]
+import importlib, sys, time
+layer = sys.argv[1]
+sys.path[:0] = [layer, sys.argv[2]]
 start = time.perf_counter()
-import app
+later = []
+for name in sys.argv[3:]:
+    try:
+        importlib.import_module(name)
+    except ImportError:  # e.g. psycopg_binary: only importable after psycopg
+        later.append(name)
+for name in later:
+    importlib.import_module(name)
 print(time.perf_counter() - start)
+if sys.argv[3:] == ["app"]:
+    loaded = [(name, getattr(module, "__file__", None) or "") for name, module in sys.modules.items()]
+    print(" ".join(dict.fromkeys(
+        name for name, path in loaded
+        if "." not in name and path.startswith(layer) and name != "mhc"
+    )))
 """
 
 
@@ -63,9 +88,9 @@ def probe_env() -> dict[str, str]:
     }
 
 
-def import_seconds(python: str, layer: Path, function: Path) -> float:
+def _probe(python: str, layer: Path, function: Path, modules: list[str]) -> list[str]:
     result = subprocess.run(  # noqa: S603 (our own interpreter and probe)
-        [python, "-S", "-c", _PROBE, str(layer), str(function)],
+        [python, "-S", "-c", _PROBE, str(layer), str(function), *modules],
         cwd=function,
         env=probe_env(),
         capture_output=True,
@@ -73,8 +98,48 @@ def import_seconds(python: str, layer: Path, function: Path) -> float:
         check=False,
     )
     if result.returncode != 0:
-        raise RuntimeError(f"importing {function.name}/app.py failed:\n{result.stderr}")
-    return float(result.stdout.strip().splitlines()[-1])
+        raise RuntimeError(
+            f"importing {' '.join(modules)} in {function.name} failed:\n{result.stderr}"
+        )
+    return result.stdout.splitlines()
+
+
+def import_seconds(python: str, layer: Path, function: Path, modules: list[str]) -> float:
+    return float(_probe(python, layer, function, modules)[0])
+
+
+def libraries_of(python: str, layer: Path, function: Path) -> list[str]:
+    """The third-party top-level packages importing the handler loads (in load order)."""
+    return _probe(python, layer, function, ["app"])[1].split()
+
+
+def instructions(python: str, layer: Path, function: Path, modules: list[str]) -> int:
+    """Instructions executed by a probe importing `modules` (valgrind callgrind)."""
+    valgrind = shutil.which("valgrind") or "valgrind"
+    with tempfile.NamedTemporaryFile(suffix=".callgrind") as out:
+        result = subprocess.run(  # noqa: S603
+            [
+                valgrind,
+                "--tool=callgrind",
+                f"--callgrind-out-file={out.name}",
+                python,
+                "-S",
+                "-c",
+                _PROBE,
+                str(layer),
+                str(function),
+                *modules,
+            ],
+            cwd=function,
+            env=probe_env(),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    found = re.search(r"Collected : (\d+)", result.stderr)
+    if result.returncode != 0 or not found:
+        raise RuntimeError(f"valgrind failed for {function.name}:\n{result.stderr[-2000:]}")
+    return int(found.group(1))
 
 
 def check_architecture(layer: Path) -> None:
@@ -90,8 +155,15 @@ def check_architecture(layer: Path) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--build-dir", type=Path, default=REPO_ROOT / ".aws-sam" / "build-native")
-    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument(
+        "--instructions", action="store_true", help="also count instructions (needs valgrind)"
+    )
     args = parser.parse_args()
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+    if args.instructions and not shutil.which("valgrind"):
+        parser.error("--instructions needs valgrind on PATH")
     python = python312()
     build_dir = args.build_dir.resolve()  # the probes run inside each function's directory
     layer = build_dir / "CommonLayer" / "python"
@@ -103,25 +175,46 @@ def main() -> int:
     version = subprocess.run(  # noqa: S603
         [python, "--version"], capture_output=True, text=True, check=True
     ).stdout.strip()
-    print(f"cold import of each handler, {version}, {platform.machine()}, {args.runs} runs each")
-    print(f"{'function':<22} {'median s':>9} {'min s':>7} {'max s':>7} {'target s':>9}  verdict")
-    worst = 0
-    for name, target in TARGETS.items():
-        function = build_dir / name
-        if not (function / "app.py").exists():
-            print(f"{name:<22} not built")
-            worst = 1
-            continue
-        # One warm-up run fills the OS file cache (Lambda's layer is on local disk too).
-        import_seconds(python, layer, function)
-        times = [import_seconds(python, layer, function) for _ in range(args.runs)]
-        median = statistics.median(times)
-        verdict = "ok" if median <= target else "OVER"
-        worst = worst or int(median > target)
+    functions = {name: build_dir / name for name in TARGETS}
+    missing = [name for name, path in functions.items() if not (path / "app.py").exists()]
+    for name in missing:
+        print(f"{name}: not built")
+        del functions[name]
+    # The first probe of each also warms the OS file cache (Lambda's layer is on local disk too).
+    libraries = {name: libraries_of(python, layer, path) for name, path in functions.items()}
+    times: dict[str, list[float]] = {name: [] for name in functions}
+    floors: dict[str, list[float]] = {name: [] for name in functions}
+    print(f"cold import of each handler, {version}, {platform.machine()}, {args.runs} rounds")
+    for done in range(1, args.runs + 1):
+        for name, path in functions.items():
+            times[name].append(import_seconds(python, layer, path, ["app"]))
+            floors[name].append(import_seconds(python, layer, path, libraries[name]))
+        if sys.stderr.isatty():
+            print(f"  round {done}/{args.runs}", end="\r", file=sys.stderr, flush=True)
+    print(
+        f"{'function':<22} {'median s':>9} {'min s':>7} {'max s':>7} {'target s':>9}  verdict"
+        f"  {'libraries s':>11}"
+    )
+    worst = int(bool(missing))
+    for name in functions:
+        median = statistics.median(times[name])
+        verdict = "ok" if median <= TARGETS[name] else "OVER"
+        worst = worst or int(median > TARGETS[name])
         print(
-            f"{name:<22} {median:>9.3f} {min(times):>7.3f} {max(times):>7.3f} {target:>9.1f}  "
-            f"{verdict}"
+            f"{name:<22} {median:>9.3f} {min(times[name]):>7.3f} {max(times[name]):>7.3f} "
+            f"{TARGETS[name]:>9.1f}  {verdict:<7}  {statistics.median(floors[name]):>11.3f}"
         )
+    print("libraries s: the same interpreter importing only the handler's third-party packages")
+    for name, packages in libraries.items():
+        print(f"  {name}: {' '.join(sorted(packages))}")
+    if args.instructions:
+        print(f"{'function':<22} {'instructions':>13} {'libraries':>13} {'own':>13}")
+        for name, path in functions.items():
+            total = instructions(python, layer, path, ["app"])
+            floor = instructions(python, layer, path, libraries[name])
+            print(
+                f"{name:<22} {total / 1e9:>12.3f}G {floor / 1e9:>12.3f}G {(total - floor) / 1e9:>12.3f}G"
+            )
     return worst
 
 
