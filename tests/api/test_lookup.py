@@ -169,6 +169,26 @@ def test_statbate_not_found_and_not_configured(
     assert _count(db, "snapshots") == 0
 
 
+def test_lookup_carries_the_owners_memory_of_the_person(
+    client: TestClient, seeded: Seed
+) -> None:
+    # Given alice with a past name, an attribute and two notes (among other interactions)
+    client.post(f"/api/persons/{seeded.alice}/aliases", json={"old_username": "alice_old"})
+    client.post(f"/api/persons/{seeded.alice}/notes", json={"text": "asks for songs"})
+    # When she is looked up
+    body: dict[str, Any] = client.post("/api/lookup", json={"username": "alice_01"}).json()
+    # Then the answer holds her aliases, attributes and notes (newest first): one request
+    assert [alias["username"] for alias in body["aliases"]] == ["alice_old"]
+    assert [(a["key"], a["value"]) for a in body["attributes"]] == [("timezone", "Europe/Berlin")]
+    assert {note["content"] for note in body["notes"]} == {"asks for songs", "likes purple"}
+    assert {note["type"] for note in body["notes"]} == {"MANUAL_NOTE"}
+    times = [note["occurred_at"] for note in body["notes"]]
+    assert times == sorted(times, reverse=True)
+    # And a new person has no memory yet
+    fresh = client.post("/api/lookup", json={"username": "nobody_yet"}).json()
+    assert (fresh["aliases"], fresh["attributes"], fresh["notes"]) == ([], [], [])
+
+
 def test_my_room_view(client: TestClient, seeded: Seed) -> None:
     body: dict[str, Any] = client.post(
         "/api/lookup", json={"username": "alice_01", "include_my_room": True}

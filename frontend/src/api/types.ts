@@ -155,6 +155,7 @@ export interface LookupRequest {
 
 export interface LookupResult {
   person: Person;
+  aliases: PersonAlias[];
   resolution: "existing" | "alias" | "renamed" | "new" | "conflict";
   extracted_usernames: string[];
   also_found: Person[];
@@ -163,6 +164,8 @@ export interface LookupResult {
   statbate: StatbateOutcome[];
   latest_snapshots: Record<string, SnapshotWithDelta>;
   recent_interactions: Interaction[];
+  attributes: Attribute[];
+  notes: Interaction[];
   my_room: RoomActivity | null;
   notices: string[];
 }

@@ -2,7 +2,7 @@ import { render, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { tokenStore } from "../api/client";
-import type { LookupResult, PersonDetail } from "../api/types";
+import type { LookupResult } from "../api/types";
 import { App } from "../App";
 import { fakeApi, healthyIngest, person } from "../test/fakeApi";
 import { resetLookupCache } from "./Lookup";
@@ -18,6 +18,7 @@ const bob = person({ id: 8, username: "bob_2", role: "MODEL" });
 
 const result: LookupResult = {
   person: alice,
+  aliases: [{ id: 1, person_id: 7, username: "alice_old", valid_from: "2025-01-01T00:00:00Z", valid_to: "2026-01-01T00:00:00Z", source: "statbate_did" }],
   resolution: "new",
   extracted_usernames: ["alice_01", "bob_2", "carol"],
   also_found: [bob],
@@ -39,18 +40,10 @@ const result: LookupResult = {
     },
   },
   recent_interactions: [],
+  attributes: [{ id: 1, person_id: 7, key: "city", value: "Lyon", confidence: "high", evidence_kind: "manual", snapshot_id: null, interaction_id: null, evidence_note: null, created_at: "2026-01-01T00:00:00Z", updated_at: "2026-01-01T00:00:00Z" }],
+  notes: [{ id: 5, person_id: 7, person_username: "alice_01", type: "MANUAL_NOTE", source: "manual", external_id: "n1", occurred_at: "2026-10-30T10:00:00Z", broadcaster: null, content: "tips big on Fridays", metadata: {}, created_at: "2026-10-30T10:00:00Z" }],
   my_room: null,
   notices: ["carol could not be resolved"],
-};
-
-const detail: PersonDetail = {
-  person: alice,
-  aliases: [{ id: 1, person_id: 7, username: "alice_old", valid_from: "2025-01-01T00:00:00Z", valid_to: "2026-01-01T00:00:00Z", source: "statbate_did" }],
-  latest_snapshots: {},
-  recent_interactions: [],
-  interaction_counts: {},
-  watchlists: [],
-  attributes: [{ id: 1, person_id: 7, key: "city", value: "Lyon", confidence: "high", evidence_kind: "manual", snapshot_id: null, interaction_id: null, evidence_note: null, created_at: "2026-01-01T00:00:00Z", updated_at: "2026-01-01T00:00:00Z" }],
 };
 
 describe("lookup", () => {
@@ -58,10 +51,6 @@ describe("lookup", () => {
     const { calls } = fakeApi({
       "GET /api/health/ingest": { body: healthyIngest() },
       "POST /api/lookup": { body: result },
-      "GET /api/persons/7": { body: detail },
-      "GET /api/persons/7/interactions": {
-        body: { items: [{ id: 5, person_id: 7, person_username: "alice_01", type: "MANUAL_NOTE", source: "manual", external_id: "n1", occurred_at: "2026-10-30T10:00:00Z", broadcaster: null, content: "tips big on Fridays", metadata: {}, created_at: "2026-10-30T10:00:00Z" }], next_cursor: null },
-      },
     });
     render(<App />);
     // When the owner pastes a profile, asks for Statbate and looks up
@@ -86,10 +75,11 @@ describe("lookup", () => {
     // And the Statbate failure and notices are shown, not hidden
     expect(screen.getByText(/statbate: HTTP 503/)).toBeInTheDocument();
     expect(screen.getByText("carol could not be resolved")).toBeInTheDocument();
-    // And memory and aliases arrive
-    expect(await screen.findByText(/tips big on Fridays/)).toBeInTheDocument();
+    // And memory and aliases come with the answer: the page asks for nothing else
+    expect(screen.getByText(/tips big on Fridays/)).toBeInTheDocument();
     expect(screen.getByText("Lyon")).toBeInTheDocument();
     expect(screen.getByText("alice_old")).toBeInTheDocument();
+    expect(calls.filter((c) => c.path.startsWith("/api/persons"))).toEqual([]);
     // And extracted names link to known persons, or to a new lookup
     expect(screen.getByRole("link", { name: "bob_2" })).toHaveAttribute("href", "/persons/8");
     expect(screen.getByRole("link", { name: "carol" })).toHaveAttribute("href", "/?u=carol");

@@ -1,6 +1,6 @@
 import { type FormEvent, useEffect, useId, useRef, useState } from "react";
 import { api } from "../api/client";
-import type { Interaction, LookupRequest, LookupResult, PersonDetail, Role } from "../api/types";
+import type { LookupRequest, LookupResult, Role } from "../api/types";
 import { PersonLink, ProviderBadge, Time } from "../components/bits";
 import { InteractionTable } from "../components/InteractionTable";
 import { ExcludedBanner, IdentityPanel, MemoryPanel } from "../components/PersonSummary";
@@ -11,27 +11,10 @@ import { Link, navigate, useLocation } from "../router";
 
 const ROLES: Role[] = ["MODEL", "VIEWER", "BOTH", "UNKNOWN"];
 
-interface Found {
-  result: LookupResult;
-  detail?: PersonDetail;
-  notes?: Interaction[];
-  memoryError?: Error;
-}
-
 // The last answer survives a visit to another page (the owner comes back to it often).
-let lastFound: Found | null = null;
+let lastFound: LookupResult | null = null;
 
-async function memoryOf(found: LookupResult): Promise<Pick<Found, "detail" | "notes">> {
-  const id = found.person.id;
-  const [detail, notes] = await Promise.all([
-    api.person(id),
-    api.interactions(id, { type: ["MANUAL_NOTE"] }),
-  ]);
-  return { detail, notes: notes.items };
-}
-
-function Results({ found }: { found: Found }) {
-  const { result, detail, notes } = found;
+function Results({ result }: { result: LookupResult }) {
   const byName = new Map([result.person, ...result.also_found].map((p) => [p.username, p]));
   return (
     <div className="results" aria-live="polite">
@@ -45,7 +28,7 @@ function Results({ found }: { found: Found }) {
       ) : null}
       <div className="grid-2">
         <div>
-          <IdentityPanel person={result.person} aliases={detail?.aliases} link />
+          <IdentityPanel person={result.person} aliases={result.aliases} link />
           <p className="muted small">
             Resolution: <strong>{result.resolution}</strong>
             {result.paste ? (result.paste_created ? " · paste stored" : " · same paste already stored") : ""}
@@ -80,13 +63,7 @@ function Results({ found }: { found: Found }) {
             </section>
           ) : null}
         </div>
-        {found.memoryError ? (
-          <ErrorMessage error={found.memoryError} />
-        ) : detail && notes ? (
-          <MemoryPanel notes={notes} attributes={detail.attributes} />
-        ) : (
-          <Loading label="Loading memory…" />
-        )}
+        <MemoryPanel notes={result.notes} attributes={result.attributes} />
       </div>
       <section aria-labelledby="stats-title">
         <h2 id="stats-title">Latest stats</h2>
@@ -132,7 +109,7 @@ export function LookupPage() {
   const [includeMyRoom, setIncludeMyRoom] = useState(true);
   const [running, setRunning] = useState(false);
   const [error, setError] = useState<Error | undefined>(undefined);
-  const [found, setFound] = useState<Found | null>(lastFound);
+  const [found, setFound] = useState<LookupResult | null>(lastFound);
   const ids = { user: useId(), role: useId(), paste: useId(), sb: useId(), room: useId() };
   const formRef = useRef<HTMLFormElement>(null);
 
@@ -141,16 +118,8 @@ export function LookupPage() {
     setError(undefined);
     try {
       const result = await api.lookup(body);
-      let next: Found = { result };
-      setFound(next);
-      lastFound = next;
-      try {
-        next = { result, ...(await memoryOf(result)) };
-      } catch (exc) {
-        next = { result, memoryError: exc instanceof Error ? exc : new Error(String(exc)) };
-      }
-      setFound(next);
-      lastFound = next;
+      setFound(result);
+      lastFound = result;
     } catch (exc) {
       setError(exc instanceof Error ? exc : new Error(String(exc)));
     } finally {
@@ -242,7 +211,7 @@ export function LookupPage() {
       </form>
       {error ? <ErrorMessage error={error} /> : null}
       {running ? <Loading label="Looking up…" /> : null}
-      {found ? <Results found={found} /> : null}
+      {found ? <Results result={found} /> : null}
     </>
   );
 }

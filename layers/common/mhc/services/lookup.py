@@ -27,23 +27,26 @@ from mhc.domain.errors import Conflict, InvalidInput
 from mhc.domain.extraction import extract_usernames
 from mhc.domain.metrics import normalize_statbate_member, normalize_statbate_model
 from mhc.domain.models import (
+    Attribute,
     Interaction,
     InteractionSource,
     InteractionType,
     JobStatus,
     NewInteraction,
     Person,
+    PersonAlias,
     SnapshotSource,
     SnapshotWithDelta,
 )
 from mhc.domain.persons import Resolution
 from mhc.domain.roles import Role
 from mhc.observability import logger, redact
-from mhc.services import snapshots
+from mhc.services import memory, snapshots
 from mhc.services.interactions import latest_for_person, record
 from mhc.services.persons import find_or_create, valid_username
 from mhc.services.persons import get as get_person
 from mhc.store import job_runs, owner_room
+from mhc.store import persons as person_store
 
 MAX_PASTE_LENGTH = 50_000
 RECENT_INTERACTIONS = 20
@@ -110,6 +113,7 @@ class LookupResult(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     person: Person
+    aliases: list[PersonAlias]
     resolution: Resolution
     extracted_usernames: list[str]
     #: Other persons named in the paste (found or created), in order of appearance.
@@ -119,6 +123,9 @@ class LookupResult(BaseModel):
     statbate: list[StatbateOutcome]
     latest_snapshots: dict[SnapshotSource, SnapshotWithDelta]
     recent_interactions: list[Interaction]
+    #: The owner's memory of the person: attributes and the newest notes.
+    attributes: list[Attribute]
+    notes: list[Interaction]
     my_room: RoomActivity | None
     #: Things the owner should know about this answer (e.g. "owner not configured").
     notices: list[str]
@@ -297,6 +304,7 @@ def lookup(
                 room = _room(conn, owner, person.id)
         return LookupResult(
             person=person,
+            aliases=person_store.aliases(conn, person.id),
             resolution=resolution,
             extracted_usernames=extracted,
             also_found=also,
@@ -305,6 +313,8 @@ def lookup(
             statbate=outcomes,
             latest_snapshots=snapshots.latest_per_source(conn, person.id),
             recent_interactions=latest_for_person(conn, person.id, RECENT_INTERACTIONS),
+            attributes=memory.attributes_of(conn, person.id),
+            notes=memory.notes_of(conn, person.id),
             my_room=room,
             notices=notices,
         )

@@ -20,10 +20,14 @@ from mhc.domain.models import (
 from mhc.services.interactions import record
 from mhc.services.persons import get as get_person
 from mhc.store import attributes as store
+from mhc.store import interactions as interaction_store
+from mhc.store.interactions import InteractionFilter
 
 ATTRIBUTE_KEY = re.compile(r"^[a-z0-9_.\-]{1,64}$")
 MAX_ATTRIBUTE_VALUE = 2000
 MAX_NOTE_LENGTH = 10_000
+#: Notes shown with a person's memory (newest first); the interactions route pages the rest.
+RECENT_NOTES = 20
 _IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:\-]{1,100}$")
 
 
@@ -78,6 +82,14 @@ def set_attribute(
 
 def attributes_of(conn: Conn, person_id: int) -> list[Attribute]:
     return store.of_person(conn, person_id)
+
+
+def notes_of(conn: Conn, person_id: int, limit: int = RECENT_NOTES) -> list[Interaction]:
+    """The owner's notes about a person, newest first."""
+    flt = InteractionFilter(
+        person_id=person_id, types=(InteractionType.MANUAL_NOTE,), include_excluded=True
+    )
+    return interaction_store.list_page(conn, flt, limit=limit)[:limit]
 
 
 def add_note(
