@@ -11,6 +11,7 @@ from mhc.domain.jobs import (
     JobKind,
     Sighting,
     Target,
+    contact_window,
     due_jobs,
     follower_changes,
     merge_config,
@@ -83,12 +84,36 @@ def test_prioritize_watchlist_then_recent_contact_then_stalest() -> None:
         target(6, watchlisted=True, retry_after=NOW + day),  # waiting after a 404
         target(7, last_contact_at=NOW - 30 * day),  # old contact = other, never collected
     ]
-    order = prioritize(targets, now=NOW, recent_days=14, fresh_for=day, limit=10)
+    order = prioritize(
+        targets, now=NOW, recent_since=NOW - timedelta(days=14), fresh_for=day, limit=10
+    )
     # never collected first, and among those the more recent contact first
     assert [t.person_id for t in order] == [3, 2, 7, 4, 1]
     assert [
-        t.person_id for t in prioritize(targets, now=NOW, recent_days=14, fresh_for=day, limit=2)
+        t.person_id
+        for t in prioritize(
+            targets, now=NOW, recent_since=NOW - timedelta(days=14), fresh_for=day, limit=2
+        )
     ] == [3, 2]
+
+
+def test_recent_days_zero_means_no_recent_contact_tier() -> None:
+    day = timedelta(days=1)
+    assert contact_window(NOW, 14) == NOW - 14 * day
+    assert contact_window(NOW, 0) is None
+    # A contact from yesterday: second tier with a window, same tier as strangers without one
+    targets = [
+        Target(1, "stranger", Role.UNKNOWN, False, None, NOW - 3 * day),
+        Target(2, "yesterday", Role.UNKNOWN, False, NOW - day, NOW - 2 * day),
+    ]
+    with_window = prioritize(
+        targets, now=NOW, recent_since=contact_window(NOW, 14), fresh_for=day, limit=10
+    )
+    without = prioritize(
+        targets, now=NOW, recent_since=contact_window(NOW, 0), fresh_for=day, limit=10
+    )
+    assert [t.person_id for t in with_window] == [2, 1]
+    assert [t.person_id for t in without] == [1, 2]  # longest uncollected first
 
 
 def test_sightings_within_ten_minutes_are_one_broadcast() -> None:

@@ -256,17 +256,22 @@ class Target:
     retry_after: datetime | None = None
 
 
+def contact_window(now: datetime, recent_days: int) -> datetime | None:
+    """Since when a contact counts as recent; None when `recent_days` is 0 (no such tier)."""
+    return now - timedelta(days=recent_days) if recent_days > 0 else None
+
+
 def prioritize(
     targets: Iterable[Target],
     *,
     now: datetime,
-    recent_days: int,
+    recent_since: datetime | None,
     fresh_for: timedelta,
     limit: int,
 ) -> list[Target]:
-    """Watchlist members, then recent contacts, then the rest; within a tier the never or
-    longest uncollected first. Fresh persons and those waiting for a retry are left out."""
-    recent_since = now - timedelta(days=recent_days)
+    """Watchlist members, then contacts since `recent_since`, then the rest; within a tier the
+    never or longest uncollected first. Fresh persons and those waiting for a retry are left
+    out."""
 
     def wanted(target: Target) -> bool:
         if target.retry_after is not None and target.retry_after > now:
@@ -276,7 +281,8 @@ def prioritize(
     def tier(target: Target) -> int:
         if target.watchlisted:
             return 0
-        if recent_days and target.last_contact_at and target.last_contact_at >= recent_since:
+        contact = target.last_contact_at
+        if recent_since is not None and contact is not None and contact >= recent_since:
             return 1
         return 2
 

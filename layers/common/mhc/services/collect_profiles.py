@@ -12,7 +12,12 @@ from datetime import timedelta
 
 from mhc.clients.biocontext import BiocontextClient, Profile, ProfileGone, ProfileRestricted
 from mhc.clients.http import Pacer, Timeouts
-from mhc.domain.jobs import ProfileCollectionConfig, follower_changes, prioritize
+from mhc.domain.jobs import (
+    ProfileCollectionConfig,
+    contact_window,
+    follower_changes,
+    prioritize,
+)
 from mhc.domain.models import JobStatus, SnapshotSource
 from mhc.domain.profiles import profile_fields, profile_metrics
 from mhc.services import snapshots
@@ -40,19 +45,19 @@ def profile_collection(ctx: JobContext) -> JobResult:
     config: ProfileCollectionConfig = ctx.config
     client = _client(ctx, config)
     now = ctx.started_at
+    recent_since = contact_window(now, config.recent_days)
     with ctx.db.transaction() as conn:
         pool = collect_targets.profile_targets(
             conn,
             watchlists=config.watchlists,
-            recent_days=config.recent_days,
-            recent_since=now - timedelta(days=config.recent_days),
+            recent_since=recent_since,
             stale_before=now - timedelta(hours=config.stale_after_hours),
             limit=config.limit,
         )
     targets = prioritize(
         pool,
         now=now,
-        recent_days=config.recent_days,
+        recent_since=recent_since,
         fresh_for=timedelta(hours=config.stale_after_hours),
         limit=config.limit,
     )

@@ -21,6 +21,7 @@ from mhc.domain.jobs import (
     StatbateRefreshConfig,
     Target,
     chunks,
+    contact_window,
     is_not_found,
     prioritize,
     statbate_sources,
@@ -204,12 +205,12 @@ def statbate_refresh(ctx: JobContext) -> JobResult:
         deps=deps.client_deps,
     )
     now = ctx.started_at
+    recent_since = contact_window(now, config.recent_days)
     with ctx.db.transaction() as conn:
         pool = collect_targets.statbate_targets(
             conn,
             watchlists=config.watchlists,
-            recent_days=config.recent_days,
-            recent_since=now - timedelta(days=config.recent_days),
+            recent_since=recent_since,
             roles=config.roles,
             min_followers=config.min_followers,
             not_found_retry=timedelta(days=config.not_found_retry_days),
@@ -218,7 +219,7 @@ def statbate_refresh(ctx: JobContext) -> JobResult:
     targets = prioritize(
         pool,
         now=now,
-        recent_days=config.recent_days,
+        recent_since=recent_since,
         fresh_for=timedelta(hours=config.refresh_after_hours),
         limit=config.limit,
     )

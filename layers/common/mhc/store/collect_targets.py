@@ -24,7 +24,7 @@ _POOL = """
     recent AS (
         SELECT c.person_id, max(c.last_occurred_at) AS last_contact
         FROM person_interaction_counts c
-        WHERE %(recent_days)s > 0 AND c.last_occurred_at >= %(recent_since)s
+        WHERE %(recent_since)s::timestamptz IS NOT NULL AND c.last_occurred_at >= %(recent_since)s
         GROUP BY c.person_id
     )"""
 
@@ -45,8 +45,7 @@ def statbate_targets(
     conn: Conn,
     *,
     watchlists: Sequence[str] | None,
-    recent_days: int,
-    recent_since: datetime,
+    recent_since: datetime | None,
     roles: Sequence[Role],
     min_followers: int,
     not_found_retry: timedelta,
@@ -78,7 +77,6 @@ def statbate_targets(
             WHERE NOT p.is_excluded""",
         {
             "watchlists": None if watchlists is None else list(watchlists),
-            "recent_days": recent_days,
             "recent_since": recent_since,
             "roles": [role.value for role in roles],
             "min_followers": min_followers,
@@ -93,8 +91,7 @@ def profile_targets(
     conn: Conn,
     *,
     watchlists: Sequence[str] | None,
-    recent_days: int,
-    recent_since: datetime,
+    recent_since: datetime | None,
     stale_before: datetime,
     limit: int,
 ) -> list[Target]:
@@ -121,7 +118,6 @@ def profile_targets(
             WHERE NOT p.is_excluded AND p.role IN ('MODEL', 'BOTH')""",
         {
             "watchlists": None if watchlists is None else list(watchlists),
-            "recent_days": recent_days,
             "recent_since": recent_since,
             "stale_before": stale_before,
             "limit": limit,
