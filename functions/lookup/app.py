@@ -1,6 +1,7 @@
 """Lambda entry point of the Lookup API: the `mhc.api` FastAPI app behind API Gateway (HTTP API,
 payload format 2.0) through Mangum. The database connection is opened on first use and kept
-for the life of the execution environment (ARCHITECTURE.md §9)."""
+for the life of the execution environment (ARCHITECTURE.md §9). "Run now" on a job invokes the
+stats poller Lambda for it (MHC_STATS_POLLER_FUNCTION)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from mhc.config import get_settings
 from mhc.db.connection import Database
 from mhc.db.resolve import lambda_database
 from mhc.observability import logger
+from mhc.runtime.invoke import StatsPollerStarter
 
 _database: Database | None = None
 
@@ -23,7 +25,7 @@ def database() -> Database:
     return _database
 
 
-asgi = Mangum(create_app(database), lifespan="off")
+asgi = Mangum(create_app(database, start_job=StatsPollerStarter(get_settings)), lifespan="off")
 
 
 @logger.inject_lambda_context(clear_state=True)

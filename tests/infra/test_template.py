@@ -113,6 +113,18 @@ def test_events_poller_may_invoke_only_itself(cfn: dict[str, Any]) -> None:
     ]
 
 
+def test_the_api_may_invoke_only_the_stats_poller(cfn: dict[str, Any]) -> None:
+    # "Run now" on a job: the API invokes the stats poller, and nothing else
+    invoke = [
+        s
+        for s in statements(cfn, "LookupFunctionRole")
+        if "lambda:InvokeFunction" in as_list(s["Action"])
+    ]
+    assert [s["Resource"] for s in invoke] == [{"Fn::GetAtt": ["StatsPollerFunction", "Arn"]}]
+    env = props(cfn, "LookupFunction")["Environment"]["Variables"]
+    assert env["MHC_STATS_POLLER_FUNCTION"] == {"Ref": "StatsPollerFunction"}
+
+
 def test_events_poller_reads_and_writes_only_its_cursor(cfn: dict[str, Any]) -> None:
     writes = [
         s for s in statements(cfn, "EventsPollerFunctionRole") if "ssm:PutParameter" in s["Action"]

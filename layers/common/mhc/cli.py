@@ -60,23 +60,26 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     from mhc.db.connection import connect
     from mhc.db.migrate import migrate
     from mhc.db.pool import PooledDatabase
+    from mhc.services.jobs import at_next_tick
 
     url = _database_url(settings)
     with connect(url) as conn:
         migrate(conn, settings.mhc_migrations_dir, progress=_say)
     db = PooledDatabase(url)
-    api = create_app(lambda: db)
+    pollers = None
+    if not args.no_pollers:
+        from mhc.runtime.local import LocalPollers
+
+        pollers = LocalPollers(settings, url)
+    # "Run now" on a job wakes the local collector (without pollers: the job waits for one).
+    api = create_app(lambda: db, start_job=pollers.wake if pollers else at_next_tick)
     # The built UI is served next to the API only here (in AWS, CloudFront serves it from S3).
     frontend = Path(args.frontend_dir) if args.frontend_dir else default_frontend_dir()
     app = with_frontend(api, frontend)
     if not (frontend / "index.html").is_file():
         _say(f"warning: no built UI in {frontend} (run `make frontend`); serving the API only")
     host, port = args.host or settings.mhc_host, args.port or settings.mhc_port
-    pollers = None
-    if not args.no_pollers:
-        from mhc.runtime.local import LocalPollers
-
-        pollers = LocalPollers(settings, url)
+    if pollers is not None:
         for line in pollers.start():
             _say(line)
     _say(f"MHC is serving on http://{host}:{port}  (Ctrl-C to stop)")

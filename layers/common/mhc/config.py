@@ -127,6 +127,11 @@ class Settings(BaseSettings):
     # --- scheduled jobs ---
     #: Time budget of `mhc jobs run` / `mhc jobs run-due` (a Lambda uses its own remaining time).
     mhc_jobs_local_budget_seconds: int = Field(default=240, ge=10, le=3600)
+    #: AWS: the stats poller Lambda the API invokes when the owner asks to run a job now (set by
+    #: the template). Unset: the job waits for the next scheduled tick.
+    mhc_stats_poller_function: str | None = Field(
+        default=None, pattern=r"^[A-Za-z0-9_-]{1,64}$", description="Lambda function name"
+    )
 
     # --- database location (AWS) ---
     #: RDS keeps the master password in this Secrets Manager secret (ManageMasterUserPassword);

@@ -16,6 +16,7 @@ from mhc.api.routers import health, jobs, lookup, owner, persons, search, sessio
 from mhc.config import Settings, get_settings
 from mhc.db.connection import TransactionSource
 from mhc.domain.clock import Clock, utc_now
+from mhc.services.jobs import JobStarter, at_next_tick
 from mhc.services.lookup import StatbateFactory, statbate_from_settings
 
 API_PREFIX = "/api"
@@ -32,10 +33,12 @@ def create_app(
     *,
     settings: Callable[[], Settings] = get_settings,
     statbate: StatbateFactory | None = None,
+    start_job: JobStarter = at_next_tick,
     clock: Clock = utc_now,
 ) -> FastAPI:
     """Build the app. `db_factory` returns the environment's database (created lazily);
-    `statbate` returns the Statbate client (default: the real one when its token is set)."""
+    `statbate` returns the Statbate client (default: the real one when its token is set);
+    `start_job` runs a job the owner asked to run now (default: the next scheduled tick)."""
     app = FastAPI(
         title="MHC Control Panel API",
         version=__version__,
@@ -48,6 +51,7 @@ def create_app(
         db=db_factory,
         settings=settings,
         statbate=statbate or statbate_from_settings(settings),
+        start_job=start_job,
         clock=clock,
     )
     for module in (health, persons, sessions, watchlists, search, owner, lookup, jobs):

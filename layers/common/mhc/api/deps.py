@@ -11,6 +11,7 @@ from fastapi import Depends, Request
 from mhc.config import Settings
 from mhc.db.connection import TransactionSource
 from mhc.domain.clock import Clock
+from mhc.services.jobs import JobStarter
 from mhc.services.lookup import StatbateFactory
 
 
@@ -19,6 +20,7 @@ class ApiContext:
     db: Callable[[], TransactionSource]
     settings: Callable[[], Settings]
     statbate: StatbateFactory
+    start_job: JobStarter
     clock: Clock
 
 

@@ -1,9 +1,31 @@
-"""Self-invocation of the events poller: the next link of the chain, asynchronously."""
+"""Asynchronous Lambda invocations: the events poller's next chain link, and the stats
+poller asked by the API to run a job now."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
+
+from mhc.config import Settings
+
+
+def invoke_async(client: Any, function_name: str, payload: dict[str, Any]) -> None:
+    """Invoke with InvocationType=Event; raise unless Lambda accepted it (HTTP 202)."""
+    response = client.invoke(
+        FunctionName=function_name,
+        InvocationType="Event",
+        Payload=json.dumps(payload).encode(),
+    )
+    status = response.get("StatusCode")
+    if status != 202:
+        raise RuntimeError(f"invoking {function_name} was not accepted (status {status})")
+
+
+def _lambda_client() -> Any:
+    import boto3  # the Lambda runtime ships boto3; imported on first use (cold start)
+
+    return boto3.client("lambda")
 
 
 class LambdaChainInvoker:
@@ -11,18 +33,28 @@ class LambdaChainInvoker:
 
     def __init__(self, function_name: str, client: Any = None) -> None:
         self.function_name = function_name
-        if client is None:
-            import boto3
-
-            client = boto3.client("lambda")
-        self._lambda = client
+        self._lambda = client if client is not None else _lambda_client()
 
     def continue_chain(self, chain_id: str) -> None:
-        response = self._lambda.invoke(
-            FunctionName=self.function_name,
-            InvocationType="Event",
-            Payload=json.dumps({"trigger": "chain", "chain_id": chain_id}).encode(),
-        )
-        status = response.get("StatusCode")
-        if status != 202:
-            raise RuntimeError(f"self-invoke was not accepted (status {status})")
+        invoke_async(self._lambda, self.function_name, {"trigger": "chain", "chain_id": chain_id})
+
+
+class StatsPollerStarter:
+    """Starts a job the API just made due: invokes the stats poller (MHC_STATS_POLLER_FUNCTION)
+    with `{"jobs": [name]}`. Without that setting it does nothing and the job waits for the next
+    scheduled tick. The Lambda client is created on first use, not at the API's cold start."""
+
+    def __init__(
+        self, settings: Callable[[], Settings], client_factory: Callable[[], Any] = _lambda_client
+    ) -> None:
+        self._settings = settings
+        self._client_factory = client_factory
+        self._client: Any = None
+
+    def __call__(self, job_name: str) -> None:
+        function_name = self._settings().mhc_stats_poller_function
+        if function_name is None:
+            return
+        if self._client is None:
+            self._client = self._client_factory()
+        invoke_async(self._client, function_name, {"jobs": [job_name]})

@@ -3,7 +3,8 @@
 - Events: when MHC_EVENTS_URL and MHC_OWNER_USERNAME are set, the events poller long-polls
   continuously (one link after another, like the Lambda chain, minus the self-invoke).
 - Scheduled jobs: every minute the collector runs the jobs that are due; jobs whose
-  credentials are missing record "not configured" runs, shown on the Jobs page.
+  credentials are missing record "not configured" runs, shown on the Jobs page. `wake` (the
+  API's "run now") makes it look at once instead of at the end of its minute.
 Each poller has its own single connection (the events poller's lock is a session lock).
 """
 
@@ -37,6 +38,7 @@ class LocalPollers:
         self._url = url
         self._events, self._jobs = events, jobs
         self._stop = threading.Event()
+        self._wake = threading.Event()
         self._threads: list[threading.Thread] = []
 
     def start(self) -> list[str]:
@@ -56,8 +58,13 @@ class LocalPollers:
             lines.append(f"scheduled jobs: checked every {JOBS_TICK_SECONDS:.0f} s (Jobs page)")
         return lines
 
+    def wake(self, _job_name: str = "") -> None:
+        """Run the due jobs now (a JobStarter: the API has just made a job due)."""
+        self._wake.set()
+
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
+        self._wake.set()
         for thread in self._threads:
             thread.join(timeout)
 
@@ -103,10 +110,11 @@ class LocalPollers:
         try:
             collector = build_collector(self._settings, db)
             while not self._stop.is_set():
+                self._wake.clear()
                 try:
                     collector.run_due(self._budget(JOBS_BUDGET_SECONDS))
                 except Exception as exc:
                     logger.error("local collector failed", extra={"error": redact(exc)})
-                self._stop.wait(JOBS_TICK_SECONDS)
+                self._wake.wait(JOBS_TICK_SECONDS)
         finally:
             db.close()

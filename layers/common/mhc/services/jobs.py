@@ -3,7 +3,7 @@ partial), request a run. No collector code here: the API imports this on its col
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +14,7 @@ from mhc.domain.clock import Clock, utc_now
 from mhc.domain.errors import InvalidInput, NotFound
 from mhc.domain.jobs import KIND_API, Job, check_interval, merge_config, parse_config
 from mhc.domain.models import JobRun
+from mhc.observability import logger, redact
 from mhc.store import job_runs
 from mhc.store import jobs as store
 
@@ -112,10 +113,33 @@ def set_values(db: TransactionSource, name: str, values: Mapping[str, Any]) -> J
     return update_job(db, name, enabled=enabled, interval_seconds=interval, config=config or None)
 
 
-def request_run(db: TransactionSource, name: str, *, clock: Clock = utc_now) -> Job:
-    """Make a job due now: the next scheduled invocation (at most one interval away) runs it."""
+#: Starts a job that was just made due instead of leaving it to the next tick: the stats poller
+#: Lambda in AWS, the local collector under `mhc run`. It may fail: the job is due either way.
+JobStarter = Callable[[str], None]
+
+
+def at_next_tick(_name: str) -> None:
+    """The JobStarter that starts nothing: the next scheduled tick runs the due job."""
+
+
+def request_run(
+    db: TransactionSource,
+    name: str,
+    *,
+    start: JobStarter = at_next_tick,
+    clock: Clock = utc_now,
+) -> Job:
+    """Make a job due now and ask `start` to run it at once. If starting fails, the next
+    scheduled invocation (at most one tick away) runs it: the failure is logged, not raised."""
     with db.transaction() as conn:
         job = store.request_run(conn, name, clock())
         if job is None:
             raise NotFound(f"no such job: {name}")
-        return job
+    try:
+        start(name)
+    except Exception as exc:  # best effort: the job is already due
+        logger.warning(
+            "could not start the job now; the next tick runs it",
+            extra={"job": name, "error": redact(exc)},
+        )
+    return job

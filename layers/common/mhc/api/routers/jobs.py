@@ -57,6 +57,7 @@ def update_job(db: Db, context: Context, name: JobName, patch: JobPatch) -> JobV
 
 @routes.post("/{name}/run", response_model=JobView, status_code=status.HTTP_202_ACCEPTED)
 def run_job(db: Db, context: Context, name: JobName) -> JobView:
-    """Make the job due now: the stats poller runs it on its next tick (at most 5 minutes)."""
-    jobs.request_run(db, name, clock=context.clock)
+    """Make the job due now and start it: in AWS the stats poller is invoked for it, under
+    `mhc run` the local collector wakes. Should that fail, the next tick (5 minutes) runs it."""
+    jobs.request_run(db, name, start=context.start_job, clock=context.clock)
     return jobs.get_job(db, name, clock=context.clock)
