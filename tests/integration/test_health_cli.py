@@ -1,5 +1,8 @@
+import shutil
+import uuid
 from pathlib import Path
 
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from mhc import cli
@@ -38,3 +41,32 @@ def test_cli_migrate_status_and_db_url(
     assert "applied" in capsys.readouterr().out
     assert cli.main(["db-url"]) == 0
     assert capsys.readouterr().out.strip() == empty_database_url
+
+
+def test_cli_db_stop_stops_the_embedded_server(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a fresh embedded server (under the repository: the server's own user must reach it)
+    data_dir = Path(__file__).resolve().parents[2] / ".mhc" / f"test-db-stop-{uuid.uuid4().hex}"
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("MHC_DATA_DIR", str(data_dir))
+    get_settings.cache_clear()
+    try:
+        assert cli.main(["db-url"]) == 0
+        url = capsys.readouterr().out.strip()
+        with psycopg.connect(url) as conn:
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+        # When it is stopped, then nothing answers at that URL; stopping again says so
+        assert cli.main(["db-stop"]) == 0
+        assert capsys.readouterr().out.strip().endswith(": stopped")
+        with pytest.raises(psycopg.OperationalError):
+            psycopg.connect(url, connect_timeout=2)
+        assert cli.main(["db-stop"]) == 0
+        assert capsys.readouterr().out.strip().endswith(": was not running")
+        # And with a configured database there is no embedded server to stop
+        monkeypatch.setenv("DATABASE_URL", "postgresql://mhc:pw@127.0.0.1:1/mhc")
+        get_settings.cache_clear()
+        assert cli.main(["db-stop"]) == 2
+    finally:
+        get_settings.cache_clear()
+        shutil.rmtree(data_dir, ignore_errors=True)

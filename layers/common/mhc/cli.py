@@ -50,6 +50,18 @@ def cmd_db_url(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_db_stop(settings: Settings, _args: argparse.Namespace) -> int:
+    from mhc.db.embedded import stop_embedded
+    from mhc.db.resolve import embedded_data_dir, managed_database_url
+
+    if settings.secret("DATABASE_URL") or managed_database_url(settings):
+        raise ConfigError("a database is configured (DATABASE_URL): there is no embedded server")
+    data_dir = embedded_data_dir(settings)
+    stopped = stop_embedded(data_dir)
+    _say(f"embedded PostgreSQL in {data_dir}: {'stopped' if stopped else 'was not running'}")
+    return 0
+
+
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -333,6 +345,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     db_url = commands.add_parser("db-url", help="print the URL of the database in use")
     db_url.set_defaults(handler=cmd_db_url)
+    db_stop = commands.add_parser(
+        "db-stop", help="stop the local embedded PostgreSQL (it keeps running between commands)"
+    )
+    db_stop.set_defaults(handler=cmd_db_stop)
 
     poll = commands.add_parser(
         "poll-events", help="long-poll the Events API now (same code path as the Lambda)"

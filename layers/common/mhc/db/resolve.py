@@ -8,6 +8,7 @@ with `username` and `password`; the template passes the secret's ARN and where t
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import quote
 
 from mhc.config import ConfigError, Settings
@@ -59,7 +60,12 @@ def database_url(settings: Settings, *, allow_embedded: bool = True) -> str:
         )
     from mhc.db.embedded import start_embedded
 
-    return start_embedded(settings.mhc_data_dir / "pgdata")
+    return start_embedded(embedded_data_dir(settings))
+
+
+def embedded_data_dir(settings: Settings) -> Path:
+    """Where the local embedded PostgreSQL keeps its data (used when no database is set)."""
+    return settings.mhc_data_dir / "pgdata"
 
 
 def lambda_database(settings: Settings) -> Database:
