@@ -169,9 +169,7 @@ def test_statbate_not_found_and_not_configured(
     assert _count(db, "snapshots") == 0
 
 
-def test_lookup_carries_the_owners_memory_of_the_person(
-    client: TestClient, seeded: Seed
-) -> None:
+def test_lookup_carries_the_owners_memory_of_the_person(client: TestClient, seeded: Seed) -> None:
     # Given alice with a past name, an attribute and two notes (among other interactions)
     client.post(f"/api/persons/{seeded.alice}/aliases", json={"old_username": "alice_old"})
     client.post(f"/api/persons/{seeded.alice}/notes", json={"text": "asks for songs"})
