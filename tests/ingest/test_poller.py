@@ -295,6 +295,31 @@ def test_auth_and_not_found_stop_the_chain_and_keep_the_cursor(
     assert table_ids(db, "SELECT error FROM job_runs")[0].startswith("events:")
 
 
+def test_an_unreadable_cursor_restarts_the_feed_and_records_the_gap(db: Database, ssm: Any) -> None:
+    # Given a cursor parameter holding something else (say, a URL pasted by hand)
+    pasted = "https://eventsapi.chaturbate.com/events/owner/pasted-secret-token-77/"
+    ssm.put_parameter(Name=CURSOR, Value=pasted, Type="SecureString", Overwrite=True)
+    clock = FakeClock()
+    with FakeEventsFeed(make_events(10), clock=clock) as feed:
+        poller = make_poller(feed, db, clock, ssm, StubLambda())
+        context = FakeLambdaContext(clock, seconds=20, tick=3.0)
+        # When the watchdog runs the poller
+        outcome = poller.run(
+            Trigger(TriggerKind.WATCHDOG),
+            lambda: timedelta(milliseconds=context.get_remaining_time_in_millis()),
+        )
+    # Then capture goes on from the start of the feed, and the unknown stretch is a recorded gap
+    assert outcome.status is JobStatus.SUCCEEDED
+    assert (outcome.gaps, outcome.counts.inserted) == (1, 10)
+    [reason] = table_ids(db, "SELECT reason FROM event_gaps")
+    assert "unreadable" in reason
+    assert "pasted-secret" not in reason
+    assert "pasted-secret" not in outcome.reason
+    saved = SsmCursorStore(CURSOR, client=ssm).load()
+    assert saved is not None
+    assert saved.chain_id == outcome.chain_id
+
+
 def test_handler_with_the_schedule_event_and_20_seconds_left(
     db: Database, ssm: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -23,6 +23,10 @@ class Cursor:
         return f"Cursor(chain_id={self.chain_id!r}, heartbeat={self.heartbeat.isoformat()})"
 
 
+class CorruptCursor(Exception):
+    """The stored cursor cannot be read; the message never includes its content."""
+
+
 class TriggerKind(StrEnum):
     CHAIN = "chain"  # the previous link invoked us
     WATCHDOG = "watchdog"  # the schedule: start a chain only when the current one is stale

@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from mhc.domain.polling import Cursor
+from mhc.domain.polling import CorruptCursor, Cursor
 from mhc.observability import register_secret
 
 
@@ -26,10 +26,6 @@ def _encode(cursor: Cursor) -> str:
         },
         separators=(",", ":"),
     )
-
-
-class CorruptCursor(Exception):
-    """The stored cursor cannot be read; the message never includes its content."""
 
 
 def _decode(text: str, where: str) -> Cursor:

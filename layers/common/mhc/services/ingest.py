@@ -22,7 +22,7 @@ from mhc.domain.clock import Clock, utc_now
 from mhc.domain.events import event_time
 from mhc.domain.ingest import Derivation, SessionSignal, derive
 from mhc.domain.models import InteractionSource, JobStatus, NewInteraction, SessionSource
-from mhc.domain.polling import Cursor, Trigger, TriggerKind
+from mhc.domain.polling import CorruptCursor, Cursor, Trigger, TriggerKind
 from mhc.domain.roles import Role, merge_role
 from mhc.domain.sessions import sessions_from_signals
 from mhc.observability import Metric, redact
@@ -192,7 +192,8 @@ def envelopes_of(document: Any) -> list[Any]:
 
 
 class CursorStore(Protocol):
-    def load(self) -> Cursor | None: ...
+    def load(self) -> Cursor | None:
+        """The stored cursor (None: never saved); CorruptCursor when it cannot be read."""
 
     def save(self, cursor: Cursor) -> None: ...
 
@@ -370,7 +371,15 @@ class EventsPoller:
         self, trigger: Trigger, remaining: Callable[[], timedelta], outcome: PollOutcome
     ) -> None:
         config = self._config
-        cursor = self._claim(trigger, self._cursors.load(), outcome)
+        try:
+            stored = self._cursors.load()
+        except CorruptCursor as exc:
+            # Where the feed was is unknown: restart from the base URL (every minute stuck
+            # loses more events than a restart) and record the gap so the loss is visible.
+            self._record_gap(str(exc))
+            outcome.gaps += 1
+            stored = None
+        cursor = self._claim(trigger, stored, outcome)
         if cursor is None:
             return
         outcome.chain_id = cursor.chain_id
@@ -406,7 +415,7 @@ class EventsPoller:
                     return
                 outcome.pages += 1
                 if isinstance(result, StaleCursor):
-                    self._record_gap(result)
+                    self._record_gap(redact(result.reason) or "stale cursor")
                     outcome.gaps += 1
                     next_url = result.next_url or self._source.base_url
                     dirty = True
@@ -438,7 +447,7 @@ class EventsPoller:
             outcome.status = JobStatus.FAILED if outcome.errors else JobStatus.SUCCEEDED
             outcome.reason = outcome.reason or f"{outcome.pages} page(s) polled"
 
-    def _record_gap(self, stale: StaleCursor) -> None:
+    def _record_gap(self, reason: str) -> None:
         with self._db.transaction() as conn:
             newest = raw_store.newest(conn)
             event_gaps.record(
@@ -446,7 +455,7 @@ class EventsPoller:
                 detected_at=self._clock(),
                 last_event_id=newest.event_id if newest else None,
                 last_event_at=newest.occurred_at if newest else None,
-                reason=redact(stale.reason) or "stale cursor",
+                reason=reason,
             )
         self._metrics.add(Metric.GAPS, 1, "Count")
 
