@@ -333,21 +333,29 @@ def test_handler_with_the_schedule_event_and_20_seconds_left(
         context = FakeLambdaContext(clock, seconds=20)
         # When it runs
         result = app.handler(event, context)
+        left_ms = context.get_remaining_time_in_millis()
+        # (and then Lambda delivers the payload it sent to the next link)
+        payload = json.loads(lam.calls[0]["Payload"])
+        second = app.handler(payload, FakeLambdaContext(clock, seconds=20))
     # Then it returned before its deadline, saved the cursor and asked Lambda to invoke it again
-    assert context.get_remaining_time_in_millis() > 0
+    assert left_ms > 0
     assert result["status"] == "succeeded"
     assert result["inserted"] == 300
     saved = SsmCursorStore(CURSOR, client=ssm).load()
     assert saved is not None
     assert "i=" in saved.next_url
     assert saved.chain_id == result["chain_id"]
-    [call] = lam.calls
+    call = lam.calls[0]
     assert call["FunctionName"] == context.invoked_function_arn
     assert call["InvocationType"] == "Event"
-    assert json.loads(call["Payload"]) == {"trigger": "chain", "chain_id": result["chain_id"]}
-    # And the chain event file drives the next link
-    chain_event = json.loads((ROOT / "events/events_poller_chain.json").read_text())
-    assert chain_event["trigger"] == "chain"
+    assert payload == {"trigger": "chain", "chain_id": result["chain_id"]}
+    # And that payload makes the next link continue the same chain (not a watchdog's skip)
+    assert (second["status"], second["chain_id"], second["inserted"]) == (
+        "succeeded",
+        result["chain_id"],
+        0,
+    )
+    assert [json.loads(c["Payload"]) for c in lam.calls] == [payload, payload]
 
 
 def test_a_run_left_running_by_a_dead_invocation_is_closed(db: Database, ssm: Any) -> None:
