@@ -5,6 +5,7 @@ The schedule sends a plain scheduled event; `{"jobs": ["name", ...]}` runs those
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from mhc.config import get_settings
@@ -16,6 +17,8 @@ from mhc.services.collect import Collector
 
 metrics = get_metrics()
 _collector: Collector | None = None
+# Most 5-minute ticks find no job due and publish no metric: not worth a warning in the log.
+warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
 
 
 def _get_collector() -> Collector:

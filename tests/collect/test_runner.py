@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from datetime import timedelta
 from pathlib import Path
 
@@ -162,6 +163,20 @@ def test_handler_runs_due_jobs_with_the_scheduled_event(
     # Then the due job ran and the summary says so
     assert [(j["job"], j["status"]) for j in result["jobs"]] == [("cb_stats", "succeeded")]
     assert count(db, "SELECT count(*) FROM snapshots WHERE source = 'cb_stats'") == 1
+
+
+def test_a_tick_with_no_job_due_runs_nothing_and_warns_nothing(
+    db: Database, server: FakeHttpServer, clock: FakeClock
+) -> None:
+    only_due(db)  # every job disabled
+    app = load_function("stats_poller")
+    app._collector = make_collector(db, server, clock)
+    event = json.loads((ROOT / "events" / "stats_poller_schedule.json").read_text())
+    with warnings.catch_warnings(record=True) as caught:
+        result = app.handler(event, FakeLambdaContext(clock, 60, arn="arn:aws:lambda:x"))
+    assert result == {"jobs": []}
+    assert server.request_count == 0
+    assert [str(w.message) for w in caught] == []
 
 
 def test_handler_runs_named_jobs_now(
