@@ -14,6 +14,7 @@ from __future__ import annotations
 import random
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -155,8 +156,12 @@ class FakeEventsFeed:
         page_size: int = 200,
         owner: str = OWNER,
         clock: FakeClock | None = None,
+        hold_when_caught_up: bool = False,
     ) -> None:
         self.events = events
+        #: Without a fake clock: hold an empty page for the request's `timeout`, in real time
+        #: (for code that runs on the real clock, like `mhc poll-events`).
+        self.hold_when_caught_up = hold_when_caught_up
         self.page_size = page_size
         self.owner = owner
         self.clock = clock
@@ -247,7 +252,10 @@ class FakeEventsFeed:
         for event in page:
             self.served.setdefault(event["id"], now)
         last = page[-1]["id"] if page else after
-        return json_reply({"events": page, "nextUrl": self._url(last, timeout)})
+        reply = json_reply({"events": page, "nextUrl": self._url(last, timeout)})
+        if not page and self.clock is None and self.hold_when_caught_up:
+            return replace(reply, delay=float(timeout))
+        return reply
 
 
 class StubLambda:

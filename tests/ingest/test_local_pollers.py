@@ -1,13 +1,18 @@
-"""`mhc run`'s local events poller: the same service as the Lambda, on a thread."""
+"""`mhc run`'s local events poller and `mhc poll-events`: the same service as the Lambda."""
 
 from __future__ import annotations
 
 import threading
+from pathlib import Path
+from typing import Any
 
-from fakes.events_feed import OWNER, FakeEventsFeed, make_events
+import pytest
+from fakes.events_feed import OWNER, TOKEN, FakeEventsFeed, make_events
 from fakes.http import RecordedRequest
-from mhc.config import load_settings
+from mhc import cli
+from mhc.config import get_settings, load_settings
 from mhc.db.connection import Database
+from mhc.runtime.cursor import FileCursorStore
 from mhc.runtime.local import LocalPollers
 
 
@@ -49,3 +54,37 @@ def test_events_poller_says_when_it_is_not_configured(database_url: str) -> None
         "events poller: not configured (set MHC_EVENTS_URL and MHC_OWNER_USERNAME)"
     ]
     pollers.stop()
+
+
+def test_cli_poll_events_captures_the_feed_into_the_local_cursor(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    cursor_file = tmp_path / "cursor.json"
+    with FakeEventsFeed(make_events(30), page_size=10, hold_when_caught_up=True) as feed:
+        for name, value in {
+            "DATABASE_URL": database_url,
+            "MHC_EVENTS_URL": feed.base_url,
+            "MHC_OWNER_USERNAME": OWNER,
+            "MHC_EVENTS_CURSOR_FILE": str(cursor_file),
+            "MHC_EVENTS_MAX_TIMEOUT_SECONDS": "1",
+        }.items():
+            monkeypatch.setenv(name, value)
+        get_settings.cache_clear()
+        try:
+            # Too short for one long-poll (3 s kept free + 5 s read margin + 1 s hold): refused
+            assert cli.main(["poll-events", "--max-seconds", "8"]) == 2
+            assert "at least 9" in capsys.readouterr().err
+            assert cli.main(["poll-events", "--max-seconds", "10"]) == 0
+        finally:
+            get_settings.cache_clear()
+    out = capsys.readouterr().out
+    assert "status=succeeded" in out
+    assert "inserted=30" in out
+    assert TOKEN not in out
+    saved = FileCursorStore(cursor_file).load()
+    assert saved is not None
+    assert saved.next_url.startswith(feed.base_url)
+    db = Database(database_url)
+    with db.transaction() as conn:
+        assert conn.execute("SELECT count(*) AS n FROM raw_events").fetchone() == {"n": 30}
+    db.close()

@@ -118,14 +118,16 @@ def _single_connection(settings: Settings) -> Database:
 
 
 def cmd_poll_events(settings: Settings, args: argparse.Namespace) -> int:
+    import math
     import time
     from datetime import timedelta
 
     from mhc.domain.polling import Trigger, TriggerKind
-    from mhc.runtime.poller import build_events_poller
+    from mhc.runtime.poller import build_events_poller, poller_config
 
-    if args.max_seconds < 5:
-        raise ConfigError("--max-seconds must be at least 5")
+    shortest = math.ceil(poller_config(settings).shortest_budget.total_seconds())
+    if args.max_seconds < shortest:
+        raise ConfigError(f"--max-seconds must be at least {shortest} (one long-poll must fit)")
     db = _single_connection(settings)
     poller = build_events_poller(settings, db)
     deadline = time.monotonic() + args.max_seconds

@@ -221,6 +221,10 @@ class _NoMetrics:
         return None
 
 
+#: Shortest server hold worth asking for (seconds).
+_MIN_SERVER_TIMEOUT = 1
+
+
 @dataclass(frozen=True)
 class PollerConfig:
     owner: str
@@ -235,6 +239,11 @@ class PollerConfig:
     heartbeat_stale_after: timedelta = timedelta(minutes=5)
     #: Minimum time between cursor saves (SSM throttles writes; re-fetching is harmless).
     cursor_save_interval: timedelta = timedelta(seconds=2)
+
+    @property
+    def shortest_budget(self) -> timedelta:
+        """The least time in which one long-poll request fits: a shorter run polls nothing."""
+        return self.safety_margin + self.read_margin + timedelta(seconds=_MIN_SERVER_TIMEOUT)
 
 
 @dataclass
@@ -265,7 +274,6 @@ class PollOutcome:
 
 
 JOB_NAME = "events_poller"
-_MIN_SERVER_TIMEOUT = 1
 
 
 class EventsPoller:
