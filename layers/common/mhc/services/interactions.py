@@ -47,10 +47,12 @@ def list_page(
         return _page(store.list_page(conn, flt, limit=limit, after=after), limit)
 
 
-def latest_for_person(conn: Conn, person_id: int, limit: int = 20) -> list[Interaction]:
-    return store.list_page(
-        conn, InteractionFilter(person_id=person_id, include_excluded=True), limit=limit
-    )[:limit]
+def latest_for_person(
+    conn: Conn, person_id: int, limit: int = 20, types: Sequence[InteractionType] = ()
+) -> list[Interaction]:
+    """A person's newest interactions (of `types`, when given), newest first."""
+    flt = InteractionFilter(person_id=person_id, types=tuple(types), include_excluded=True)
+    return store.list_page(conn, flt, limit=limit)[:limit]
 
 
 def search(

@@ -17,11 +17,9 @@ from mhc.domain.models import (
     InteractionType,
     NewInteraction,
 )
-from mhc.services.interactions import record
+from mhc.services.interactions import latest_for_person, record
 from mhc.services.persons import get as get_person
 from mhc.store import attributes as store
-from mhc.store import interactions as interaction_store
-from mhc.store.interactions import InteractionFilter
 
 ATTRIBUTE_KEY = re.compile(r"^[a-z0-9_.\-]{1,64}$")
 MAX_ATTRIBUTE_VALUE = 2000
@@ -86,10 +84,7 @@ def attributes_of(conn: Conn, person_id: int) -> list[Attribute]:
 
 def notes_of(conn: Conn, person_id: int, limit: int = RECENT_NOTES) -> list[Interaction]:
     """The owner's notes about a person, newest first."""
-    flt = InteractionFilter(
-        person_id=person_id, types=(InteractionType.MANUAL_NOTE,), include_excluded=True
-    )
-    return interaction_store.list_page(conn, flt, limit=limit)[:limit]
+    return latest_for_person(conn, person_id, limit, types=(InteractionType.MANUAL_NOTE,))
 
 
 def add_note(
