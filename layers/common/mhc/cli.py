@@ -52,9 +52,9 @@ def cmd_db_url(settings: Settings, _args: argparse.Namespace) -> int:
 
 def cmd_db_stop(settings: Settings, _args: argparse.Namespace) -> int:
     from mhc.db.embedded import stop_embedded
-    from mhc.db.resolve import embedded_data_dir, managed_database_url
+    from mhc.db.resolve import embedded_data_dir, uses_embedded
 
-    if settings.secret("DATABASE_URL") or managed_database_url(settings):
+    if not uses_embedded(settings):
         raise ConfigError("a database is configured (DATABASE_URL): there is no embedded server")
     data_dir = embedded_data_dir(settings)
     stopped = stop_embedded(data_dir)

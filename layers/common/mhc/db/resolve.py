@@ -63,6 +63,13 @@ def database_url(settings: Settings, *, allow_embedded: bool = True) -> str:
     return start_embedded(embedded_data_dir(settings))
 
 
+def uses_embedded(settings: Settings) -> bool:
+    """True when no database is configured, so `database_url` starts the embedded server
+    (decided from the settings alone: no secret is fetched)."""
+    configured = (settings.database_url, settings.database_url_param, settings.mhc_db_secret_arn)
+    return all(value is None for value in configured)
+
+
 def embedded_data_dir(settings: Settings) -> Path:
     """Where the local embedded PostgreSQL keeps its data (used when no database is set)."""
     return settings.mhc_data_dir / "pgdata"
