@@ -18,6 +18,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from fakes.http import FakeHttpServer
 from mhc.db.connection import Database, connect
 from mhc.db.migrate import migrate
 from psycopg import sql
@@ -146,3 +147,10 @@ def db(database_url: str) -> Iterator[Database]:
     database = Database(database_url)
     yield database
     database.close()
+
+
+@pytest.fixture
+def server() -> Iterator[FakeHttpServer]:
+    """A loopback fake HTTP server (scripted replies), closed after the test."""
+    with FakeHttpServer() as fake:
+        yield fake

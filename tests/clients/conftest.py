@@ -1,4 +1,5 @@
-"""Fixtures for client tests: a loopback fake server, a fake clock, and an httpx client."""
+"""Fixtures for client tests: a fake clock, client dependencies and an httpx client (the fake
+server is in tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -8,14 +9,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from fakes.clock import FakeClock
-from fakes.http import FakeHttpServer
 from mhc.clients.http import ClientDeps, RetryPolicy, new_http_client
-
-
-@pytest.fixture
-def server() -> Iterator[FakeHttpServer]:
-    with FakeHttpServer() as fake:
-        yield fake
 
 
 @pytest.fixture
