@@ -65,20 +65,8 @@ function Ingest({ health }: { health: IngestHealth }) {
               {health.poller}
             </dd>
           </div>
-          <div className="stat">
-            <dt className="label">Last poll</dt>
-            <dd>
-              <Time iso={health.last_successful_poll_at} relative />
-              <div className="muted small">lag {formatDuration(health.poll_lag_seconds)}</div>
-            </dd>
-          </div>
-          <div className="stat">
-            <dt className="label">Last event</dt>
-            <dd>
-              <Time iso={health.last_event_at} relative />
-              <div className="muted small">lag {formatDuration(health.event_lag_seconds)}</div>
-            </dd>
-          </div>
+          <LagStat label="Last poll" iso={health.last_successful_poll_at} lagSeconds={health.poll_lag_seconds} />
+          <LagStat label="Last event" iso={health.last_event_at} lagSeconds={health.event_lag_seconds} />
           <div className="stat">
             <dt className="label">Checked</dt>
             <dd>
@@ -111,6 +99,19 @@ function Gaps({ gaps }: { gaps: EventGap[] }) {
         </tr>
       ))}
     </DataTable>
+  );
+}
+
+/** When something last happened, and how long ago that is. */
+function LagStat({ label, iso, lagSeconds }: { label: string; iso: string | null; lagSeconds: number | null }) {
+  return (
+    <div className="stat">
+      <dt className="label">{label}</dt>
+      <dd>
+        <Time iso={iso} relative />
+        <div className="muted small">lag {formatDuration(lagSeconds)}</div>
+      </dd>
+    </div>
   );
 }
 

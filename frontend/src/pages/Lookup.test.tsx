@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { tokenStore } from "../api/client";
 import type { LookupResult } from "../api/types";
 import { App } from "../App";
-import { fakeApi, healthyIngest, person } from "../test/fakeApi";
+import { apiError, fakeApi, healthyIngest, person } from "../test/fakeApi";
 import { resetLookupCache } from "./Lookup";
 
 beforeEach(() => {
@@ -88,7 +88,7 @@ describe("lookup", () => {
   it("shows the API's validation message", async () => {
     fakeApi({
       "GET /api/health/ingest": { body: healthyIngest() },
-      "POST /api/lookup": { status: 422, body: { error: { code: "invalid_input", message: "invalid input: username", details: [] } } },
+      "POST /api/lookup": apiError(422, "invalid_input", "invalid input: username", []),
     });
     render(<App />);
     await userEvent.type(screen.getByLabelText("Username"), "!!");

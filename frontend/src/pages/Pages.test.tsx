@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { tokenStore } from "../api/client";
 import type { JobView, OwnerDashboard, StreamSession } from "../api/types";
 import { App } from "../App";
-import { fakeApi, healthyIngest, person } from "../test/fakeApi";
+import { apiError, fakeApi, healthyIngest, person } from "../test/fakeApi";
 
 beforeEach(() => tokenStore.set("good"));
 afterEach(() => vi.unstubAllGlobals());
@@ -90,7 +90,7 @@ describe("owner dashboard", () => {
   it("shows the API's message when the owner is not configured", async () => {
     fakeApi({
       "GET /api/health/ingest": { body: healthyIngest() },
-      "GET /api/owner": { status: 503, body: { error: { code: "not_configured", message: "MHC_OWNER_USERNAME is not set" } } },
+      "GET /api/owner": apiError(503, "not_configured", "MHC_OWNER_USERNAME is not set"),
     });
     open("/owner");
     expect(await screen.findByRole("alert")).toHaveTextContent("MHC_OWNER_USERNAME is not set");
@@ -184,7 +184,7 @@ describe("search", () => {
   it("shows the API's message for a bad query", async () => {
     fakeApi({
       "GET /api/health/ingest": { body: healthyIngest() },
-      "GET /api/search": { status: 422, body: { error: { code: "invalid_input", message: "invalid input: q" } } },
+      "GET /api/search": apiError(422, "invalid_input", "invalid input: q"),
     });
     open("/search?q=%20x");
     expect(await screen.findByRole("alert")).toHaveTextContent("invalid input: q");

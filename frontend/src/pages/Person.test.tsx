@@ -5,7 +5,7 @@ import { tokenStore } from "../api/client";
 import type { Interaction, PersonDetail, SnapshotWithDelta } from "../api/types";
 import { App } from "../App";
 import { LineChart } from "../components/LineChart";
-import { fakeApi, healthyIngest, person } from "../test/fakeApi";
+import { apiError, fakeApi, healthyIngest, person } from "../test/fakeApi";
 import { seriesOf } from "./person/Timeline";
 
 beforeEach(() => tokenStore.set("good"));
@@ -95,7 +95,7 @@ describe("person page", () => {
   it("shows the API's message when the person does not exist", async () => {
     fakeApi({
       "GET /api/health/ingest": { body: healthyIngest() },
-      "GET /api/persons/99": { status: 404, body: { error: { code: "not_found", message: "person 99 not found" } } },
+      "GET /api/persons/99": apiError(404, "not_found", "person 99 not found"),
     });
     open("/persons/99");
     expect(await screen.findByRole("alert")).toHaveTextContent("person 99 not found");

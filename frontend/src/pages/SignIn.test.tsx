@@ -3,11 +3,11 @@ import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { tokenStore } from "../api/client";
 import { App } from "../App";
-import { fakeApi, healthyIngest } from "../test/fakeApi";
+import { apiError, fakeApi, healthyIngest } from "../test/fakeApi";
 
 afterEach(() => vi.unstubAllGlobals());
 
-const refused = { status: 401, body: { error: { code: "unauthorized", message: "missing or wrong bearer token" } } };
+const refused = apiError(401, "unauthorized", "missing or wrong bearer token");
 
 describe("sign in", () => {
   it("keeps a token the API accepts, in sessionStorage, and shows the app", async () => {

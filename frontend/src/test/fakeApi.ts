@@ -27,13 +27,19 @@ export function fakeApi(routes: Record<string, Reply>) {
     calls.push(call);
     const route = routes[`${method} ${url.pathname}`];
     if (!route) {
-      return jsonResponse(404, { error: { code: "not_found", message: `no fake for ${method} ${url.pathname}` } });
+      const missing = apiError(404, "not_found", `no fake for ${method} ${url.pathname}`);
+      return jsonResponse(missing.status, missing.body);
     }
     const reply = typeof route === "function" ? route(call) : route;
     return jsonResponse(reply.status ?? 200, reply.body);
   });
   vi.stubGlobal("fetch", fetchMock);
   return { calls, fetchMock };
+}
+
+/** A reply in the API's one error shape: `{"error": {"code", "message", "details"}}`. */
+export function apiError(status: number, code: string, message: string, details?: unknown) {
+  return { status, body: { error: { code, message, ...(details === undefined ? {} : { details }) } } };
 }
 
 export function jsonResponse(status: number, body: unknown): Response {
