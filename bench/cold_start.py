@@ -27,7 +27,7 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -88,15 +88,22 @@ def probe_env() -> dict[str, str]:
     }
 
 
-def _probe(python: str, layer: Path, function: Path, modules: list[str]) -> list[str]:
-    result = subprocess.run(  # noqa: S603 (our own interpreter and probe)
-        [python, "-S", "-c", _PROBE, str(layer), str(function), *modules],
+def _run_probe(
+    python: str, layer: Path, function: Path, modules: list[str], *, wrapper: Sequence[str] = ()
+) -> subprocess.CompletedProcess[str]:
+    """A fresh `python -S` importing `modules` in `function`'s directory (under `wrapper`)."""
+    return subprocess.run(  # noqa: S603 (our own interpreter and probe)
+        [*wrapper, python, "-S", "-c", _PROBE, str(layer), str(function), *modules],
         cwd=function,
         env=probe_env(),
         capture_output=True,
         text=True,
         check=False,
     )
+
+
+def _probe(python: str, layer: Path, function: Path, modules: list[str]) -> list[str]:
+    result = _run_probe(python, layer, function, modules)
     if result.returncode != 0:
         raise RuntimeError(
             f"importing {' '.join(modules)} in {function.name} failed:\n{result.stderr}"
@@ -116,26 +123,8 @@ def libraries_of(python: str, layer: Path, function: Path) -> list[str]:
 def instructions(python: str, layer: Path, function: Path, modules: list[str]) -> int:
     """Instructions executed by a probe importing `modules` (valgrind callgrind)."""
     valgrind = shutil.which("valgrind") or "valgrind"
-    with tempfile.NamedTemporaryFile(suffix=".callgrind") as out:
-        result = subprocess.run(  # noqa: S603
-            [
-                valgrind,
-                "--tool=callgrind",
-                f"--callgrind-out-file={out.name}",
-                python,
-                "-S",
-                "-c",
-                _PROBE,
-                str(layer),
-                str(function),
-                *modules,
-            ],
-            cwd=function,
-            env=probe_env(),
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+    wrapper = (valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null")
+    result = _run_probe(python, layer, function, modules, wrapper=wrapper)
     found = re.search(r"Collected : (\d+)", result.stderr)
     if result.returncode != 0 or not found:
         raise RuntimeError(f"valgrind failed for {function.name}:\n{result.stderr[-2000:]}")
