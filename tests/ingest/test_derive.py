@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+from mhc.domain.events import EventMethod
 from mhc.domain.ingest import Derivation, SessionSignal, derive
 from mhc.domain.models import InteractionType
 from mhc.domain.roles import Role
@@ -269,3 +272,20 @@ def test_fields_of_the_wrong_type_count_as_absent() -> None:
     assert derived.interaction is not None
     assert "tokens" not in derived.interaction.metadata
     assert "isAnon" not in derived.interaction.metadata
+
+
+def test_every_documented_method_of_the_official_examples_derives_without_problems() -> None:
+    # Given the official documentation's example object of each of the 12 methods
+    samples = Path(__file__).resolve().parents[1] / "fakes" / "samples"
+    objects = json.loads((samples / "events_official_docs_examples.json").read_text())[
+        "object_by_method"
+    ]
+    assert set(objects) == set(EventMethod)
+    for index, (method, obj) in enumerate(sorted(objects.items())):
+        # When each is derived
+        derivation = derive(
+            {"method": method, "id": f"17000000000{index:02d}-0", "object": obj}, OWNER
+        )
+        # Then it is a known method read with no problem
+        assert not derivation.is_unknown_method, method
+        assert derivation.problems == (), (method, derivation.problems)

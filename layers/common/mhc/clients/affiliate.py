@@ -16,23 +16,16 @@ import httpx
 from pydantic import Field
 
 from mhc.clients.errors import (
-    AuthError,
-    BadRequest,
     InvalidResponse,
-    NotFound,
-    UnexpectedStatus,
 )
 from mhc.clients.http import (
     ApiHttp,
     ClientDeps,
     RetryPolicy,
     Timeouts,
-    blocked,
     check_base_url,
-    error_text,
-    is_cloudflare_challenge,
     json_object,
-    optional_json,
+    status_error,
 )
 from mhc.domain.lenient import LenientModel, parse_lenient
 
@@ -173,7 +166,12 @@ class AffiliateClient:
             deadline=deadline,
         )
         if response.status_code != 200:
-            self._raise_for(response)
+            raise status_error(
+                API,
+                response,
+                auth="campaign code or access refused",
+                not_found="feed URL not found",
+            )
         body = json_object(API, response)
         count, results = body.get("count"), body.get("results")
         if isinstance(count, bool) or not isinstance(count, int) or not isinstance(results, list):
@@ -248,18 +246,3 @@ class AffiliateClient:
             duplicates=duplicates,
             rejected=rejected,
         )
-
-    def _raise_for(self, response: httpx.Response) -> None:
-        status = response.status_code
-        if is_cloudflare_challenge(response):
-            raise blocked(API, response)
-        reason = error_text(optional_json(response))
-        if status == 400:
-            raise BadRequest(API, f"HTTP 400: {reason or 'bad request'}", status=status)
-        if status in (401, 403):
-            raise AuthError(API, f"HTTP {status}: campaign code or access refused", status=status)
-        if status == 404:
-            raise NotFound(API, "HTTP 404: feed URL not found", status=status)
-        if 300 <= status < 400:
-            raise InvalidResponse(API, f"unexpected redirect (HTTP {status})", status=status)
-        raise UnexpectedStatus(API, f"HTTP {status}", status=status)

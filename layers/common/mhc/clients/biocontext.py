@@ -42,6 +42,7 @@ from mhc.clients.http import (
     json_object,
     optional_json,
     retry_after,
+    status_error,
 )
 from mhc.domain.lenient import LenientModel, parse_lenient
 from mhc.domain.usernames import InvalidUsername, normalize_username
@@ -288,9 +289,7 @@ class BiocontextClient:
                 code=redact(code) if isinstance(code, str) else None,
                 detail=redact(detail) if isinstance(detail, str) else None,
             )
-        if 300 <= status < 400:
-            raise InvalidResponse(API, f"unexpected redirect (HTTP {status})", status=status)
-        raise UnexpectedStatus(API, f"HTTP {status}", status=status)
+        raise status_error(API, response)
 
     def is_online(self, username: str, *, deadline: datetime | None = None) -> bool:
         """`GET /api/online/{u}/` -> `{"online": bool}`."""

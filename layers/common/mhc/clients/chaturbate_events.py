@@ -10,33 +10,28 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from mhc.clients.errors import (
-    AuthError,
-    BadRequest,
     InvalidNextUrl,
     InvalidResponse,
-    NotFound,
-    UnexpectedStatus,
 )
 from mhc.clients.http import (
     ApiHttp,
     ClientDeps,
     RetryPolicy,
     Timeouts,
-    blocked,
     check_base_url,
     error_text,
     is_cloudflare_challenge,
     is_loopback_host,
     json_object,
     optional_json,
+    status_error,
 )
-from mhc.domain.events import Event, EventMethod, event_time, parse_event
+from mhc.domain.events import EventMethod, event_time
 from mhc.observability import redact, register_secret
 
 if TYPE_CHECKING:
@@ -57,37 +52,12 @@ _STALE_MARKER = "waited too long"
 
 @dataclass(frozen=True)
 class EventsPage:
-    """One 200 answer: the envelopes in feed order (possibly none) and the cursor to request next.
-
-    `envelopes` is exactly what the API sent, and what ingest stores. The typed views (`events`,
-    and `rejected` for envelopes without a usable id/method) are built only when asked for:
-    the poller never needs them, and building them cost more than storing the page.
-    """
+    """One 200 answer: the envelopes exactly as sent, in feed order (possibly none, some
+    unreadable: ingest keeps those too), and the cursor to request next."""
 
     envelopes: list[Any]
     next_url: str
     raw: Mapping[str, Any] = field(default_factory=dict)
-
-    @cached_property
-    def _parsed(self) -> tuple[list[Event], list[Any]]:
-        events: list[Event] = []
-        rejected: list[Any] = []
-        for envelope in self.envelopes:
-            event = parse_event(envelope)
-            if event is None:
-                rejected.append(envelope)
-            else:
-                events.append(event)
-        return events, rejected
-
-    @property
-    def events(self) -> list[Event]:
-        return self._parsed[0]
-
-    @property
-    def rejected(self) -> list[Any]:
-        """Envelopes without a usable id/method: kept so nothing the API sent is lost."""
-        return self._parsed[1]
 
     def __repr__(self) -> str:
         return redact(f"EventsPage(envelopes={len(self.envelopes)}, next_url={self.next_url!r})")
@@ -189,23 +159,17 @@ class EventsClient:
         status = response.status_code
         if status == 200:
             return self._page(json_object(API, response))
-        if is_cloudflare_challenge(response):
-            raise blocked(API, response)
-        body = optional_json(response)
-        reason = error_text(body)
-        if status == 400:
+        if status == 400 and not is_cloudflare_challenge(response):
+            body = optional_json(response)
+            reason = error_text(body)
             if _STALE_MARKER in reason.lower() and isinstance(body, dict):
                 return self._stale(body, reason)
-            raise BadRequest(API, f"HTTP 400: {reason or 'bad request'}", status=status)
-        if status in (401, 403):
-            raise AuthError(API, f"HTTP {status}: token rejected or revoked", status=status)
-        if status == 404:
-            raise NotFound(
-                API, "HTTP 404: wrong username or token in the events URL", status=status
-            )
-        if 300 <= status < 400:
-            raise InvalidResponse(API, f"unexpected redirect (HTTP {status})", status=status)
-        raise UnexpectedStatus(API, f"HTTP {status}", status=status)
+        raise status_error(
+            API,
+            response,
+            auth="token rejected or revoked",
+            not_found="wrong username or token in the events URL",
+        )
 
     def _stale(self, body: Mapping[str, Any], reason: str) -> StaleCursor:
         next_url = body.get("nextUrl")

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from mhc.clients.errors import AuthError, InvalidResponse, NotFound, Throttled, UnexpectedStatus
+from mhc.clients.errors import Throttled
 from mhc.clients.http import (
     SERVER_ERROR_STATUSES,
     ApiHttp,
@@ -25,6 +25,7 @@ from mhc.clients.http import (
     is_cloudflare_challenge,
     json_object,
     retry_after,
+    status_error,
 )
 from mhc.domain.metrics import normalize_cb_stats
 from mhc.domain.usernames import normalize_username
@@ -102,10 +103,4 @@ class StatsClient:
                 cool_down=max(MIN_COOL_DOWN, hint),
                 status=status,
             )
-        if status == 401:
-            raise AuthError(API, "HTTP 401: stats token rejected", status=status)
-        if status == 404:
-            raise NotFound(API, "HTTP 404: unknown username", status=status)
-        if 300 <= status < 400:
-            raise InvalidResponse(API, f"unexpected redirect (HTTP {status})", status=status)
-        raise UnexpectedStatus(API, f"HTTP {status}", status=status)
+        raise status_error(API, response, auth="stats token rejected", not_found="unknown username")

@@ -23,10 +23,16 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from mhc.clients.errors import (
+    AuthError,
+    BadRequest,
     Blocked,
+    ClientError,
     InvalidClientConfig,
     InvalidResponse,
+    NotFound,
     TransientExhausted,
+    UnexpectedStatus,
+    ValidationFailed,
 )
 from mhc.domain.clock import Clock, utc_now
 from mhc.observability import logger, redact
@@ -243,6 +249,38 @@ def optional_json(response: httpx.Response) -> Any:
         return response.json()
     except ValueError:
         return None
+
+
+def status_error(
+    api: str,
+    response: httpx.Response,
+    *,
+    auth: str = "access refused",
+    not_found: str = "not found",
+) -> ClientError:
+    """The typed error for a status a client gives no meaning of its own (each client handles
+    its own first: a stale cursor, a throttle, a gone profile, Statbate's 404 = None).
+
+    A Cloudflare page is `Blocked` whatever its status; 400 `BadRequest` and 422
+    `ValidationFailed` carry the API's own reason; 401/403 `AuthError` (`auth` says what was
+    refused); 404 `NotFound`; a redirect `InvalidResponse` (clients never follow one);
+    anything else `UnexpectedStatus`.
+    """
+    status = response.status_code
+    if is_cloudflare_challenge(response):
+        return blocked(api, response)
+    if status == 400:
+        reason = error_text(optional_json(response))
+        return BadRequest(api, f"HTTP 400: {reason or 'bad request'}", status=status)
+    if status in (401, 403):
+        return AuthError(api, f"HTTP {status}: {auth}", status=status)
+    if status == 404:
+        return NotFound(api, f"HTTP 404: {not_found}", status=status)
+    if status == 422:
+        return ValidationFailed(api, error_text(optional_json(response)) or "validation error")
+    if 300 <= status < 400:
+        return InvalidResponse(api, f"unexpected redirect (HTTP {status})", status=status)
+    return UnexpectedStatus(api, f"HTTP {status}", status=status)
 
 
 class Pacer:

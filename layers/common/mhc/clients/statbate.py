@@ -18,11 +18,7 @@ import httpx
 from pydantic import Field
 
 from mhc.clients.errors import (
-    AuthError,
-    BadRequest,
     InvalidResponse,
-    UnexpectedStatus,
-    ValidationFailed,
 )
 from mhc.clients.http import (
     ApiHttp,
@@ -30,13 +26,11 @@ from mhc.clients.http import (
     Pacer,
     RetryPolicy,
     Timeouts,
-    blocked,
     check_base_url,
-    error_text,
     is_cloudflare_challenge,
     join_url,
     json_object,
-    optional_json,
+    status_error,
 )
 from mhc.domain.lenient import LenientModel, parse_lenient
 from mhc.observability import register_secret
@@ -736,20 +730,9 @@ class StatbateClient:
         status = response.status_code
         if status == 200:
             return json_object(API, response)
-        if is_cloudflare_challenge(response):
-            raise blocked(API, response)
-        reason = error_text(optional_json(response))
-        if status == 404:
+        if status == 404 and not is_cloudflare_challenge(response):
             return None
-        if status in (401, 403):
-            raise AuthError(API, f"HTTP {status}: token rejected", status=status)
-        if status == 422:
-            raise ValidationFailed(API, reason or "validation error")
-        if status == 400:
-            raise BadRequest(API, f"HTTP 400: {reason or 'bad request'}", status=status)
-        if 300 <= status < 400:
-            raise InvalidResponse(API, f"unexpected redirect (HTTP {status})", status=status)
-        raise UnexpectedStatus(API, f"HTTP {status}", status=status)
+        raise status_error(API, response, auth="token rejected")
 
 
 def _range(value: DateRange | None) -> list[tuple[str, str]]:
