@@ -42,7 +42,7 @@ from mhc.domain.polling import Trigger, TriggerKind  # noqa: E402
 from mhc.runtime.cursor import FileCursorStore  # noqa: E402
 from mhc.runtime.poller import build_events_poller  # noqa: E402
 from mhc.services import ingest  # noqa: E402
-from mhc.services.ingest import PollerConfig  # noqa: E402
+from mhc.services.events_poller import PollerConfig  # noqa: E402
 from store_bench import percentile, server_url  # noqa: E402
 
 BENCH_DB = "mhc_ingest_bench"

@@ -15,7 +15,7 @@ from mhc.observability import PowertoolsMetricsSink, get_metrics, logger
 from mhc.runtime.budget import remaining_time
 from mhc.runtime.invoke import LambdaChainInvoker
 from mhc.runtime.poller import build_events_poller
-from mhc.services.ingest import EventsPoller
+from mhc.services.events_poller import EventsPoller
 
 metrics = get_metrics()
 _poller: EventsPoller | None = None

@@ -17,8 +17,9 @@ from mhc.db.connection import Database
 from mhc.domain.jobs import JobKind
 from mhc.domain.models import JobRun
 from mhc.runtime.collector import build_collector
-from mhc.services.collect import Collector, JobFunction
-from mhc.store import job_runs
+from mhc.services import job_runs
+from mhc.services.collect import Collector
+from mhc.services.job_context import JobFunction
 
 OWNER = "the_owner"
 STATS_TOKEN = "stats-token-9f8e7d6c5b"

@@ -25,7 +25,7 @@ from fakes.http import FakeHttpServer, RecordedRequest, Reply, cloudflare_reply,
 from mhc.db.connection import Database
 from mhc.domain.models import JobStatus
 from mhc.domain.roles import Role
-from mhc.services import persons, watchlist_view, watchlists
+from mhc.services import persons, watchlists
 
 FEED = "/api/public/affiliates/onlinerooms/"
 
@@ -108,7 +108,7 @@ def test_sweep_records_broadcasters_profiles_broadcasts_and_followers(
     assert count(db, "SELECT count(*) FROM follower_counts") == 3
     # the watchlist member got an affiliate snapshot and shows online
     assert count(db, "SELECT count(*) FROM snapshots WHERE source = 'affiliate'") == 1
-    [member] = watchlist_view.members(db, friends, clock=clock)
+    [member] = watchlists.members(db, friends, clock=clock)
     assert member.online is True
     assert report.counts["rooms"] == 3
     assert report.counts["broadcasts_started"] == 3

@@ -5,23 +5,19 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from mhc.domain.broadcasts import ObservedBroadcast, plan_broadcasts, same_broadcast
+from mhc.domain.collection import Target, contact_window, prioritize
 from mhc.domain.errors import InvalidInput
 from mhc.domain.jobs import (
     Job,
     JobKind,
-    Sighting,
-    Target,
-    contact_window,
     due_jobs,
-    follower_changes,
     merge_config,
     next_run,
     parse_interval,
     parse_setting,
-    plan_broadcasts,
-    prioritize,
-    same_broadcast,
 )
+from mhc.domain.profiles import follower_changes
 from mhc.domain.roles import Role
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -121,9 +117,9 @@ def test_sightings_within_ten_minutes_are_one_broadcast() -> None:
     assert not same_broadcast(NOW, NOW - timedelta(minutes=10, seconds=1))
     plan = plan_broadcasts(
         [
-            Sighting(1, NOW + timedelta(minutes=3), NOW + timedelta(hours=1), 5),
-            Sighting(2, NOW + timedelta(minutes=30), NOW + timedelta(hours=1), None),
-            Sighting(3, NOW, NOW, 1),
+            ObservedBroadcast(1, NOW + timedelta(minutes=3), NOW + timedelta(hours=1), 5),
+            ObservedBroadcast(2, NOW + timedelta(minutes=30), NOW + timedelta(hours=1), None),
+            ObservedBroadcast(3, NOW, NOW, 1),
         ],
         {1: (100, NOW), 2: (200, NOW)},
     )

@@ -15,9 +15,8 @@ from mhc.config import get_settings
 from mhc.db.connection import Database
 from mhc.domain.models import JobStatus
 from mhc.domain.roles import Role
-from mhc.services import persons, watchlists
-from mhc.store import job_runs, profiles
-from mhc.store.profiles import FeedProfile
+from mhc.services import job_runs, persons, profiles, watchlists
+from mhc.services.profiles import FeedProfile, FeedRoom
 
 TOKEN = "jobs-api-token-0c9b8a7f"
 
@@ -35,12 +34,7 @@ def test_list_shows_every_job_with_its_last_run(db: Database, client: TestClient
     with db.transaction() as conn:
         run = job_runs.start(conn, "cb_stats", T0 - timedelta(minutes=1))
         job_runs.finish(
-            conn,
-            run.id,
-            status=JobStatus.FAILED,
-            finished_at=T0,
-            counts={},
-            error="stats: HTTP 401",
+            conn, run.id, status=JobStatus.FAILED, at=T0, counts={}, error="stats: HTTP 401"
         )
     response = client.get("/api/jobs")
     assert response.status_code == 200
@@ -121,26 +115,29 @@ def test_person_and_watchlist_views_show_profile_and_online(
     # Given a broadcaster seen in the feed five minutes ago, on a watchlist
     with db.transaction() as conn:
         person, _ = persons.find_or_create(conn, "zoe", role=Role.MODEL, seen_at=T0)
-        profiles.upsert_from_feed(
+        profiles.record_feed(
             conn,
             [
-                FeedProfile(
-                    person_id=person.id,
-                    display_name="Zoe",
-                    gender="f",
-                    age=27,
-                    location="Mars",
-                    country="NL",
-                    languages="English",
-                    tags=["tag1"],
-                    room_subject="hi",
-                    followers=321,
-                    image_url="https://img.example/zoe.jpg",
-                    current_show="public",
-                    num_users=12,
+                FeedRoom(
+                    FeedProfile(
+                        person_id=person.id,
+                        display_name="Zoe",
+                        gender="f",
+                        age=27,
+                        location="Mars",
+                        country="NL",
+                        languages="English",
+                        tags=["tag1"],
+                        room_subject="hi",
+                        followers=321,
+                        image_url="https://img.example/zoe.jpg",
+                        current_show="public",
+                        num_users=12,
+                    ),
+                    seconds_online=600,
                 )
             ],
-            T0 - timedelta(minutes=5),
+            seen_at=T0 - timedelta(minutes=5),
         )
     friends = watchlists.list_all(db)[0].id
     watchlists.add(db, friends, person.id)

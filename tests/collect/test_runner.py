@@ -24,8 +24,9 @@ from fakes.http import FakeHttpServer, json_reply
 from mhc.db.connection import Database
 from mhc.domain.jobs import JobKind
 from mhc.domain.models import JobStatus
-from mhc.services.collect import JobContext, JobResult
-from mhc.store import job_runs
+from mhc.services import job_runs
+from mhc.services.job_context import JobContext, JobResult
+from mhc.store.job_runs import ABANDONED
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -121,7 +122,7 @@ def test_a_job_running_elsewhere_is_not_run_twice(
         row = conn.execute(
             "SELECT status, error FROM job_runs WHERE id = %s", (other.id,)
         ).fetchone()
-    assert row == {"status": "failed", "error": job_runs.ABANDONED}
+    assert row == {"status": "failed", "error": ABANDONED}
 
 
 def test_disabled_jobs_do_not_run_on_schedule(

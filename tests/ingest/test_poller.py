@@ -27,8 +27,8 @@ from mhc.domain.polling import Trigger, TriggerKind
 from mhc.runtime.cursor import SsmCursorStore
 from mhc.runtime.invoke import LambdaChainInvoker
 from mhc.runtime.poller import build_events_poller
-from mhc.services import ingest
-from mhc.services.ingest import EventsPoller, PollerConfig, PollOutcome
+from mhc.services import events_poller, ingest
+from mhc.services.events_poller import EventsPoller, PollerConfig, PollOutcome
 from moto import mock_aws
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -360,11 +360,12 @@ def test_handler_with_the_schedule_event_and_20_seconds_left(
 
 def test_a_run_left_running_by_a_dead_invocation_is_closed(db: Database, ssm: Any) -> None:
     # Given a job_runs row left 'running' by an invocation that was killed
-    from mhc.store import job_runs
+    from mhc.services import job_runs
+    from mhc.store.job_runs import ABANDONED
 
     clock = FakeClock()
     with db.transaction() as conn:
-        dead = job_runs.start(conn, ingest.JOB_NAME, clock() - timedelta(minutes=20))
+        dead = job_runs.start(conn, events_poller.JOB_NAME, clock() - timedelta(minutes=20))
     with FakeEventsFeed(make_events(5), clock=clock) as feed:
         poller = make_poller(feed, db, clock, ssm, StubLambda())
         context = FakeLambdaContext(clock, seconds=20, tick=3.0)
@@ -377,5 +378,5 @@ def test_a_run_left_running_by_a_dead_invocation_is_closed(db: Database, ssm: An
     with db.transaction() as conn:
         rows = {r["id"]: r for r in conn.execute("SELECT id, status, error FROM job_runs")}
     assert rows[dead.id]["status"] == "failed"
-    assert rows[dead.id]["error"] == job_runs.ABANDONED
+    assert rows[dead.id]["error"] == ABANDONED
     assert [r["status"] for r in rows.values()].count("running") == 0

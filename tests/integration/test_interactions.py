@@ -1,12 +1,12 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from helpers import person_id
 from mhc.db.connection import Database
 from mhc.domain.errors import InvalidInput
 from mhc.domain.models import InteractionSource, InteractionType, NewInteraction
-from mhc.services import interactions, persons
+from mhc.services import interactions
 from mhc.store import interactions as store
-from mhc.store.interactions import InteractionFilter
 
 T0 = datetime(2026, 4, 1, 20, 0, tzinfo=UTC)
 
@@ -25,7 +25,7 @@ def _chat(pid: int, n: int, content: str = "hello there", **kw: object) -> NewIn
 
 
 def _pid(db: Database, name: str = "chatty") -> int:
-    return persons.ensure(db, name, clock=lambda: T0)[0].id
+    return person_id(db, name, at=T0)
 
 
 def test_ingest_is_idempotent_on_source_and_external_id(db: Database) -> None:
@@ -46,9 +46,9 @@ def test_bulk_append_is_idempotent(db: Database) -> None:
     pid = _pid(db)
     batch = [_chat(pid, n) for n in range(100)]
     with db.transaction() as conn:
-        assert store.append_many(conn, batch) == 100
+        assert interactions.append_fresh(conn, batch) == 100
     with db.transaction() as conn:
-        assert store.append_many(conn, [*batch, _chat(pid, 100)]) == 1
+        assert interactions.append_fresh(conn, [*batch, _chat(pid, 100)]) == 1
         row = conn.execute("SELECT count(*) AS n FROM interactions").fetchone()
         assert row is not None
         assert row["n"] == 101
@@ -58,7 +58,7 @@ def test_keyset_pages_cover_everything_once(db: Database) -> None:
     pid = _pid(db)
     with db.transaction() as conn:
         # Several rows share a timestamp: the id breaks ties.
-        store.append_many(
+        interactions.append_fresh(
             conn,
             [_chat(pid, n // 3).model_copy(update={"external_id": f"x{n}"}) for n in range(25)],
         )
@@ -66,7 +66,7 @@ def test_keyset_pages_cover_everything_once(db: Database) -> None:
     cursor = None
     pages = 0
     while True:
-        page = interactions.list_page(db, InteractionFilter(person_id=pid), limit=7, cursor=cursor)
+        page = interactions.of_person(db, pid, limit=7, cursor=cursor)
         seen += [item.id for item in page.items]
         pages += 1
         if page.next_cursor is None:
@@ -87,18 +87,16 @@ def test_filters_by_type_source_and_time(db: Database) -> None:
             conn,
             _chat(pid, 3, source=InteractionSource.STATBATE_PLUS, type=InteractionType.CHAT_IMPORT),
         )
-    tips = interactions.list_page(db, InteractionFilter(types=(InteractionType.TIP_EVENT,)))
-    imports = interactions.list_page(
-        db, InteractionFilter(sources=(InteractionSource.STATBATE_PLUS,))
-    )
-    window = interactions.list_page(
-        db, InteractionFilter(since=T0 + timedelta(seconds=2), until=T0 + timedelta(seconds=3))
+    tips = interactions.of_person(db, pid, types=(InteractionType.TIP_EVENT,))
+    imports = interactions.of_person(db, pid, sources=(InteractionSource.STATBATE_PLUS,))
+    window = interactions.of_person(
+        db, pid, since=T0 + timedelta(seconds=2), until=T0 + timedelta(seconds=3)
     )
     assert [i.metadata for i in tips.items] == [{"tokens": 25}]
     assert [i.type for i in imports.items] == [InteractionType.CHAT_IMPORT]
     assert [i.occurred_at for i in window.items] == [T0 + timedelta(seconds=2)]
     with pytest.raises(InvalidInput, match="since"):
-        interactions.list_page(db, InteractionFilter(since=T0, until=T0 - timedelta(1)))
+        interactions.of_person(db, pid, since=T0, until=T0 - timedelta(1))
 
 
 def test_excluded_persons_are_left_out_unless_asked(db: Database) -> None:
@@ -107,9 +105,14 @@ def test_excluded_persons_are_left_out_unless_asked(db: Database) -> None:
     with db.transaction() as conn:
         interactions.record(conn, _chat(pid, 1))
         interactions.record(conn, _chat(excluded, 2))
-    assert len(interactions.list_page(db, InteractionFilter()).items) == 1
-    assert len(interactions.list_page(db, InteractionFilter(include_excluded=True)).items) == 2
+    # The room's history and search leave the excluded person out ...
+    with db.transaction() as conn:
+        room = interactions.in_room(conn, "owner_name", since=T0, until=T0 + timedelta(hours=1))
+    assert [i.person_id for i in room.items] == [pid]
     assert len(interactions.search(db, "hello").items) == 1
+    assert len(interactions.search(db, "hello", include_excluded=True).items) == 2
+    # ... while the excluded person's own page still shows their history
+    assert len(interactions.of_person(db, excluded).items) == 1
 
 
 def test_every_read_names_the_person_by_their_current_name(db: Database) -> None:
@@ -121,7 +124,7 @@ def test_every_read_names_the_person_by_their_current_name(db: Database) -> None
     assert recorded.person_username == "chatty"
     assert fetched is not None
     assert fetched.person_username == "renamed_now"
-    listed = interactions.list_page(db, InteractionFilter(person_id=pid)).items
+    listed = interactions.of_person(db, pid).items
     found = interactions.search(db, "purple").items
     assert [i.person_username for i in [*listed, *found]] == ["renamed_now", "renamed_now"]
 
@@ -146,11 +149,11 @@ def test_fresh_append_falls_back_when_some_rows_already_exist(db: Database) -> N
     # Given rows expected to be new, one of which is already stored
     pid = _pid(db)
     with db.transaction() as conn:
-        store.append_many(conn, [_chat(pid, 5)])
+        interactions.append_fresh(conn, [_chat(pid, 5)])
     batch = [_chat(pid, n) for n in range(10)]
     # When they are appended on the fast path
     with db.transaction() as conn:
-        added = store.append_fresh(conn, batch)
+        added = interactions.append_fresh(conn, batch)
     # Then the conflict is skipped, not fatal, and nothing is doubled
     assert added == 9
     with db.transaction() as conn:

@@ -48,14 +48,15 @@ def test_rename_via_same_did_makes_an_alias_not_a_duplicate(db: Database) -> Non
 def test_lookups_by_old_and_new_names_reach_one_person(db: Database) -> None:
     old, _ = ensure(db, "first_name", rid=77, role=Role.MODEL)
     ensure(db, "second_name", rid=77, at=T0 + timedelta(hours=1))
-    by_old = persons.find(db, "FIRST_NAME")
-    by_new = persons.find(db, "second_name")
-    assert by_old is not None
-    assert by_new is not None
-    assert by_old.id == by_new.id == old.id
+    # The owner's search finds the person under either name
+    by_old = persons.search(db, "FIRST_NAME")
+    by_new = persons.search(db, "second_name")
+    assert [p.id for p in by_old] == [p.id for p in by_new] == [old.id]
     # find-or-create with the old name does not create anyone either
-    again, how = ensure(db, "first_name")
+    again, how = ensure(db, "FIRST_NAME")
     assert (again.id, how) == (old.id, Resolution.ALIAS)
+    new, how_new = ensure(db, "second_name")
+    assert (new.id, how_new) == (old.id, Resolution.EXISTING)
 
 
 def test_current_name_with_different_did_is_a_conflict_and_writes_nothing(db: Database) -> None:
@@ -91,11 +92,11 @@ def test_roles_merge_and_manual_override_sticks(db: Database) -> None:
     viewer, _ = ensure(db, "dual_person", role=Role.VIEWER)
     both, _ = ensure(db, "dual_person", role=Role.MODEL)
     assert (viewer.role, both.role) == (Role.VIEWER, Role.BOTH)
-    manual = persons.set_role(db, both.id, Role.VIEWER)
+    manual = persons.update(db, both.id, change_role=True, role=Role.VIEWER)
     assert manual.role_is_manual
     after, _ = ensure(db, "dual_person", role=Role.MODEL)
     assert after.role is Role.VIEWER
-    released = persons.set_role(db, both.id, None)
+    released = persons.update(db, both.id, change_role=True, role=None)
     assert not released.role_is_manual
 
 
@@ -130,9 +131,8 @@ def test_concurrent_creates_of_one_name_make_one_person(database_url: str) -> No
 def test_manual_alias_and_exclusion(db: Database) -> None:
     person, _ = ensure(db, "current_name")
     persons.link_alias(db, person.id, "Older_Name", clock=lambda: T0)
-    found = persons.find(db, "older_name")
-    assert found is not None
-    assert found.id == person.id
+    found, how = ensure(db, "older_name")
+    assert (found.id, how) == (person.id, Resolution.ALIAS)
     with pytest.raises(InvalidInput):
         persons.link_alias(db, person.id, "current_name")
-    assert persons.set_excluded(db, person.id, True).is_excluded
+    assert persons.update(db, person.id, excluded=True).is_excluded

@@ -1,8 +1,9 @@
 from datetime import UTC, datetime, timedelta
 
+from helpers import person_id
 from mhc.db.connection import Database
 from mhc.domain.models import InteractionSource, InteractionType, NewInteraction
-from mhc.services import interactions, persons, sessions
+from mhc.services import interactions, sessions
 
 T0 = datetime(2026, 6, 1, 20, 0, tzinfo=UTC)
 OWNER = "the_owner"
@@ -24,7 +25,7 @@ def test_start_end_current_and_merge_gap(db: Database) -> None:
     ended = sessions.end(db, clock=clock)
     assert ended is not None
     assert ended.ended_at == T0 + timedelta(hours=1)
-    assert sessions.current(db) is None
+    assert sessions.current(db, owner=OWNER, clock=clock).live is False
     assert sessions.end(db, clock=clock) is None  # ending twice is harmless
     # A segment 20 minutes later continues the same session
     clock.now = T0 + timedelta(hours=1, minutes=20)
@@ -42,10 +43,10 @@ def test_start_end_current_and_merge_gap(db: Database) -> None:
 def test_stats_count_the_owners_room_during_the_session(db: Database) -> None:
     clock = Clock(T0)
     session = sessions.start(db, clock=clock)
-    viewer = persons.ensure(db, "viewer_a", clock=clock)[0].id
-    other = persons.ensure(db, "viewer_b", clock=clock)[0].id
-    excluded = persons.ensure(db, "smk_lover", clock=clock)[0].id
-    owner = persons.ensure(db, OWNER, clock=clock)[0].id
+    viewer = person_id(db, "viewer_a", at=T0)
+    other = person_id(db, "viewer_b", at=T0)
+    excluded = person_id(db, "smk_lover", at=T0)
+    owner = person_id(db, OWNER, at=T0)
 
     def add(
         pid: int, n: int, kind: InteractionType, room: str = OWNER, tokens: int | None = None
@@ -73,7 +74,7 @@ def test_stats_count_the_owners_room_during_the_session(db: Database) -> None:
     add(viewer, 200, InteractionType.TIP_EVENT, tokens=7)  # after the session
     clock.now = T0 + timedelta(minutes=90)
     sessions.end(db, clock=clock)
-    stats = sessions.stats(db, session.id, owner=OWNER, clock=clock)
+    stats = sessions.detail(db, session.id, owner=OWNER, clock=clock).stats
     assert stats.model_dump() == {
         "session_id": session.id,
         "duration_seconds": 5400,

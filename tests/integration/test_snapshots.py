@@ -1,15 +1,16 @@
 from datetime import UTC, datetime, timedelta
 
+from helpers import seen
 from mhc.db.connection import Database
 from mhc.domain.models import SnapshotSource
-from mhc.services import persons, snapshots
+from mhc.services import snapshots
 from mhc.services.person_detail import person_detail
 
 T0 = datetime(2026, 2, 1, tzinfo=UTC)
 
 
 def _person(db: Database, name: str = "member_a") -> int:
-    person, _ = persons.ensure(db, name, clock=lambda: T0)
+    person, _ = seen(db, name, at=T0)
     return person.id
 
 

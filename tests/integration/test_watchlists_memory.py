@@ -1,6 +1,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from helpers import person_id
 from mhc.db.connection import Database
 from mhc.domain.errors import InvalidInput, NotFound
 from mhc.domain.models import (
@@ -11,7 +12,7 @@ from mhc.domain.models import (
     NewInteraction,
     SnapshotSource,
 )
-from mhc.services import interactions, memory, persons, snapshots, watchlists
+from mhc.services import interactions, memory, snapshots, watchlists
 
 T0 = datetime(2026, 7, 1, tzinfo=UTC)
 
@@ -28,7 +29,7 @@ def test_five_system_watchlists_are_seeded(db: Database) -> None:
 
 def test_add_remove_are_idempotent_and_members_carry_context(db: Database) -> None:
     friends = watchlists.list_all(db)[0].id
-    pid = persons.ensure(db, "friend_one", clock=lambda: T0)[0].id
+    pid = person_id(db, "friend_one", at=T0)
     assert watchlists.add(db, friends, pid) is True
     assert watchlists.add(db, friends, pid) is False
     with db.transaction() as conn:
@@ -64,8 +65,8 @@ def test_add_remove_are_idempotent_and_members_carry_context(db: Database) -> No
 
 
 def test_attributes_need_evidence_of_the_same_person(db: Database) -> None:
-    pid = persons.ensure(db, "subject", clock=lambda: T0)[0].id
-    other = persons.ensure(db, "someone_else", clock=lambda: T0)[0].id
+    pid = person_id(db, "subject", at=T0)
+    other = person_id(db, "someone_else", at=T0)
     with db.transaction() as conn:
         snap = snapshots.append(
             conn,
@@ -96,7 +97,7 @@ def test_attributes_need_evidence_of_the_same_person(db: Database) -> None:
 
 
 def test_notes_are_interactions_and_idempotent_by_key(db: Database) -> None:
-    pid = persons.ensure(db, "noted", clock=lambda: T0)[0].id
+    pid = person_id(db, "noted", at=T0)
     note, new = memory.add_note(db, pid, "  likes purple  ", idempotency_key="k1", clock=lambda: T0)
     again, new_again = memory.add_note(
         db, pid, "likes purple", idempotency_key="k1", clock=lambda: T0

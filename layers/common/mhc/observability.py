@@ -11,7 +11,7 @@ import logging
 import re
 import threading
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
@@ -103,8 +103,21 @@ def job_metric(status: str) -> str:
     return "Job" + status.title().replace("_", "")
 
 
+class MetricsSink(Protocol):
+    """Where services send their metrics (the events poller, the collector)."""
+
+    def add(self, name: str, value: float, unit: str) -> None: ...
+
+
+class NoMetrics:
+    """A MetricsSink that drops everything (local runs and tests that do not count)."""
+
+    def add(self, name: str, value: float, unit: str) -> None:
+        return None
+
+
 class PowertoolsMetricsSink:
-    """Adapts Powertools `Metrics` to the services' small `add(name, value, unit)` interface."""
+    """Adapts Powertools `Metrics` to the MetricsSink interface."""
 
     def __init__(self, metrics: Any) -> None:
         self._metrics = metrics

@@ -1,5 +1,6 @@
-"""Scheduled jobs as rules: per-kind config, due-ness, order, and the collection decisions
-(who to refresh first, which broadcast a sighting belongs to, when a follower count changed).
+"""Scheduled jobs as rules: the job row, per-kind config (validated, partial updates), due-ness
+and order. Who a job collects first is `mhc.domain.collection`; what an affiliate sweep makes of
+the rooms it sees is `mhc.domain.broadcasts`.
 
 Pure: no I/O, no clock of its own (callers pass `now`).
 """
@@ -7,8 +8,7 @@ Pure: no I/O, no clock of its own (callers pass `now`).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Literal
@@ -16,7 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from mhc.domain.errors import InvalidInput
-from mhc.domain.models import JobStatus, SnapshotSource
+from mhc.domain.models import JobStatus
 from mhc.domain.roles import Role
 
 
@@ -238,140 +238,3 @@ def next_run(now: datetime, interval: timedelta, cool_down_until: datetime | Non
     """The next run: one interval on, or when the API's cool-down ends if that is later."""
     planned = now + interval
     return max(planned, cool_down_until) if cool_down_until is not None else planned
-
-
-# -- who to collect first -----------------------------------------------------------------
-@dataclass(frozen=True)
-class Target:
-    """A person a job may collect, with what decides their place in the queue."""
-
-    person_id: int
-    username: str
-    role: Role
-    watchlisted: bool
-    last_contact_at: datetime | None
-    #: When this job last collected the person (None = never).
-    last_collected_at: datetime | None
-    #: Not before this time (a gone profile, "not on Statbate").
-    retry_after: datetime | None = None
-
-
-def contact_window(now: datetime, recent_days: int) -> datetime | None:
-    """Since when a contact counts as recent; None when `recent_days` is 0 (no such tier)."""
-    return now - timedelta(days=recent_days) if recent_days > 0 else None
-
-
-def prioritize(
-    targets: Iterable[Target],
-    *,
-    now: datetime,
-    recent_since: datetime | None,
-    fresh_for: timedelta,
-    limit: int,
-) -> list[Target]:
-    """Watchlist members, then contacts since `recent_since`, then the rest; within a tier the
-    never or longest uncollected first. Fresh persons and those waiting for a retry are left
-    out."""
-
-    def wanted(target: Target) -> bool:
-        if target.retry_after is not None and target.retry_after > now:
-            return False
-        return target.last_collected_at is None or now - target.last_collected_at >= fresh_for
-
-    def tier(target: Target) -> int:
-        if target.watchlisted:
-            return 0
-        contact = target.last_contact_at
-        if recent_since is not None and contact is not None and contact >= recent_since:
-            return 1
-        return 2
-
-    def key(target: Target) -> tuple[int, int, float, float, int]:
-        collected = target.last_collected_at.timestamp() if target.last_collected_at else 0.0
-        contact = target.last_contact_at.timestamp() if target.last_contact_at else 0.0
-        return (
-            tier(target),
-            target.last_collected_at is not None,
-            collected,
-            -contact,
-            target.person_id,
-        )
-
-    unique = {target.person_id: target for target in targets}
-    return sorted((t for t in unique.values() if wanted(t)), key=key)[:limit]
-
-
-def statbate_sources(role: Role) -> list[SnapshotSource]:
-    """Member endpoint for viewers (and the unknown), model endpoint for broadcasters."""
-    if role is Role.MODEL:
-        return [SnapshotSource.STATBATE_MODEL]
-    if role is Role.BOTH:
-        return [SnapshotSource.STATBATE_MEMBER, SnapshotSource.STATBATE_MODEL]
-    return [SnapshotSource.STATBATE_MEMBER]
-
-
-def chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
-    return [items[index : index + size] for index in range(0, len(items), size)]
-
-
-def is_not_found(error: str) -> bool:
-    """A batch item's `error` that means "Statbate does not know this name"."""
-    return "not found" in error.lower()
-
-
-# -- broadcasts and followers -------------------------------------------------------------
-#: Two sightings whose computed start times are this close are the same broadcast.
-BROADCAST_MATCH_WINDOW = timedelta(minutes=10)
-
-
-def broadcast_start(seen_at: datetime, seconds_online: int | None) -> datetime:
-    return seen_at - timedelta(seconds=max(0, seconds_online or 0))
-
-
-def same_broadcast(known_start: datetime, start: datetime) -> bool:
-    return abs(known_start - start) <= BROADCAST_MATCH_WINDOW
-
-
-@dataclass(frozen=True)
-class Sighting:
-    """A broadcaster in one sweep of the feed."""
-
-    person_id: int
-    started_at: datetime
-    seen_at: datetime
-    viewers: int | None
-
-
-@dataclass(frozen=True)
-class BroadcastPlan:
-    #: (broadcast id, sighting) pairs: extend an existing broadcast.
-    extend: list[tuple[int, Sighting]]
-    #: Sightings that start a new broadcast.
-    start: list[Sighting]
-
-
-def plan_broadcasts(
-    sightings: Iterable[Sighting], latest: Mapping[int, tuple[int, datetime]]
-) -> BroadcastPlan:
-    """Match each sighting to the person's latest broadcast (`latest`: person -> (id, start))
-    within BROADCAST_MATCH_WINDOW; anything else is a new broadcast."""
-    extend: list[tuple[int, Sighting]] = []
-    start: list[Sighting] = []
-    for sighting in sightings:
-        known = latest.get(sighting.person_id)
-        if known is not None and same_broadcast(known[1], sighting.started_at):
-            extend.append((known[0], sighting))
-        else:
-            start.append(sighting)
-    return BroadcastPlan(extend=extend, start=start)
-
-
-def follower_changes(
-    previous: Mapping[int, int | None], observed: Mapping[int, int | None]
-) -> dict[int, int]:
-    """The observed follower counts that differ from what is stored (unknown counts ignored)."""
-    return {
-        person_id: count
-        for person_id, count in observed.items()
-        if count is not None and count >= 0 and previous.get(person_id) != count
-    }

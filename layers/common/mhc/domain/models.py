@@ -174,13 +174,6 @@ class Watchlist(_Row):
     member_count: int
 
 
-class WatchlistMember(_Row):
-    person: Person
-    added_at: datetime
-    last_interaction_at: datetime | None
-    last_snapshot: SnapshotWithDelta | None
-
-
 class Attribute(_Row):
     id: int
     person_id: int

@@ -1,4 +1,4 @@
-"""Opaque keyset cursors: the (occurred_at, id) of the last row of a page."""
+"""Keyset paging: opaque cursors (the (occurred_at, id) of a page's last row) and pages."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ import base64
 import binascii
 import json
 from datetime import datetime
+from typing import Protocol, TypeVar
 
 from mhc.domain.errors import InvalidInput
+from mhc.domain.models import Page
 
 MAX_PAGE_SIZE = 200
 
@@ -33,3 +35,26 @@ def check_limit(limit: int) -> int:
     if not 1 <= limit <= MAX_PAGE_SIZE:
         raise InvalidInput("limit", f"must be between 1 and {MAX_PAGE_SIZE}")
     return limit
+
+
+class Keyed(Protocol):
+    """A row a keyset page can end on."""
+
+    @property
+    def occurred_at(self) -> datetime: ...
+
+    @property
+    def id(self) -> int: ...
+
+
+K = TypeVar("K", bound=Keyed)
+
+
+def page_of(page: type[Page[K]], rows: list[K], limit: int) -> Page[K]:
+    """The first `limit` of `limit + 1` fetched rows, with a cursor when more exist.
+
+    `page` is the concrete model (e.g. `Page[Interaction]`) the API declares."""
+    items = rows[:limit]
+    more = len(rows) > limit
+    cursor = encode_cursor(items[-1].occurred_at, items[-1].id) if more and items else None
+    return page(items=items, next_cursor=cursor)

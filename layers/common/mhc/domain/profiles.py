@@ -77,3 +77,14 @@ def online_status(last_seen_online_at: datetime | None, now: datetime) -> bool |
     if last_seen_online_at is not None and now - last_seen_online_at <= ONLINE_WINDOW:
         return True
     return None
+
+
+def follower_changes(
+    previous: Mapping[int, int | None], observed: Mapping[int, int | None]
+) -> dict[int, int]:
+    """The observed follower counts that differ from what is stored (unknown counts ignored)."""
+    return {
+        person_id: count
+        for person_id, count in observed.items()
+        if count is not None and count >= 0 and previous.get(person_id) != count
+    }

@@ -1,4 +1,5 @@
-"""Composition of scheduled collection from settings (shared by the Lambda handler and the CLI)."""
+"""Composition of scheduled collection from settings (shared by the Lambda handler and the CLI):
+the collector and the job functions it runs."""
 
 from __future__ import annotations
 
@@ -13,7 +14,23 @@ from mhc.config import Settings
 from mhc.db.connection import TransactionSource
 from mhc.domain.clock import Clock, utc_now
 from mhc.domain.jobs import JobKind
-from mhc.services.collect import CollectDeps, Collector, JobFunction, MetricsSink
+from mhc.observability import MetricsSink
+from mhc.services.collect import Collector
+from mhc.services.collect_affiliate import affiliate_sweep
+from mhc.services.collect_profiles import profile_collection
+from mhc.services.collect_statbate import statbate_refresh
+from mhc.services.collect_stats import cb_stats
+from mhc.services.job_context import CollectDeps, JobFunction
+
+
+def default_jobs() -> dict[JobKind, JobFunction]:
+    """The function that runs each kind of job."""
+    return {
+        JobKind.CB_STATS: cb_stats,
+        JobKind.STATBATE_REFRESH: statbate_refresh,
+        JobKind.AFFILIATE_SWEEP: affiliate_sweep,
+        JobKind.PROFILE_COLLECTION: profile_collection,
+    }
 
 
 def build_collector(
@@ -28,7 +45,7 @@ def build_collector(
 ) -> Collector:
     client = http or new_http_client(timeouts=Timeouts.from_settings(settings))
     deps = CollectDeps(settings=settings, http=client, clock=clock, sleeper=sleeper)
-    return Collector(db, deps, jobs=jobs, metrics=metrics)
+    return Collector(db, deps, default_jobs() if jobs is None else jobs, metrics=metrics)
 
 
 def jobs_from_event(event: Mapping[str, Any] | None) -> list[str] | None:

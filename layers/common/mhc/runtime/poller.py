@@ -13,8 +13,9 @@ from mhc.clients.http import ClientDeps
 from mhc.config import Settings
 from mhc.db.connection import Database
 from mhc.domain.clock import Clock, utc_now
+from mhc.observability import MetricsSink
 from mhc.runtime.cursor import FileCursorStore, SsmCursorStore
-from mhc.services.ingest import ChainInvoker, CursorStore, EventsPoller, MetricsSink, PollerConfig
+from mhc.services.events_poller import ChainInvoker, CursorStore, EventsPoller, PollerConfig
 
 
 def cursor_store(settings: Settings) -> CursorStore:

@@ -10,26 +10,21 @@ One run of one job:
 5. finish the `job_runs` row and schedule the next run.
 
 The owner-facing use cases for jobs (list, change, request a run) are in `mhc.services.jobs`,
-which the API imports without the collectors' HTTP clients.
+which the API imports without the collectors' HTTP clients. The collector is handed its job
+functions (`mhc.runtime.collector.default_jobs`): it imports none of them.
 """
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
-import httpx
 from pydantic import BaseModel, ConfigDict
 
 from mhc.clients.errors import Blocked, ClientError, Throttled
-from mhc.clients.http import ClientDeps, RandomSource, Sleeper
-from mhc.config import ConfigError, Settings
+from mhc.config import ConfigError
 from mhc.db.connection import TransactionSource
-from mhc.domain.clock import Clock, utc_now
 from mhc.domain.errors import NotFound
 from mhc.domain.jobs import (
     KIND_API,
@@ -40,8 +35,9 @@ from mhc.domain.jobs import (
     parse_config,
 )
 from mhc.domain.models import JobStatus
-from mhc.observability import job_metric, logger, redact
-from mhc.store import job_runs
+from mhc.observability import MetricsSink, job_metric, logger, redact
+from mhc.services import job_runs
+from mhc.services.job_context import CollectDeps, CoolDown, JobContext, JobFunction, JobResult
 from mhc.store import jobs as store
 
 #: Left unused at the end of an invocation (commit, metrics, logs).
@@ -54,56 +50,6 @@ STALE_RUN = timedelta(minutes=20)
 NOT_CONFIGURED_RETRY = timedelta(hours=1)
 #: Cloudflare blocked us: leave that API alone this long.
 BLOCKED_COOL_DOWN = timedelta(minutes=30)
-
-
-@dataclass(frozen=True)
-class CollectDeps:
-    """What jobs need from the outside world (tests pass a fake clock and loopback URLs)."""
-
-    settings: Settings
-    http: httpx.Client
-    clock: Clock = utc_now
-    sleeper: Sleeper = time.sleep
-    random: RandomSource = random.random
-
-    @property
-    def client_deps(self) -> ClientDeps:
-        return ClientDeps(clock=self.clock, sleeper=self.sleeper, random=self.random)
-
-
-@dataclass(frozen=True)
-class CoolDown:
-    api: str
-    until: datetime
-    reason: str
-
-
-@dataclass(frozen=True)
-class JobResult:
-    """What one job run did."""
-
-    status: JobStatus = JobStatus.SUCCEEDED
-    counts: dict[str, Any] = field(default_factory=dict)
-    error: str | None = None
-    cool_down: CoolDown | None = None
-
-
-@dataclass(frozen=True)
-class JobContext:
-    db: TransactionSource
-    deps: CollectDeps
-    job: Job
-    config: Any
-    started_at: datetime
-    #: Every request must be finished by then.
-    deadline: datetime
-
-
-JobFunction = Callable[[JobContext], JobResult]
-
-
-class MetricsSink(Protocol):
-    def add(self, name: str, value: float, unit: str) -> None: ...
 
 
 class RunReport(BaseModel):
@@ -121,20 +67,6 @@ class RunReport(BaseModel):
     reason: str | None = None
 
 
-def default_jobs() -> dict[JobKind, JobFunction]:
-    from mhc.services.collect_affiliate import affiliate_sweep
-    from mhc.services.collect_profiles import profile_collection
-    from mhc.services.collect_statbate import statbate_refresh
-    from mhc.services.collect_stats import cb_stats
-
-    return {
-        JobKind.CB_STATS: cb_stats,
-        JobKind.STATBATE_REFRESH: statbate_refresh,
-        JobKind.AFFILIATE_SWEEP: affiliate_sweep,
-        JobKind.PROFILE_COLLECTION: profile_collection,
-    }
-
-
 def due_grace(interval: timedelta) -> timedelta:
     """Runs are scheduled a little early so schedule jitter never skips a whole interval."""
     return min(timedelta(seconds=30), interval / 10)
@@ -145,14 +77,14 @@ class Collector:
         self,
         db: TransactionSource,
         deps: CollectDeps,
+        jobs: Mapping[JobKind, JobFunction],
         *,
-        jobs: Mapping[JobKind, JobFunction] | None = None,
         metrics: MetricsSink | None = None,
         safety_margin: timedelta = SAFETY_MARGIN,
     ) -> None:
         self.db = db
         self.deps = deps
-        self.jobs = dict(jobs) if jobs is not None else default_jobs()
+        self.jobs = dict(jobs)
         self.metrics = metrics
         self.safety_margin = safety_margin
 
@@ -259,7 +191,6 @@ class Collector:
         interval = job.interval
         if result.status is JobStatus.NOT_CONFIGURED:
             interval = max(interval, NOT_CONFIGURED_RETRY)
-        error = redact(result.error)[:2000] if result.error else None
         with self.db.transaction() as conn:
             if result.cool_down is not None:
                 store.set_cool_down(
@@ -270,9 +201,9 @@ class Collector:
                 conn,
                 run_id,
                 status=result.status,
-                finished_at=finished,
+                at=finished,
                 counts=result.counts,
-                error=error,
+                error=result.error,
             )
             store.record_run(
                 conn,
@@ -295,7 +226,7 @@ class Collector:
             status=result.status,
             run_id=finished_run.id,
             counts=result.counts,
-            error=error,
+            error=finished_run.error,
         )
 
 

@@ -7,22 +7,15 @@ from __future__ import annotations
 
 from mhc.clients.affiliate import AffiliateClient, OnlineRoom
 from mhc.clients.http import Timeouts
-from mhc.domain.jobs import (
-    AffiliateSweepConfig,
-    Sighting,
-    broadcast_start,
-    follower_changes,
-    plan_broadcasts,
-)
+from mhc.domain.jobs import AffiliateSweepConfig
 from mhc.domain.models import SnapshotSource
 from mhc.domain.profiles import affiliate_metrics
 from mhc.domain.roles import Role
 from mhc.domain.usernames import InvalidUsername, normalize_username
-from mhc.services import snapshots
-from mhc.services.collect import JobContext, JobResult
+from mhc.services import profiles, snapshots, watchlists
+from mhc.services.job_context import JobContext, JobResult
 from mhc.services.persons import resolve_sightings
-from mhc.store import broadcasts, collect_targets, profiles
-from mhc.store.profiles import FeedProfile
+from mhc.services.profiles import FeedProfile, FeedRoom
 
 
 def _client(ctx: JobContext, config: AffiliateSweepConfig) -> AffiliateClient:
@@ -82,7 +75,7 @@ def affiliate_sweep(ctx: JobContext) -> JobResult:
         "complete": feed.is_complete(),
     }
     with ctx.db.transaction() as conn:
-        watched = collect_targets.watchlisted_usernames(conn, list(rooms))
+        watched = watchlists.watchlisted_usernames(conn, list(rooms))
         kept = {
             name: room
             for name, room in rooms.items()
@@ -95,31 +88,14 @@ def affiliate_sweep(ctx: JobContext) -> JobResult:
             dict.fromkeys(names, seen_at),
             dict.fromkeys(names, seen_at),
         )
-        person_ids = [ids[name] for name in names]
-        observed = {ids[name]: kept[name].num_followers for name in names}
-        changed = profiles.record_followers(
+        recorded = profiles.record_feed(
             conn,
-            follower_changes(profiles.followers(conn, person_ids), observed),
-            observed_at=seen_at,
-            source="affiliate",
-        )
-        profiles.upsert_from_feed(
-            conn, [_feed_profile(ids[name], kept[name]) for name in names], seen_at
-        )
-        plan = plan_broadcasts(
-            (
-                Sighting(
-                    person_id=ids[name],
-                    started_at=broadcast_start(seen_at, kept[name].seconds_online),
-                    seen_at=seen_at,
-                    viewers=kept[name].num_users,
-                )
+            [
+                FeedRoom(_feed_profile(ids[name], kept[name]), kept[name].seconds_online)
                 for name in names
-            ),
-            broadcasts.latest_starts(conn, person_ids),
+            ],
+            seen_at=seen_at,
         )
-        extended = broadcasts.extend(conn, plan.extend)
-        started = broadcasts.start(conn, plan.start)
         online_watched = 0
         if config.watchlist_snapshots:
             for name in sorted(watched & set(kept)):
@@ -136,9 +112,9 @@ def affiliate_sweep(ctx: JobContext) -> JobResult:
     counts.update(
         {
             "recorded": len(names),
-            "followers_changed": changed,
-            "broadcasts_started": started,
-            "broadcasts_extended": extended,
+            "followers_changed": recorded.followers_changed,
+            "broadcasts_started": recorded.broadcasts_started,
+            "broadcasts_extended": recorded.broadcasts_extended,
             "watchlist_online": online_watched,
         }
     )

@@ -12,17 +12,13 @@ from datetime import timedelta
 
 from mhc.clients.biocontext import BiocontextClient, Profile, ProfileGone, ProfileRestricted
 from mhc.clients.http import Pacer, Timeouts
-from mhc.domain.jobs import (
-    ProfileCollectionConfig,
-    contact_window,
-    follower_changes,
-    prioritize,
-)
+from mhc.domain.collection import contact_window, prioritize
+from mhc.domain.jobs import ProfileCollectionConfig
 from mhc.domain.models import JobStatus, SnapshotSource
 from mhc.domain.profiles import profile_fields, profile_metrics
-from mhc.services import snapshots
-from mhc.services.collect import CoolDown, JobContext, JobResult
-from mhc.store import collect_targets, profiles
+from mhc.services import profiles, snapshots
+from mhc.services.job_context import CoolDown, JobContext, JobResult
+from mhc.store import collect_targets
 
 API = "profiles"
 
@@ -87,7 +83,7 @@ def profile_collection(ctx: JobContext) -> JobResult:
                     "about_me": result.about_me_html,
                     "wish_list": result.wish_list_html,
                 }
-                profiles.save_profile_json(
+                tally["followers_changed"] += profiles.save_profile(
                     conn, person_id, fetched_at=fetched_at, raw=raw, fields=fields
                 )
                 snapshots.append(
@@ -98,14 +94,6 @@ def profile_collection(ctx: JobContext) -> JobResult:
                     raw_payload=raw,
                     normalized_metrics=profile_metrics(result.raw, result.last_broadcast_at),
                 )
-                followers = fields["followers"]
-                if isinstance(followers, int):
-                    changes = follower_changes(
-                        profiles.followers(conn, [person_id]), {person_id: followers}
-                    )
-                    tally["followers_changed"] += profiles.record_followers(
-                        conn, changes, observed_at=fetched_at, source="cb_profile"
-                    )
                 tally["fetched"] += 1
             elif isinstance(result, ProfileGone):
                 profiles.mark_unavailable(

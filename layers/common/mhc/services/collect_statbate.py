@@ -16,9 +16,7 @@ from mhc.clients.errors import AuthError, ClientError, TransientExhausted
 from mhc.clients.http import Pacer
 from mhc.clients.statbate import StatbateClient
 from mhc.db.connection import TransactionSource
-from mhc.domain.errors import Conflict
-from mhc.domain.jobs import (
-    StatbateRefreshConfig,
+from mhc.domain.collection import (
     Target,
     chunks,
     contact_window,
@@ -26,13 +24,15 @@ from mhc.domain.jobs import (
     prioritize,
     statbate_sources,
 )
+from mhc.domain.errors import Conflict
+from mhc.domain.jobs import StatbateRefreshConfig
 from mhc.domain.metrics import normalize_statbate_member, normalize_statbate_model
 from mhc.domain.models import JobStatus, SnapshotSource
 from mhc.domain.persons import Resolution
 from mhc.domain.usernames import InvalidUsername, normalize_username
 from mhc.observability import logger, redact
 from mhc.services import snapshots
-from mhc.services.collect import JobContext, JobResult
+from mhc.services.job_context import JobContext, JobResult
 from mhc.services.persons import find_or_create
 from mhc.store import collect_targets
 

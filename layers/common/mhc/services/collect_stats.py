@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from mhc.clients.chaturbate_stats import StatsClient
-from mhc.domain.jobs import CbStatsConfig, follower_changes
+from mhc.domain.jobs import CbStatsConfig
 from mhc.domain.models import SnapshotSource
 from mhc.domain.roles import Role
-from mhc.services import snapshots
-from mhc.services.collect import JobContext, JobResult
+from mhc.services import profiles, snapshots
+from mhc.services.job_context import JobContext, JobResult
 from mhc.services.persons import find_or_create
-from mhc.store import profiles
 
 
 def cb_stats(ctx: JobContext) -> JobResult:
@@ -31,11 +30,8 @@ def cb_stats(ctx: JobContext) -> JobResult:
         changed = 0
         followers = stats.metrics.get("num_followers")
         if config.record_followers and isinstance(followers, int):
-            changes = follower_changes(
-                profiles.followers(conn, [person.id]), {person.id: followers}
-            )
             changed = profiles.record_followers(
-                conn, changes, observed_at=stats.fetched_at, source="cb_stats"
+                conn, {person.id: followers}, at=stats.fetched_at, source="cb_stats"
             )
     return JobResult(
         counts={"snapshots": 1, "snapshot_id": snapshot.id, "followers_changed": changed}

@@ -1,4 +1,5 @@
-"""Ingest health: is live capture alive? Last event, last successful poll, lag, runs and gaps."""
+"""Health: is the database up (the public liveness check) and is live capture alive (last event,
+last successful poll, lag, recent runs and gaps)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ from pydantic import BaseModel, ConfigDict
 from mhc.db.connection import TransactionSource
 from mhc.domain.clock import Clock, utc_now
 from mhc.domain.health import EVENTS_POLLER_JOB, EventGap, lag_seconds, poller_status
-from mhc.domain.models import JobRun, JobStatus
-from mhc.store import ingest_status
-from mhc.store import job_runs as job_store
+from mhc.domain.models import JobRun
+from mhc.services import ingest, job_runs
+from mhc.store import health as store
 
 RECENT_RUNS = 20
 RECENT_GAPS = 20
@@ -34,18 +35,25 @@ class IngestHealth(BaseModel):
     recent_event_gaps: list[EventGap]
 
 
+def database_status(db: TransactionSource) -> dict[str, object]:
+    """Whether the database answers and its schema version (psycopg/OS errors propagate)."""
+    with db.transaction() as conn:
+        return store.database_status(conn)
+
+
 def ingest_health(db: TransactionSource, *, clock: Clock = utc_now) -> IngestHealth:
     now = clock()
     with db.transaction() as conn:
-        occurred, received = ingest_status.last_event(conn)
-        success = ingest_status.last_run_with_status(conn, EVENTS_POLLER_JOB, JobStatus.SUCCEEDED)
-        runs = job_store.recent(conn, limit=RECENT_RUNS)
-        gaps = ingest_status.recent_gaps(conn, limit=RECENT_GAPS)
+        newest = ingest.newest_event(conn)
+        success = job_runs.last_succeeded(conn, EVENTS_POLLER_JOB)
+        runs = job_runs.recent(conn, limit=RECENT_RUNS)
+        gaps = ingest.recent_gaps(conn, limit=RECENT_GAPS)
+    occurred = newest.occurred_at if newest else None
     last_poll = None if success is None else (success.finished_at or success.started_at)
     return IngestHealth(
         checked_at=now,
         last_event_at=occurred,
-        last_event_received_at=received,
+        last_event_received_at=newest.received_at if newest else None,
         event_lag_seconds=lag_seconds(occurred, now),
         last_successful_poll_at=last_poll,
         poll_lag_seconds=lag_seconds(last_poll, now),

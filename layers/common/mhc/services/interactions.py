@@ -1,15 +1,25 @@
-"""Interactions: idempotent append, filtered keyset lists and full-text search."""
+"""Interactions: idempotent append (one and a page at a time), one person's history and a
+room's history (filtered, keyset-paged), full-text search, and the owner's-room aggregates."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from mhc.db.connection import Conn, TransactionSource
 from mhc.domain.errors import InvalidInput
-from mhc.domain.models import Interaction, InteractionType, NewInteraction, Page
-from mhc.domain.paging import check_limit, decode_cursor, encode_cursor
+from mhc.domain.models import (
+    Interaction,
+    InteractionSource,
+    InteractionType,
+    NewInteraction,
+    Page,
+)
+from mhc.domain.paging import check_limit, decode_cursor, page_of
+from mhc.services.persons import get as get_person
 from mhc.store import interactions as store
+from mhc.store import owner_room
 from mhc.store.interactions import InteractionFilter
 
 MAX_QUERY_LENGTH = 200
@@ -25,26 +35,9 @@ def record(conn: Conn, item: NewInteraction) -> tuple[Interaction, bool]:
     return existing, False
 
 
-def _page(rows: list[Interaction], limit: int) -> Page[Interaction]:
-    items = rows[:limit]
-    more = len(rows) > limit
-    cursor = encode_cursor(items[-1].occurred_at, items[-1].id) if more and items else None
-    return Page[Interaction](items=items, next_cursor=cursor)
-
-
-def list_page(
-    db: TransactionSource,
-    flt: InteractionFilter,
-    *,
-    limit: int = 50,
-    cursor: str | None = None,
-) -> Page[Interaction]:
-    check_limit(limit)
-    if flt.since and flt.until and flt.since > flt.until:
-        raise InvalidInput("since", "must not be after until")
-    after = decode_cursor(cursor) if cursor else None
-    with db.transaction() as conn:
-        return _page(store.list_page(conn, flt, limit=limit, after=after), limit)
+def append_fresh(conn: Conn, items: Sequence[NewInteraction]) -> int:
+    """Append a page of derived rows (ingest); ones already stored are skipped. How many new."""
+    return store.append_fresh(conn, items)
 
 
 def latest_for_person(
@@ -53,6 +46,61 @@ def latest_for_person(
     """A person's newest interactions (of `types`, when given), newest first."""
     flt = InteractionFilter(person_id=person_id, types=tuple(types), include_excluded=True)
     return store.list_page(conn, flt, limit=limit)[:limit]
+
+
+def _check_range(since: datetime | None, until: datetime | None) -> None:
+    if since is not None and until is not None and since > until:
+        raise InvalidInput("since", "must not be after until")
+
+
+def _after(cursor: str | None) -> tuple[datetime, int] | None:
+    return decode_cursor(cursor) if cursor else None
+
+
+def of_person(
+    db: TransactionSource,
+    person_id: int,
+    *,
+    types: tuple[InteractionType, ...] = (),
+    sources: tuple[InteractionSource, ...] = (),
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> Page[Interaction]:
+    """One person's interactions, newest first, filtered; NotFound for an unknown person."""
+    check_limit(limit)
+    _check_range(since, until)
+    after = _after(cursor)
+    flt = InteractionFilter(
+        person_id=person_id,
+        types=types,
+        sources=sources,
+        since=since,
+        until=until,
+        include_excluded=True,
+    )
+    with db.transaction() as conn:
+        get_person(conn, person_id)
+        rows = store.list_page(conn, flt, limit=limit, after=after)
+    return page_of(Page[Interaction], rows, limit)
+
+
+def in_room(
+    conn: Conn,
+    broadcaster: str,
+    *,
+    since: datetime,
+    until: datetime,
+    limit: int = 50,
+    after: tuple[datetime, int] | None = None,
+) -> Page[Interaction]:
+    """What happened in `broadcaster`'s room in [since, until), newest first (excluded persons
+    left out); `after` is a decoded cursor."""
+    check_limit(limit)
+    flt = InteractionFilter(broadcaster=broadcaster, since=since, until=until)
+    rows = store.list_page(conn, flt, limit=limit, after=after)
+    return page_of(Page[Interaction], rows, limit)
 
 
 def search(
@@ -70,9 +118,37 @@ def search(
     if len(text) > MAX_QUERY_LENGTH:
         raise InvalidInput("q", f"must be at most {MAX_QUERY_LENGTH} characters")
     check_limit(limit)
-    after: tuple[datetime, int] | None = decode_cursor(cursor) if cursor else None
+    after = _after(cursor)
     with db.transaction() as conn:
         rows = store.search(
             conn, text, types=types, limit=limit, after=after, include_excluded=include_excluded
         )
-    return _page(rows, limit)
+    return page_of(Page[Interaction], rows, limit)
+
+
+def counts_by_type(conn: Conn, person_id: int) -> dict[str, int]:
+    return store.count_by_type(conn, person_id)
+
+
+def last_occurred_at(conn: Conn, person_ids: Sequence[int]) -> dict[int, datetime]:
+    """Each person's newest interaction time (persons without one are left out)."""
+    return store.last_occurred_at(conn, person_ids)
+
+
+# -- the owner's room ---------------------------------------------------------------------
+def room_counts(conn: Conn, owner: str, since: datetime, until: datetime) -> dict[str, int]:
+    """Interactions, tips, tokens and distinct visitors in the owner's room in [since, until)."""
+    return owner_room.activity_between(conn, owner, since, until)
+
+
+def recent_tips(conn: Conn, owner: str, *, limit: int) -> list[Interaction]:
+    return owner_room.recent_tips(conn, owner, limit=limit)
+
+
+def person_in_room(conn: Conn, owner: str, person_id: int) -> dict[str, Any]:
+    """What one person did in the owner's room (counts, first and last time)."""
+    return owner_room.person_activity(conn, owner, person_id)
+
+
+def recent_in_room(conn: Conn, owner: str, person_id: int, *, limit: int) -> list[Interaction]:
+    return owner_room.recent_of_person(conn, owner, person_id, limit=limit)

@@ -15,7 +15,7 @@ from mhc.domain.errors import InvalidInput, NotFound
 from mhc.domain.jobs import KIND_API, Job, check_interval, merge_config, parse_config
 from mhc.domain.models import JobRun
 from mhc.observability import logger, redact
-from mhc.store import job_runs
+from mhc.services import job_runs
 from mhc.store import jobs as store
 
 

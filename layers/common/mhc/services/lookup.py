@@ -41,12 +41,8 @@ from mhc.domain.models import (
 from mhc.domain.persons import Resolution
 from mhc.domain.roles import Role
 from mhc.observability import logger, redact
-from mhc.services import memory, snapshots
-from mhc.services.interactions import latest_for_person, record
+from mhc.services import interactions, job_runs, memory, persons, snapshots
 from mhc.services.persons import find_or_create, valid_username
-from mhc.services.persons import get as get_person
-from mhc.store import job_runs, owner_room
-from mhc.store import persons as person_store
 
 MAX_PASTE_LENGTH = 50_000
 RECENT_INTERACTIONS = 20
@@ -189,19 +185,20 @@ def _fetch(
     return _Fetched(source, data)
 
 
+_RUN_STATUS = {
+    "ok": JobStatus.SUCCEEDED,
+    "not_found": JobStatus.SUCCEEDED,
+    "failed": JobStatus.FAILED,
+    "not_configured": JobStatus.NOT_CONFIGURED,
+}
+
+
 def _record_run(conn: Conn, outcome: StatbateOutcome, person_id: int, now: datetime) -> None:
-    run = job_runs.start(conn, STATBATE_JOB, now)
-    status = {
-        "ok": JobStatus.SUCCEEDED,
-        "not_found": JobStatus.SUCCEEDED,
-        "failed": JobStatus.FAILED,
-        "not_configured": JobStatus.NOT_CONFIGURED,
-    }[outcome.status]
-    job_runs.finish(
+    job_runs.record(
         conn,
-        run.id,
-        status=status,
-        finished_at=now,
+        STATBATE_JOB,
+        at=now,
+        status=_RUN_STATUS[outcome.status],
         counts={"person_id": person_id, "source": outcome.source.value, "result": outcome.status},
         error=outcome.error,
     )
@@ -226,10 +223,10 @@ def _store_fetched(conn: Conn, person: Person, fetched: _Fetched, now: datetime)
 
 
 def _room(conn: Conn, owner: str, person_id: int) -> RoomActivity:
-    activity = owner_room.person_activity(conn, owner, person_id)
+    activity = interactions.person_in_room(conn, owner, person_id)
     return RoomActivity(
         owner=owner,
-        recent=owner_room.recent_of_person(conn, owner, person_id, limit=RECENT_ROOM_INTERACTIONS),
+        recent=interactions.recent_in_room(conn, owner, person_id, limit=RECENT_ROOM_INTERACTIONS),
         **activity,
     )
 
@@ -265,7 +262,7 @@ def lookup(
         paste: Interaction | None = None
         paste_created = False
         if text:
-            paste, paste_created = record(
+            paste, paste_created = interactions.record(
                 conn,
                 NewInteraction(
                     person_id=person.id,
@@ -295,7 +292,7 @@ def lookup(
 
     notices: list[str] = []
     with db.transaction() as conn:
-        person = get_person(conn, person.id)
+        person = persons.get(conn, person.id)
         room = None
         if include_my_room:
             if owner is None:
@@ -304,7 +301,7 @@ def lookup(
                 room = _room(conn, owner, person.id)
         return LookupResult(
             person=person,
-            aliases=person_store.aliases(conn, person.id),
+            aliases=persons.aliases_of(conn, person.id),
             resolution=resolution,
             extracted_usernames=extracted,
             also_found=also,
@@ -312,7 +309,9 @@ def lookup(
             paste_created=paste_created,
             statbate=outcomes,
             latest_snapshots=snapshots.latest_per_source(conn, person.id),
-            recent_interactions=latest_for_person(conn, person.id, RECENT_INTERACTIONS),
+            recent_interactions=interactions.latest_for_person(
+                conn, person.id, RECENT_INTERACTIONS
+            ),
             attributes=memory.attributes_of(conn, person.id),
             notes=memory.notes_of(conn, person.id),
             my_room=room,

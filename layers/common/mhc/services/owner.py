@@ -14,11 +14,7 @@ from pydantic import BaseModel, ConfigDict
 from mhc.db.connection import TransactionSource
 from mhc.domain.clock import Clock, utc_now
 from mhc.domain.models import SessionStats, SnapshotSource, SnapshotWithDelta, StreamSession
-from mhc.services import snapshots
-from mhc.services.sessions import stats_of
-from mhc.store import owner_room
-from mhc.store import persons as person_store
-from mhc.store import sessions as session_store
+from mhc.services import interactions, persons, sessions, snapshots
 
 Provider = Literal["chaturbate", "statbate", "mhc"]
 RECENT_TIPS = 20
@@ -92,20 +88,20 @@ def _message(metadata: dict[str, Any], content: str | None) -> str | None:
 def dashboard(db: TransactionSource, owner: str, *, clock: Clock = utc_now) -> OwnerDashboard:
     now = clock()
     with db.transaction() as conn:
-        person = person_store.find_by_username(conn, owner)
+        person = persons.by_current_name(conn, owner)
         latest = snapshots.latest_per_source(conn, person.id) if person is not None else {}
-        current = session_store.current(conn)
-        recent = session_store.list_recent(conn, limit=RECENT_SESSIONS)
-        tips = owner_room.recent_tips(conn, owner, limit=RECENT_TIPS)
+        current = sessions.open_session(conn)
+        recent = sessions.recent(conn, limit=RECENT_SESSIONS)
+        tips = interactions.recent_tips(conn, owner, limit=RECENT_TIPS)
         current_view = (
             None
             if current is None
             else SessionWithStats(
-                session=current, stats=stats_of(conn, current, owner=owner, now=now)
+                session=current, stats=sessions.stats_of(conn, current, owner=owner, now=now)
             )
         )
         recent_views = [
-            SessionWithStats(session=s, stats=stats_of(conn, s, owner=owner, now=now))
+            SessionWithStats(session=s, stats=sessions.stats_of(conn, s, owner=owner, now=now))
             for s in recent
         ]
     cb_stats = latest.get(SnapshotSource.CB_STATS)

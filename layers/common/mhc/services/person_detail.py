@@ -1,4 +1,5 @@
-"""The person-detail read: everything MHC knows about one person, in one transaction."""
+"""The person-detail read: everything MHC knows about one person, in one transaction (a
+combined read over the concept services)."""
 
 from __future__ import annotations
 
@@ -16,13 +17,8 @@ from mhc.domain.models import (
     Watchlist,
 )
 from mhc.domain.profiles import online_status
-from mhc.services import memory, snapshots, watchlists
-from mhc.services.interactions import latest_for_person
-from mhc.services.persons import get as get_person
-from mhc.store import interactions as interaction_store
-from mhc.store import persons as person_store
-from mhc.store import profiles as profile_store
-from mhc.store.profiles import ProfileRow
+from mhc.services import interactions, memory, persons, profiles, snapshots, watchlists
+from mhc.services.profiles import ProfileRow
 
 RECENT_INTERACTIONS = 20
 
@@ -45,13 +41,16 @@ class PersonDetail(BaseModel):
 
 def person_detail(db: TransactionSource, person_id: int, *, clock: Clock = utc_now) -> PersonDetail:
     with db.transaction() as conn:
-        profile = profile_store.get(conn, person_id)
+        person = persons.get(conn, person_id)
+        profile = profiles.get(conn, person_id)
         return PersonDetail(
-            person=get_person(conn, person_id),
-            aliases=person_store.aliases(conn, person_id),
+            person=person,
+            aliases=persons.aliases_of(conn, person_id),
             latest_snapshots=snapshots.latest_per_source(conn, person_id),
-            recent_interactions=latest_for_person(conn, person_id, RECENT_INTERACTIONS),
-            interaction_counts=interaction_store.count_by_type(conn, person_id),
+            recent_interactions=interactions.latest_for_person(
+                conn, person_id, RECENT_INTERACTIONS
+            ),
+            interaction_counts=interactions.counts_by_type(conn, person_id),
             watchlists=watchlists.of_person(conn, person_id),
             attributes=memory.attributes_of(conn, person_id),
             profile=profile,

@@ -1,4 +1,5 @@
-"""Persons: find-or-create with rename detection, roles, exclusion, aliases, search."""
+"""Persons: find-or-create with rename detection (one and a page at a time), the owner's
+corrections (role, exclusion, aliases), search."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import datetime, timedelta
 from mhc.db.connection import Conn, TransactionSource
 from mhc.domain.clock import Clock, utc_now
 from mhc.domain.errors import Conflict, InvalidInput, NotFound
-from mhc.domain.models import AliasSource, Person
+from mhc.domain.models import AliasSource, Person, PersonAlias
 from mhc.domain.persons import Candidate, Resolution, resolve_identity
 from mhc.domain.roles import Role, merge_role
 from mhc.domain.usernames import (
@@ -121,43 +122,35 @@ def get(conn: Conn, person_id: int) -> Person:
     return person
 
 
-def find(db: TransactionSource, username: str) -> Person | None:
-    """Look a person up by current or past name (no side effects)."""
-    name = valid_username(username)
-    with db.transaction() as conn:
-        return store.find_by_username(conn, name) or store.find_by_alias(conn, name)
+def by_current_name(conn: Conn, username: str) -> Person | None:
+    """The person whose current name is `username` (no side effects; past names not matched)."""
+    return store.find_by_username(conn, username)
 
 
-def ensure(
+def aliases_of(conn: Conn, person_id: int) -> list[PersonAlias]:
+    return store.aliases(conn, person_id)
+
+
+def update(
     db: TransactionSource,
-    username: str,
+    person_id: int,
     *,
-    role: Role = Role.UNKNOWN,
-    did: int | None = None,
-    rid: int | None = None,
-    clock: Clock = utc_now,
-) -> tuple[Person, Resolution]:
+    change_role: bool = False,
+    role: Role | None = None,
+    excluded: bool | None = None,
+) -> Person:
+    """The owner's corrections, applied together. `change_role` with `role=None` hands the role
+    back to the automatic rules; a role given is manual and sticks."""
     with db.transaction() as conn:
-        return find_or_create(conn, username, role=role, did=did, rid=rid, seen_at=clock())
-
-
-def set_role(db: TransactionSource, person_id: int, role: Role | None) -> Person:
-    """Override the role by hand; None hands the role back to the automatic rules."""
-    with db.transaction() as conn:
-        get(conn, person_id)
-        if role is None:
-            person = store.set_role(conn, person_id, Role.UNKNOWN, manual=False)
-        else:
-            person = store.set_role(conn, person_id, role, manual=True)
-        assert person is not None
-        return person
-
-
-def set_excluded(db: TransactionSource, person_id: int, excluded: bool) -> Person:
-    with db.transaction() as conn:
-        person = store.set_excluded(conn, person_id, excluded)
-        if person is None:
-            raise NotFound(f"person {person_id} not found")
+        person = get(conn, person_id)
+        if change_role:
+            changed = store.set_role(conn, person_id, role or Role.UNKNOWN, manual=role is not None)
+            assert changed is not None
+            person = changed
+        if excluded is not None:
+            changed = store.set_excluded(conn, person_id, excluded)
+            assert changed is not None
+            person = changed
         return person
 
 

@@ -1,29 +1,52 @@
-"""The owner's broadcast sessions: start, end, current, list and statistics."""
+"""The owner's broadcast sessions: start and end (by hand or from broadcast events), the open
+session with live statistics, the list, one session with its interactions, and rebuilding the
+event-made sessions from derived signals."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from pydantic import BaseModel, ConfigDict
+
 from mhc.db.connection import Conn, TransactionSource
 from mhc.domain.clock import Clock, utc_now
 from mhc.domain.errors import NotFound
-from mhc.domain.models import SessionSource, SessionStats, StreamSession
-from mhc.domain.paging import check_limit
+from mhc.domain.models import Interaction, Page, SessionSource, SessionStats, StreamSession
+from mhc.domain.paging import check_limit, decode_cursor
 from mhc.domain.sessions import continues_session, duration_seconds
+from mhc.services import interactions
 from mhc.store import sessions as store
 
 DEFAULT_MERGE_GAP = timedelta(minutes=30)
 
 
+class CurrentSession(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    live: bool
+    session: StreamSession | None
+    stats: SessionStats | None
+
+
+class SessionDetail(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    session: StreamSession
+    stats: SessionStats
+    #: Interactions in the owner's room during the session, newest first.
+    interactions: Page[Interaction]
+
+
+# -- steps (inside the caller's transaction) ------------------------------------------------
 def open_segment(
     conn: Conn, at: datetime, source: SessionSource, *, merge_gap: timedelta = DEFAULT_MERGE_GAP
 ) -> StreamSession:
     """Start a broadcast segment: the open session if any, the last one if it ended within the
     merge gap (reopened), or a new session."""
     store.lock_sessions(conn)
-    current = store.current(conn)
-    if current is not None:
-        return current
+    current_session = store.current(conn)
+    if current_session is not None:
+        return current_session
     last = store.latest(conn)
     if last is not None and continues_session(last.ended_at, at, merge_gap):
         return store.reopen(conn, last.id)
@@ -33,12 +56,49 @@ def open_segment(
 def close_segment(conn: Conn, at: datetime) -> StreamSession | None:
     """End the open session at `at`; None when no session is open (ending twice is harmless)."""
     store.lock_sessions(conn)
-    current = store.current(conn)
-    if current is None:
+    current_session = store.current(conn)
+    if current_session is None:
         return None
-    return store.close(conn, current.id, at)
+    return store.close(conn, current_session.id, at)
 
 
+def lock(conn: Conn) -> None:
+    """Serialize session changes until the caller's transaction ends."""
+    store.lock_sessions(conn)
+
+
+def replace_event_sessions(conn: Conn, spans: list[tuple[datetime, datetime | None]]) -> int:
+    """Swap every session made from broadcast events for `spans` (manual ones stay)."""
+    store.lock_sessions(conn)
+    return store.replace_event_sessions(conn, spans)
+
+
+def get(conn: Conn, session_id: int) -> StreamSession:
+    session = store.get(conn, session_id)
+    if session is None:
+        raise NotFound(f"session {session_id} not found")
+    return session
+
+
+def open_session(conn: Conn) -> StreamSession | None:
+    return store.current(conn)
+
+
+def recent(conn: Conn, *, limit: int) -> list[StreamSession]:
+    return store.list_recent(conn, limit=limit)
+
+
+def stats_of(conn: Conn, session: StreamSession, *, owner: str, now: datetime) -> SessionStats:
+    end_at = session.ended_at or now
+    counts = interactions.room_counts(conn, owner, session.started_at, end_at)
+    return SessionStats(
+        session_id=session.id,
+        duration_seconds=duration_seconds(session.started_at, session.ended_at, now),
+        **counts,
+    )
+
+
+# -- use cases (each its own transaction) ----------------------------------------------------
 def start(
     db: TransactionSource, *, clock: Clock = utc_now, merge_gap: timedelta = DEFAULT_MERGE_GAP
 ) -> StreamSession:
@@ -51,16 +111,15 @@ def end(db: TransactionSource, *, clock: Clock = utc_now) -> StreamSession | Non
         return close_segment(conn, clock())
 
 
-def current(db: TransactionSource) -> StreamSession | None:
+def current(db: TransactionSource, *, owner: str, clock: Clock = utc_now) -> CurrentSession:
+    """The open session with its statistics so far, or `live: false`."""
     with db.transaction() as conn:
-        return store.current(conn)
-
-
-def get(conn: Conn, session_id: int) -> StreamSession:
-    session = store.get(conn, session_id)
-    if session is None:
-        raise NotFound(f"session {session_id} not found")
-    return session
+        session = store.current(conn)
+        if session is None:
+            return CurrentSession(live=False, session=None, stats=None)
+        return CurrentSession(
+            live=True, session=session, stats=stats_of(conn, session, owner=owner, now=clock())
+        )
 
 
 def list_recent(
@@ -71,18 +130,28 @@ def list_recent(
         return store.list_recent(conn, limit=limit, before=before)
 
 
-def stats_of(conn: Conn, session: StreamSession, *, owner: str, now: datetime) -> SessionStats:
-    end_at = session.ended_at or now
-    counts = store.room_activity(conn, owner, session.started_at, end_at)
-    return SessionStats(
-        session_id=session.id,
-        duration_seconds=duration_seconds(session.started_at, session.ended_at, now),
-        **counts,
-    )
-
-
-def stats(
-    db: TransactionSource, session_id: int, *, owner: str, clock: Clock = utc_now
-) -> SessionStats:
+def detail(
+    db: TransactionSource,
+    session_id: int,
+    *,
+    owner: str,
+    limit: int = 50,
+    cursor: str | None = None,
+    clock: Clock = utc_now,
+) -> SessionDetail:
+    check_limit(limit)
+    after = decode_cursor(cursor) if cursor else None
+    now = clock()
     with db.transaction() as conn:
-        return stats_of(conn, get(conn, session_id), owner=owner, now=clock())
+        session = get(conn, session_id)
+        page = interactions.in_room(
+            conn,
+            owner,
+            since=session.started_at,
+            until=session.ended_at or now,
+            limit=limit,
+            after=after,
+        )
+        return SessionDetail(
+            session=session, stats=stats_of(conn, session, owner=owner, now=now), interactions=page
+        )

@@ -8,7 +8,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict
 
 from mhc.db.connection import Conn
-from mhc.domain.jobs import Sighting
+from mhc.domain.broadcasts import ObservedBroadcast
 
 
 class Broadcast(BaseModel):
@@ -19,6 +19,7 @@ class Broadcast(BaseModel):
     started_at: datetime
     last_seen_at: datetime
     max_viewers: int | None
+    #: How many sweeps of the feed saw this broadcast.
     sightings: int
 
 
@@ -37,8 +38,8 @@ def latest_starts(conn: Conn, person_ids: Sequence[int]) -> dict[int, tuple[int,
     return {int(row["person_id"]): (int(row["id"]), row["started_at"]) for row in rows}
 
 
-def extend(conn: Conn, rows: Sequence[tuple[int, Sighting]]) -> int:
-    """Another sighting of known broadcasts: later last_seen, the highest viewer count."""
+def extend(conn: Conn, rows: Sequence[tuple[int, ObservedBroadcast]]) -> int:
+    """Another observation of known broadcasts: later last_seen, the highest viewer count."""
     if not rows:
         return 0
     conn.execute(
@@ -58,8 +59,8 @@ def extend(conn: Conn, rows: Sequence[tuple[int, Sighting]]) -> int:
     return len(rows)
 
 
-def start(conn: Conn, sightings: Sequence[Sighting]) -> int:
-    if not sightings:
+def start(conn: Conn, observed: Sequence[ObservedBroadcast]) -> int:
+    if not observed:
         return 0
     conn.execute(
         """INSERT INTO broadcasts (person_id, started_at, last_seen_at, max_viewers)
@@ -67,13 +68,13 @@ def start(conn: Conn, sightings: Sequence[Sighting]) -> int:
            FROM unnest(%s::bigint[], %s::timestamptz[], %s::timestamptz[], %s::int[])
                 AS v(id, st, seen, viewers)""",
         (
-            [s.person_id for s in sightings],
-            [s.started_at for s in sightings],
-            [s.seen_at for s in sightings],
-            [s.viewers for s in sightings],
+            [s.person_id for s in observed],
+            [s.started_at for s in observed],
+            [s.seen_at for s in observed],
+            [s.viewers for s in observed],
         ),
     )
-    return len(sightings)
+    return len(observed)
 
 
 def of_person(conn: Conn, person_id: int, *, limit: int = 20) -> list[Broadcast]:

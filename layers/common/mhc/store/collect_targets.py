@@ -1,4 +1,4 @@
-"""SQL that gathers the persons a scheduled job may collect (ordering is `domain.jobs.prioritize`).
+"""SQL that gathers the persons a scheduled job may collect (ordering is `domain.collection.prioritize`).
 
 Each query returns a bounded pool: watchlist members, recent contacts, and at most `limit` of
 the stalest others, with what decides their place in the queue.
@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from mhc.db.connection import Conn
-from mhc.domain.jobs import Target
+from mhc.domain.collection import Target
 from mhc.domain.models import SnapshotSource
 from mhc.domain.roles import Role
 
@@ -126,14 +126,6 @@ def profile_targets(
     return [_target(row) for row in rows]
 
 
-def watchlisted(conn: Conn, person_ids: Sequence[int]) -> set[int]:
-    rows = conn.execute(
-        "SELECT DISTINCT person_id FROM watchlist_members WHERE person_id = ANY(%s)",
-        (list(person_ids),),
-    ).fetchall()
-    return {int(row["person_id"]) for row in rows}
-
-
 def mark_absent(conn: Conn, person_id: int, source: SnapshotSource, checked_at: datetime) -> None:
     conn.execute(
         """INSERT INTO statbate_absences AS a (person_id, source, checked_at) VALUES (%s, %s, %s)
@@ -147,14 +139,3 @@ def clear_absent(conn: Conn, person_id: int, source: SnapshotSource) -> None:
         "DELETE FROM statbate_absences WHERE person_id = %s AND source = %s",
         (person_id, source.value),
     )
-
-
-def watchlisted_usernames(conn: Conn, usernames: Sequence[str]) -> set[str]:
-    """Which of these current usernames belong to watchlist members."""
-    rows = conn.execute(
-        """SELECT DISTINCT p.username FROM persons p
-           JOIN watchlist_members m ON m.person_id = p.id
-           WHERE p.platform = 'chaturbate' AND p.username = ANY(%s)""",
-        (list(usernames),),
-    ).fetchall()
-    return {str(row["username"]) for row in rows}

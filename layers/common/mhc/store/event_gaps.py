@@ -1,22 +1,13 @@
-"""SQL for event_gaps: stretches of the Events feed that may be lost (stale cursor)."""
+"""SQL for event_gaps: stretches of the Events feed that may be lost (stale or unreadable cursor)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
-
 from mhc.db.connection import Conn
+from mhc.domain.health import EventGap
 
-
-class EventGap(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    id: int
-    detected_at: datetime
-    last_event_id: str | None
-    last_event_at: datetime | None
-    reason: str
+_COLUMNS = "id, detected_at, last_event_id, last_event_at, reason, created_at"
 
 
 def record(
@@ -28,9 +19,8 @@ def record(
     reason: str,
 ) -> EventGap:
     row = conn.execute(
-        """INSERT INTO event_gaps (detected_at, last_event_id, last_event_at, reason)
-           VALUES (%s, %s, %s, %s)
-           RETURNING id, detected_at, last_event_id, last_event_at, reason""",
+        f"""INSERT INTO event_gaps (detected_at, last_event_id, last_event_at, reason)
+            VALUES (%s, %s, %s, %s) RETURNING {_COLUMNS}""",
         (detected_at, last_event_id, last_event_at, reason[:500] or "stale cursor"),
     ).fetchone()
     return EventGap.model_validate(row)
@@ -38,8 +28,7 @@ def record(
 
 def recent(conn: Conn, *, limit: int = 20) -> list[EventGap]:
     rows = conn.execute(
-        """SELECT id, detected_at, last_event_id, last_event_at, reason FROM event_gaps
-           ORDER BY detected_at DESC, id DESC LIMIT %s""",
+        f"""SELECT {_COLUMNS} FROM event_gaps ORDER BY detected_at DESC, id DESC LIMIT %s""",
         (limit,),
     ).fetchall()
     return [EventGap.model_validate(row) for row in rows]

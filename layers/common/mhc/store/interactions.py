@@ -82,17 +82,11 @@ def _copy_text(items: Sequence[NewInteraction]) -> bytes:
     )
 
 
-def append_many(conn: Conn, items: Sequence[NewInteraction]) -> int:
-    """Bulk append, skipping rows already stored; returns how many rows were new."""
-    if not items:
-        return 0
-    return len(_insert_skipping_stored(conn, _copy_text(items)))
-
-
 def append_fresh(conn: Conn, items: Sequence[NewInteraction]) -> int:
     """Bulk append rows expected to be new (derived from raw events inserted in this very
     transaction): COPY straight into the table. Should any already exist (a replayed
-    derivation), fall back to `append_many`'s conflict-skipping path."""
+    derivation, a re-import), fall back to a conflict-skipping insert; returns how many were
+    new."""
     if not items:
         return 0
     text = _copy_text(items)

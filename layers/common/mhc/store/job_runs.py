@@ -49,6 +49,15 @@ def recent(conn: Conn, *, job: str | None = None, limit: int = 50) -> list[JobRu
     return [JobRun.model_validate(row) for row in rows]
 
 
+def last_with_status(conn: Conn, job: str, status: JobStatus) -> JobRun | None:
+    row = conn.execute(
+        f"""SELECT {COLUMNS} FROM job_runs r WHERE r.job = %s AND r.status = %s
+            ORDER BY r.started_at DESC, r.id DESC LIMIT 1""",
+        (job, status.value),
+    ).fetchone()
+    return None if row is None else JobRun.model_validate(row)
+
+
 ABANDONED = "the run did not finish (the process died or timed out)"
 
 

@@ -1,7 +1,9 @@
-"""SQL for the owner's room: recent tips and one person's activity there (read only)."""
+"""SQL for the owner's room: activity in a time window, recent tips, one person's activity there
+(read only, over `interactions`)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from mhc.db.connection import Conn
@@ -55,3 +57,27 @@ def recent_of_person(conn: Conn, owner: str, person_id: int, *, limit: int) -> l
         (owner, person_id, limit),
     ).fetchall()
     return [Interaction.model_validate(row) for row in rows]
+
+
+def activity_between(
+    conn: Conn, owner: str, started_at: datetime, ended_at: datetime
+) -> dict[str, int]:
+    """Counts over the owner's room in [started_at, ended_at), excluded persons left out."""
+    row = conn.execute(
+        """SELECT count(*) AS interactions,
+                  count(*) FILTER (WHERE i.type = 'TIP_EVENT') AS tips,
+                  coalesce(sum((i.metadata->>'tokens')::bigint)
+                           FILTER (WHERE i.type = 'TIP_EVENT'), 0) AS tokens,
+                  count(DISTINCT i.person_id) FILTER (WHERE p.username <> %(owner)s) AS visitors
+           FROM interactions i JOIN persons p ON p.id = i.person_id
+           WHERE i.broadcaster = %(owner)s AND i.occurred_at >= %(start)s
+             AND i.occurred_at < %(end)s AND NOT p.is_excluded""",
+        {"owner": owner, "start": started_at, "end": ended_at},
+    ).fetchone()
+    assert row is not None
+    return {
+        "interactions": int(row["interactions"]),
+        "tips": int(row["tips"]),
+        "tokens": int(row["tokens"]),
+        "distinct_visitors": int(row["visitors"]),
+    }

@@ -58,12 +58,21 @@ def insert_new(conn: Conn, events: Sequence[RawEvent]) -> set[str]:
     return {str(event_id) for event_id in ids}
 
 
-def newest(conn: Conn) -> RawEvent | None:
+@dataclass(frozen=True)
+class NewestEvent:
+    """The newest stored event: where live capture stands."""
+
+    event_id: str
+    occurred_at: datetime
+    received_at: datetime
+
+
+def newest(conn: Conn) -> NewestEvent | None:
     row = conn.execute(
-        """SELECT event_id, method, occurred_at, payload FROM raw_events
+        """SELECT event_id, occurred_at, received_at FROM raw_events
            ORDER BY occurred_at DESC, event_id DESC LIMIT 1"""
     ).fetchone()
-    return None if row is None else RawEvent(**row)
+    return None if row is None else NewestEvent(**row)
 
 
 def iterate(

@@ -79,30 +79,6 @@ def list_recent(conn: Conn, *, limit: int, before: datetime | None = None) -> li
     return [StreamSession.model_validate(row) for row in rows]
 
 
-def room_activity(
-    conn: Conn, owner: str, started_at: datetime, ended_at: datetime
-) -> dict[str, int]:
-    """Counts over the owner's room in [started_at, ended_at), excluded persons left out."""
-    row = conn.execute(
-        """SELECT count(*) AS interactions,
-                  count(*) FILTER (WHERE i.type = 'TIP_EVENT') AS tips,
-                  coalesce(sum((i.metadata->>'tokens')::bigint)
-                           FILTER (WHERE i.type = 'TIP_EVENT'), 0) AS tokens,
-                  count(DISTINCT i.person_id) FILTER (WHERE p.username <> %(owner)s) AS visitors
-           FROM interactions i JOIN persons p ON p.id = i.person_id
-           WHERE i.broadcaster = %(owner)s AND i.occurred_at >= %(start)s
-             AND i.occurred_at < %(end)s AND NOT p.is_excluded""",
-        {"owner": owner, "start": started_at, "end": ended_at},
-    ).fetchone()
-    assert row is not None
-    return {
-        "interactions": int(row["interactions"]),
-        "tips": int(row["tips"]),
-        "tokens": int(row["tokens"]),
-        "distinct_visitors": int(row["visitors"]),
-    }
-
-
 def replace_event_sessions(conn: Conn, sessions: list[tuple[datetime, datetime | None]]) -> int:
     """Swap every session that came from broadcast events for `sessions` (manual ones stay)."""
     conn.execute("DELETE FROM stream_sessions WHERE source = 'cb_events'")

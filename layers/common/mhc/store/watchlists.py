@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from mhc.db.connection import Conn
@@ -65,3 +66,14 @@ def of_person(conn: Conn, person_id: int) -> list[Watchlist]:
         (person_id,),
     ).fetchall()
     return [Watchlist.model_validate(row) for row in rows]
+
+
+def watchlisted_usernames(conn: Conn, usernames: Sequence[str]) -> set[str]:
+    """Which of these current usernames belong to watchlist members."""
+    rows = conn.execute(
+        """SELECT DISTINCT p.username FROM persons p
+           JOIN watchlist_members m ON m.person_id = p.id
+           WHERE p.platform = 'chaturbate' AND p.username = ANY(%s)""",
+        (list(usernames),),
+    ).fetchall()
+    return {str(row["username"]) for row in rows}

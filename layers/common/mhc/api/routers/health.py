@@ -10,8 +10,7 @@ from mhc.api.deps import Context, Db
 from mhc.api.routes import RouteTable
 from mhc.api.schemas import Health
 from mhc.observability import logger, redact
-from mhc.services.health import IngestHealth, ingest_health
-from mhc.store.health import database_status
+from mhc.services.health import IngestHealth, database_status, ingest_health
 
 routes = RouteTable(tags=["health"])
 
@@ -25,8 +24,7 @@ routes = RouteTable(tags=["health"])
 def health(db: Db) -> JSONResponse:
     """Liveness and database status; the only route without authentication."""
     try:
-        with db.transaction() as conn:
-            status = database_status(conn)
+        status = database_status(db)
     except (psycopg.Error, OSError) as exc:
         logger.warning("health check: database unreachable", extra={"error": redact(exc)})
         body = Health(

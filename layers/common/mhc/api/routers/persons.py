@@ -21,9 +21,8 @@ from mhc.domain.models import (
     SnapshotWithDelta,
 )
 from mhc.domain.paging import MAX_PAGE_SIZE
-from mhc.services import memory, person_changes, persons, snapshots
+from mhc.services import interactions, memory, persons, snapshots
 from mhc.services.person_detail import PersonDetail, person_detail
-from mhc.services.person_history import interactions_of
 
 routes = RouteTable(prefix="/persons", tags=["persons"])
 
@@ -51,7 +50,7 @@ def get_person(db: Db, context: Context, person_id: PersonId) -> PersonDetail:
 @routes.patch("/{person_id}", response_model=Person)
 def update_person(db: Db, person_id: PersonId, patch: PersonPatch) -> Person:
     """Change the role (`null` = automatic again) and/or the excluded flag."""
-    return person_changes.update(
+    return persons.update(
         db,
         person_id,
         change_role="role" in patch.model_fields_set,
@@ -85,7 +84,7 @@ def person_interactions(
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Page[Interaction]:
     """Newest first, filtered by type, source and time range; `cursor` pages on."""
-    return interactions_of(
+    return interactions.of_person(
         db,
         person_id,
         types=tuple(type or ()),

@@ -13,8 +13,8 @@ from mhc.api.routes import RouteTable
 from mhc.api.schemas import SessionResult
 from mhc.domain.models import StreamSession
 from mhc.domain.paging import MAX_PAGE_SIZE
-from mhc.services import session_detail, sessions
-from mhc.services.session_detail import CurrentSession, SessionDetail
+from mhc.services import sessions
+from mhc.services.sessions import CurrentSession, SessionDetail
 
 routes = RouteTable(prefix="/sessions", tags=["sessions"])
 
@@ -37,7 +37,7 @@ def end_session(db: Db, context: Context) -> SessionResult:
 @routes.get("/current", response_model=CurrentSession)
 def current_session(db: Db, context: Context, owner: Owner) -> CurrentSession:
     """The open session with live statistics, or `live: false`."""
-    return session_detail.current(db, owner=owner, clock=context.clock)
+    return sessions.current(db, owner=owner, clock=context.clock)
 
 
 @routes.get("", response_model=list[StreamSession])
@@ -60,6 +60,6 @@ def get_session(
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> SessionDetail:
     """Statistics and the interactions in the owner's room during the session."""
-    return session_detail.detail(
+    return sessions.detail(
         db, session_id, owner=owner, limit=limit, cursor=cursor, clock=context.clock
     )

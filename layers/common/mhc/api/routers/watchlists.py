@@ -10,8 +10,8 @@ from mhc.api.deps import Context, Db
 from mhc.api.routes import RouteTable
 from mhc.api.schemas import MembershipResult
 from mhc.domain.models import Watchlist
-from mhc.services import watchlist_view, watchlists
-from mhc.services.watchlist_view import MemberView
+from mhc.services import watchlists
+from mhc.services.watchlists import MemberView
 
 routes = RouteTable(prefix="/watchlists", tags=["watchlists"])
 
@@ -27,7 +27,7 @@ def list_watchlists(db: Db) -> list[Watchlist]:
 @routes.get("/{watchlist_id}/members", response_model=list[MemberView])
 def list_members(db: Db, context: Context, watchlist_id: WatchlistId) -> list[MemberView]:
     """Newest members first; `online` is true when seen online recently, null when unknown."""
-    return watchlist_view.members(db, watchlist_id, clock=context.clock)
+    return watchlists.members(db, watchlist_id, clock=context.clock)
 
 
 @routes.put("/{watchlist_id}/members/{person_id}", response_model=MembershipResult)
