@@ -15,9 +15,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 from pydantic import Field
 
-from mhc.clients.errors import (
-    InvalidResponse,
-)
+from mhc.clients.errors import InvalidResponse
 from mhc.clients.http import (
     ApiHttp,
     ClientDeps,

@@ -17,9 +17,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import Field
 
-from mhc.clients.errors import (
-    InvalidResponse,
-)
+from mhc.clients.errors import InvalidResponse
 from mhc.clients.http import (
     ApiHttp,
     ClientDeps,
