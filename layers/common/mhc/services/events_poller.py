@@ -24,7 +24,7 @@ from mhc.domain.health import EVENTS_POLLER_JOB
 from mhc.domain.models import JobStatus
 from mhc.domain.polling import CorruptCursor, Cursor, Trigger, TriggerKind
 from mhc.observability import Metric, MetricsSink, NoMetrics, redact
-from mhc.services import ingest, job_runs
+from mhc.services import capture, ingest, job_runs
 from mhc.services.ingest import IngestCounts
 from mhc.services.sessions import DEFAULT_MERGE_GAP
 from mhc.store.locks import POLLER_LOCK, try_lock, unlock
@@ -287,13 +287,13 @@ class EventsPoller:
 
     def _record_gap(self, reason: str) -> None:
         with self._db.transaction() as conn:
-            ingest.record_gap(conn, detected_at=self._clock(), reason=reason)
+            capture.record_gap(conn, detected_at=self._clock(), reason=reason)
         self._metrics.add(Metric.GAPS, 1, "Count")
 
     def _finish(self, run_id: int, outcome: PollOutcome) -> None:
         now = self._clock()
         with self._db.transaction() as conn:
-            newest = ingest.newest_event(conn)
+            newest = capture.newest_event(conn)
             if newest is not None:
                 outcome.lag_seconds = round((now - newest.occurred_at).total_seconds(), 3)
             job_runs.finish(

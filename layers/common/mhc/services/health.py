@@ -12,7 +12,7 @@ from mhc.db.connection import TransactionSource
 from mhc.domain.clock import Clock, utc_now
 from mhc.domain.health import EVENTS_POLLER_JOB, EventGap, lag_seconds, poller_status
 from mhc.domain.models import JobRun
-from mhc.services import ingest, job_runs
+from mhc.services import capture, job_runs
 from mhc.store import health as store
 
 RECENT_RUNS = 20
@@ -44,10 +44,10 @@ def database_status(db: TransactionSource) -> dict[str, object]:
 def ingest_health(db: TransactionSource, *, clock: Clock = utc_now) -> IngestHealth:
     now = clock()
     with db.transaction() as conn:
-        newest = ingest.newest_event(conn)
+        newest = capture.newest_event(conn)
         success = job_runs.last_succeeded(conn, EVENTS_POLLER_JOB)
         runs = job_runs.recent(conn, limit=RECENT_RUNS)
-        gaps = ingest.recent_gaps(conn, limit=RECENT_GAPS)
+        gaps = capture.recent_gaps(conn, limit=RECENT_GAPS)
     occurred = newest.occurred_at if newest else None
     last_poll = None if success is None else (success.finished_at or success.started_at)
     return IngestHealth(

@@ -19,7 +19,6 @@ from typing import Any
 
 from mhc.db.connection import Conn, TransactionSource
 from mhc.domain.events import event_time
-from mhc.domain.health import EventGap
 from mhc.domain.ingest import Derivation, SessionSignal, derive
 from mhc.domain.models import InteractionSource, NewInteraction, SessionSource
 from mhc.domain.roles import Role, merge_role
@@ -27,9 +26,8 @@ from mhc.domain.sessions import sessions_from_signals
 from mhc.services import interactions, sessions
 from mhc.services.persons import resolve_sightings
 from mhc.services.sessions import DEFAULT_MERGE_GAP
-from mhc.store import event_gaps
 from mhc.store import raw_events as raw_store
-from mhc.store.raw_events import NewestEvent, RawEvent
+from mhc.store.raw_events import RawEvent
 
 #: `method` stored for an envelope without a usable id or method (kept, never dropped).
 UNREADABLE = "(unreadable)"
@@ -229,27 +227,3 @@ def rebuild_sessions(
             if derivation.session_signal is not None:
                 signals.append((raw.occurred_at, derivation.session_signal is SessionSignal.START))
         return sessions.replace_event_sessions(conn, sessions_from_signals(signals, merge_gap))
-
-
-# ------------------------------------------------------------------- where live capture stands
-
-
-def newest_event(conn: Conn) -> NewestEvent | None:
-    return raw_store.newest(conn)
-
-
-def record_gap(conn: Conn, *, detected_at: datetime, reason: str) -> EventGap:
-    """Record that events after the newest stored one may be lost (a stale or unreadable
-    cursor)."""
-    newest = raw_store.newest(conn)
-    return event_gaps.record(
-        conn,
-        detected_at=detected_at,
-        last_event_id=newest.event_id if newest else None,
-        last_event_at=newest.occurred_at if newest else None,
-        reason=reason,
-    )
-
-
-def recent_gaps(conn: Conn, *, limit: int) -> list[EventGap]:
-    return event_gaps.recent(conn, limit=limit)
