@@ -219,6 +219,8 @@ def requests_for(seed: Seed) -> list[tuple[str, str, dict[str, str], Any, int]]:
             200,
         ),
         ("POST", f"/api/persons/{alice}/aliases", {}, {"old_username": "alice_old"}, 201),
+        # the alias just added is the first one recorded
+        ("DELETE", f"/api/persons/{alice}/aliases/1", {}, None, 200),
         ("POST", "/api/sessions/end", {}, None, 200),
         ("POST", "/api/sessions/start", {}, None, 200),
         ("PUT", f"/api/watchlists/2/members/{alice}", {}, None, 200),
@@ -228,6 +230,8 @@ def requests_for(seed: Seed) -> list[tuple[str, str, dict[str, str], Any, int]]:
         ("GET", "/api/jobs/cb_stats", {}, None, 200),
         ("PATCH", "/api/jobs/cb_stats", {}, {"config": {"record_followers": True}}, 200),
         ("POST", "/api/jobs/cb_stats/run", {}, None, 202),
+        ("POST", f"/api/persons/{alice}/merge", {}, {"from": seed.bob}, 200),
+        ("POST", f"/api/persons/{alice}/unmerge", {}, {"from": seed.bob}, 200),
     ]
 
 

@@ -38,7 +38,7 @@ def test_rename_via_same_did_makes_an_alias_not_a_duplicate(db: Database) -> Non
     assert renamed.id == old.id
     assert renamed.username == "new_name"
     with db.transaction() as conn:
-        aliases = person_store.aliases(conn, old.id)
+        aliases = persons.aliases_of(conn, old.id)
         assert person_store.count(conn) == 1
     assert [(a.username, a.valid_from, a.valid_to, a.source) for a in aliases] == [
         ("old_name", T0, T0 + timedelta(days=1), AliasSource.STATBATE_DID)

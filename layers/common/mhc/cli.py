@@ -326,6 +326,65 @@ def add_jobs_commands(commands: Any) -> None:
     setter.set_defaults(handler=cmd_jobs_set)
 
 
+# --- persons --------------------------------------------------------------------------------
+def _persons_merge(settings: Settings, args: argparse.Namespace, undo: bool) -> int:
+    from mhc.domain.errors import DomainError
+    from mhc.services import persons
+
+    db = _single_connection(settings)
+    try:
+        into = persons.named(db, args.person)
+        other = persons.named(db, args.other) if not undo else None
+        other_id = other.id if other is not None else _row_id(db, args.other)
+        if not undo and other_id == into.id and args.person != args.other:
+            _say(f"{args.person} and {args.other} are already one person ({into.id})")
+            return 0
+        if undo:
+            person = persons.unmerge(db, into.id, other_id)
+            _say(f"person {person.id} ({person.username}) is a person of its own again")
+        else:
+            person = persons.merge(db, into.id, other_id)
+            _say(f"person {other_id} merged into person {person.id} ({person.username})")
+    except DomainError as exc:
+        print(f"mhc: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        db.close()
+    return 0
+
+
+def _row_id(db: Database, reference: str) -> int:
+    """For unmerge: the merged row itself (an id, or its name, which is now an alias)."""
+    from mhc.domain.errors import NotFound
+
+    if reference.isdigit():
+        return int(reference)
+    raise NotFound(f"give the merged person's id (see `merged` on the person): {reference!r}")
+
+
+def cmd_persons_merge(settings: Settings, args: argparse.Namespace) -> int:
+    return _persons_merge(settings, args, undo=False)
+
+
+def cmd_persons_unmerge(settings: Settings, args: argparse.Namespace) -> int:
+    return _persons_merge(settings, args, undo=True)
+
+
+def add_persons_commands(commands: Any) -> None:
+    persons = commands.add_parser("persons", help="identity: merge and unmerge persons")
+    sub = persons.add_subparsers(dest="persons_command", required=True, metavar="ACTION")
+    merge = sub.add_parser(
+        "merge", help="PERSON and OTHER are one human: merge OTHER into PERSON (id or name)"
+    )
+    merge.add_argument("person")
+    merge.add_argument("other")
+    merge.set_defaults(handler=cmd_persons_merge)
+    unmerge = sub.add_parser("unmerge", help="undo the merge of OTHER (its id) into PERSON")
+    unmerge.add_argument("person")
+    unmerge.add_argument("other")
+    unmerge.set_defaults(handler=cmd_persons_unmerge)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mhc", description="MHC Control Panel")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -370,6 +429,7 @@ def build_parser() -> argparse.ArgumentParser:
     rebuild.set_defaults(handler=cmd_rebuild_sessions)
 
     add_jobs_commands(commands)
+    add_persons_commands(commands)
     return parser
 
 

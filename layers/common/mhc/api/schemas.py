@@ -68,3 +68,11 @@ class MembershipResult(BaseModel):
     person_id: int
     member: bool
     changed: bool
+
+
+class MergeRequest(_Body):
+    """`from` is merged into the person of the path (or, for unmerge, taken back out of it)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    from_id: int = Field(alias="from", ge=1, le=2**63 - 1, description="the other person's id")

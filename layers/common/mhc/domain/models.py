@@ -53,6 +53,8 @@ class AliasSource(StrEnum):
     STATBATE_DID = "statbate_did"
     STATBATE_RID = "statbate_rid"
     MANUAL = "manual"
+    #: The current name of a person merged into this one.
+    MERGE = "merge"
 
 
 class Confidence(StrEnum):
@@ -90,10 +92,14 @@ class Person(_Row):
     rid: int | None
     did: int | None
     is_excluded: bool
-    first_seen_at: datetime
-    last_seen_at: datetime
+    #: When MHC first and last observed them (an event, a feed sighting, a snapshot); None
+    #: while they have only been looked up.
+    first_seen_at: datetime | None
+    last_seen_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    #: Set when this row was merged into another person: read that person instead.
+    merged_into: int | None = None
 
 
 class PersonAlias(_Row):
@@ -136,9 +142,12 @@ class NewInteraction(_Row):
 
 class Interaction(_Row):
     id: int
-    person_id: int
+    #: The person it counts as (a merged row reads as the survivor). None for an anonymous tip:
+    #: the tipper asked not to be named, so no list or figure names them.
+    person_id: int | None
     #: The person's current username (read with the row, so lists need no second lookup).
-    person_username: str
+    person_username: str | None
+    is_anonymous: bool = False
     type: InteractionType
     source: InteractionSource
     external_id: str

@@ -10,6 +10,9 @@ class Resolution(StrEnum):
     EXISTING = "existing"  # the name is the person's current name
     ALIAS = "alias"  # the name is a past name of the person
     RENAMED = "renamed"  # the Statbate id belongs to a person known under another name
+    #: The name's holder and the Statbate id's holder are one human under two rows: the name's
+    #: row is merged into the id's (which takes the name, the old one kept as an alias).
+    MERGED = "merged"
     NEW = "new"
     CONFLICT = "conflict"  # the name's current holder has a different Statbate id
 
@@ -34,13 +37,17 @@ def resolve_identity(
     """Decide which person a sighting of a name (plus optional did/rid) refers to.
 
     A Statbate id is stable across renames, so it outranks past names: a did/rid held by a
-    person under another name means that person renamed. A current-name match whose person holds
-    a *different* id of the same kind is a conflict the owner must settle by hand.
+    person under another name means that person renamed. When the name itself is also held (by a
+    row without a conflicting id), the two rows are one human: MERGED, the id's holder surviving.
+    A current-name match whose person holds a *different* id of the same kind is a conflict the
+    owner must settle by hand.
     """
     if by_name is not None:
-        if _compatible(by_name, did, rid):
-            return Resolution.EXISTING, by_name
-        return Resolution.CONFLICT, by_name
+        if not _compatible(by_name, did, rid):
+            return Resolution.CONFLICT, by_name
+        if by_statbate_id is not None and by_statbate_id.person_id != by_name.person_id:
+            return Resolution.MERGED, by_statbate_id
+        return Resolution.EXISTING, by_name
     if by_statbate_id is not None:
         return Resolution.RENAMED, by_statbate_id
     if by_alias is not None and _compatible(by_alias, did, rid):

@@ -95,7 +95,7 @@ def _store(
             tally.counts["conflicts"] += 1
             logger.warning("statbate identity conflict", extra={"error": str(exc)})
             return
-        if resolution is Resolution.RENAMED:
+        if resolution in (Resolution.RENAMED, Resolution.MERGED):
             tally.counts["renamed"] += 1
         snapshots.append(
             conn,

@@ -17,7 +17,7 @@ from mhc.domain.models import (
     Page,
 )
 from mhc.domain.paging import check_limit, decode_cursor, page_of
-from mhc.services.persons import get as get_person
+from mhc.services import persons
 from mhc.store import interactions as store
 from mhc.store import owner_room
 from mhc.store.interactions import InteractionFilter
@@ -43,8 +43,13 @@ def append_fresh(conn: Conn, items: Sequence[NewInteraction]) -> int:
 def latest_for_person(
     conn: Conn, person_id: int, limit: int = 20, types: Sequence[InteractionType] = ()
 ) -> list[Interaction]:
-    """A person's newest interactions (of `types`, when given), newest first."""
-    flt = InteractionFilter(person_id=person_id, types=tuple(types), include_excluded=True)
+    """A person's newest interactions (of `types`, when given), newest first (every row of
+    theirs, merged ones included)."""
+    flt = InteractionFilter(
+        person_ids=tuple(persons.group_ids(conn, person_id)),
+        types=tuple(types),
+        include_excluded=True,
+    )
     return store.list_page(conn, flt, limit=limit)[:limit]
 
 
@@ -72,16 +77,16 @@ def of_person(
     check_limit(limit)
     _check_range(since, until)
     after = _after(cursor)
-    flt = InteractionFilter(
-        person_id=person_id,
-        types=types,
-        sources=sources,
-        since=since,
-        until=until,
-        include_excluded=True,
-    )
     with db.transaction() as conn:
-        get_person(conn, person_id)
+        person = persons.get(conn, person_id)
+        flt = InteractionFilter(
+            person_ids=tuple(persons.group_ids(conn, person.id)),
+            types=types,
+            sources=sources,
+            since=since,
+            until=until,
+            include_excluded=True,
+        )
         rows = store.list_page(conn, flt, limit=limit, after=after)
     return page_of(Page[Interaction], rows, limit)
 
@@ -127,12 +132,12 @@ def search(
 
 
 def counts_by_type(conn: Conn, person_id: int) -> dict[str, int]:
-    return store.count_by_type(conn, person_id)
+    return store.count_by_type(conn, persons.group_ids(conn, person_id))
 
 
 def last_occurred_at(conn: Conn, person_ids: Sequence[int]) -> dict[int, datetime]:
     """Each person's newest interaction time (persons without one are left out)."""
-    return store.last_occurred_at(conn, person_ids)
+    return dict(store.last_occurred_at(conn, persons.groups(conn, list(person_ids))))
 
 
 # -- the owner's room ---------------------------------------------------------------------
@@ -147,8 +152,8 @@ def recent_tips(conn: Conn, owner: str, *, limit: int) -> list[Interaction]:
 
 def person_in_room(conn: Conn, owner: str, person_id: int) -> dict[str, Any]:
     """What one person did in the owner's room (counts, first and last time)."""
-    return owner_room.person_activity(conn, owner, person_id)
+    return owner_room.person_activity(conn, owner, persons.group_ids(conn, person_id))
 
 
 def recent_in_room(conn: Conn, owner: str, person_id: int, *, limit: int) -> list[Interaction]:
-    return owner_room.recent_of_person(conn, owner, person_id, limit=limit)
+    return owner_room.recent_of_person(conn, owner, persons.group_ids(conn, person_id), limit=limit)

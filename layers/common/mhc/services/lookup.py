@@ -204,16 +204,27 @@ def _record_run(conn: Conn, outcome: StatbateOutcome, person_id: int, now: datet
     )
 
 
-def _store_fetched(conn: Conn, person: Person, fetched: _Fetched, now: datetime) -> StatbateOutcome:
+def _store_fetched(
+    conn: Conn, person: Person, fetched: _Fetched, now: datetime, notices: list[str]
+) -> StatbateOutcome:
+    """Statbate's answer is an observation: it records the Statbate id, which can reveal a
+    rename (the id is held under another name: that person renamed, the rows are merged)."""
     try:
-        find_or_create(
-            conn, person.username, did=fetched.did, rid=fetched.rid, seen_at=person.last_seen_at
+        found, how = find_or_create(
+            conn, person.username, did=fetched.did, rid=fetched.rid, seen_at=now
         )
     except Conflict as exc:
         return StatbateOutcome(source=fetched.source, status="failed", error=str(exc))
+    if how in (Resolution.MERGED, Resolution.RENAMED) and found.id != person.id:
+        kind = "did" if fetched.did is not None else "rid"
+        notices.append(
+            f"Statbate knows {person.username} by the same {kind} as person {found.id}: "
+            f"one member who renamed; person {person.id} was merged into person {found.id} "
+            f"(undo: POST /api/persons/{found.id}/unmerge with from={person.id})"
+        )
     snapshot = snapshots.append(
         conn,
-        person.id,
+        found.id,
         fetched.source,
         captured_at=now,
         raw_payload=fetched.data,
@@ -256,9 +267,12 @@ def lookup(
     others = [other for other in extracted if other != primary]
     now = clock()
 
+    # A lookup is not an observation: it never moves anyone's seen window (seen_at=None).
     with db.transaction() as conn:
-        person, resolution = find_or_create(conn, primary, role=role or Role.UNKNOWN, seen_at=now)
-        also = [find_or_create(conn, other, seen_at=now)[0] for other in others]
+        person, resolution = find_or_create(conn, primary, seen_at=None, at=now)
+        if role is not None:  # the owner's explicit role is manual and sticks
+            person = persons.set_role(conn, person.id, role)
+        also = [find_or_create(conn, other, seen_at=None, at=now)[0] for other in others]
         paste: Interaction | None = None
         paste_created = False
         if text:
@@ -276,6 +290,7 @@ def lookup(
             )
 
     outcomes: list[StatbateOutcome] = []
+    notices: list[str] = []
     if include_statbate:
         source = statbate()
         kinds = _statbate_kinds(role or person.role)
@@ -285,14 +300,18 @@ def lookup(
         with db.transaction() as conn:
             for item in fetched:
                 outcome = (
-                    _store_fetched(conn, person, item, now) if isinstance(item, _Fetched) else item
+                    _store_fetched(conn, person, item, now, notices)
+                    if isinstance(item, _Fetched)
+                    else item
                 )
                 _record_run(conn, outcome, person.id, now)
                 outcomes.append(outcome)
 
-    notices: list[str] = []
     with db.transaction() as conn:
-        person = persons.get(conn, person.id)
+        before = person.id
+        person = persons.get(conn, person.id)  # a merged row reads as its survivor
+        if person.id != before:
+            resolution = Resolution.MERGED
         room = None
         if include_my_room:
             if owner is None:

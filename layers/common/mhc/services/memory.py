@@ -19,6 +19,7 @@ from mhc.domain.models import (
 )
 from mhc.services.interactions import latest_for_person, record
 from mhc.services.persons import get as get_person
+from mhc.services.persons import group_ids
 from mhc.store import attributes as store
 
 ATTRIBUTE_KEY = re.compile(r"^[a-z0-9_.\-]{1,64}$")
@@ -58,11 +59,12 @@ def set_attribute(
             "evidence_kind", f"{evidence_kind.value} evidence needs exactly its own id"
         )
     with db.transaction() as conn:
-        get_person(conn, person_id)
-        if snapshot_id is not None and not store.snapshot_belongs_to(conn, snapshot_id, person_id):
+        person_id = get_person(conn, person_id).id
+        rows = group_ids(conn, person_id)
+        if snapshot_id is not None and not store.snapshot_belongs_to(conn, snapshot_id, rows):
             raise InvalidInput("snapshot_id", "is not a snapshot of this person")
         if interaction_id is not None and not store.interaction_belongs_to(
-            conn, interaction_id, person_id
+            conn, interaction_id, rows
         ):
             raise InvalidInput("interaction_id", "is not an interaction of this person")
         return store.upsert(
@@ -79,7 +81,8 @@ def set_attribute(
 
 
 def attributes_of(conn: Conn, person_id: int) -> list[Attribute]:
-    return store.of_person(conn, person_id)
+    """The person's attributes (a merged row's fill in keys the survivor has not set)."""
+    return store.of_person(conn, group_ids(conn, person_id))
 
 
 def notes_of(conn: Conn, person_id: int, limit: int = RECENT_NOTES) -> list[Interaction]:
@@ -105,7 +108,7 @@ def add_note(
         raise InvalidInput("idempotency_key", "must be 1-100 of A-Z a-z 0-9 _ . : -")
     key = idempotency_key or uuid.uuid4().hex
     with db.transaction() as conn:
-        get_person(conn, person_id)
+        person_id = get_person(conn, person_id).id
         return record(
             conn,
             NewInteraction(

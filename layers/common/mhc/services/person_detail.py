@@ -37,11 +37,14 @@ class PersonDetail(BaseModel):
     profile: ProfileRow | None = None
     #: True when seen online in the affiliate feed within 10 minutes; None when unknown.
     online: bool | None = None
+    #: Person rows merged into this one (one human found under two rows); each can be unmerged.
+    merged: list[Person] = []
 
 
 def person_detail(db: TransactionSource, person_id: int, *, clock: Clock = utc_now) -> PersonDetail:
     with db.transaction() as conn:
         person = persons.get(conn, person_id)
+        person_id = person.id  # a merged row reads as its survivor
         profile = profiles.get(conn, person_id)
         return PersonDetail(
             person=person,
@@ -55,4 +58,5 @@ def person_detail(db: TransactionSource, person_id: int, *, clock: Clock = utc_n
             attributes=memory.attributes_of(conn, person_id),
             profile=profile,
             online=online_status(profile.last_seen_online_at if profile else None, clock()),
+            merged=persons.merged_into(conn, person_id),
         )

@@ -1,4 +1,5 @@
-"""Snapshots: append, latest per source with delta, timeline with consecutive deltas."""
+"""Snapshots: append, latest per source with delta, timeline with consecutive deltas (a
+person's reads cover every row of theirs, merged ones included)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 from mhc.db.connection import Conn, TransactionSource
 from mhc.domain.deltas import compute_delta
 from mhc.domain.models import Snapshot, SnapshotSource, SnapshotWithDelta
-from mhc.services.persons import get as get_person
+from mhc.services import persons
 from mhc.store import snapshots as store
 
 
@@ -43,7 +44,7 @@ def _with_delta(newest: Snapshot, previous: Snapshot | None) -> SnapshotWithDelt
 def latest_per_source(conn: Conn, person_id: int) -> dict[SnapshotSource, SnapshotWithDelta]:
     """The newest snapshot of each source the person has, with its delta to the one before."""
     by_source: dict[SnapshotSource, list[Snapshot]] = {}
-    for snapshot in store.latest_two_per_source(conn, person_id):
+    for snapshot in store.latest_two_per_source(conn, persons.group_ids(conn, person_id)):
         by_source.setdefault(snapshot.source, []).append(snapshot)
     return {
         source: _with_delta(pair[0], pair[1] if len(pair) > 1 else None)
@@ -53,7 +54,7 @@ def latest_per_source(conn: Conn, person_id: int) -> dict[SnapshotSource, Snapsh
 
 def latest(conn: Conn, person_id: int) -> SnapshotWithDelta | None:
     """The person's newest snapshot of any source, with its delta."""
-    pair = store.latest_two(conn, person_id)
+    pair = store.latest_two(conn, persons.group_ids(conn, person_id))
     if not pair:
         return None
     return _with_delta(pair[0], pair[1] if len(pair) > 1 else None)
@@ -70,8 +71,10 @@ def timeline(
 ) -> list[SnapshotWithDelta]:
     """Snapshots oldest first, each with the delta to its predecessor."""
     with db.transaction() as conn:
-        get_person(conn, person_id)
-        rows = store.timeline(conn, person_id, source, since=since, until=until, limit=limit)
+        person = persons.get(conn, person_id)
+        rows = store.timeline(
+            conn, persons.group_ids(conn, person.id), source, since=since, until=until, limit=limit
+        )
     # The store adds the snapshot just before `since`, so the first delta in range is real.
     has_anchor = since is not None and bool(rows) and rows[0].captured_at < since
     previous = rows[0] if has_anchor else None

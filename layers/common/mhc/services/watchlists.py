@@ -13,8 +13,7 @@ from mhc.domain.clock import Clock, utc_now
 from mhc.domain.errors import NotFound
 from mhc.domain.models import Person, SnapshotWithDelta, Watchlist
 from mhc.domain.profiles import online_status
-from mhc.services import interactions, profiles, snapshots
-from mhc.services.persons import get as get_person
+from mhc.services import interactions, persons, profiles, snapshots
 from mhc.services.profiles import ProfileRow
 from mhc.store import watchlists as store
 
@@ -74,20 +73,20 @@ def add(db: TransactionSource, watchlist_id: int, person_id: int) -> bool:
     """Add a person; adding twice is harmless (returns False the second time)."""
     with db.transaction() as conn:
         _get(conn, watchlist_id)
-        get_person(conn, person_id)
-        return store.add_member(conn, watchlist_id, person_id)
+        person = persons.get(conn, person_id)
+        return store.add_member(conn, watchlist_id, person.id)
 
 
 def remove(db: TransactionSource, watchlist_id: int, person_id: int) -> bool:
     """Remove a person; removing a non-member is harmless (returns False)."""
     with db.transaction() as conn:
         _get(conn, watchlist_id)
-        get_person(conn, person_id)
-        return store.remove_member(conn, watchlist_id, person_id)
+        person = persons.get(conn, person_id)
+        return store.remove_member(conn, watchlist_id, persons.group_ids(conn, person.id))
 
 
 def of_person(conn: Conn, person_id: int) -> list[Watchlist]:
-    return store.of_person(conn, person_id)
+    return store.of_person(conn, persons.get(conn, person_id).id)
 
 
 def watchlisted_usernames(conn: Conn, usernames: Sequence[str]) -> set[str]:

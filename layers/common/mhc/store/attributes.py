@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from mhc.db.connection import Conn
 from mhc.domain.models import Attribute, Confidence, EvidenceKind
 
@@ -47,9 +49,13 @@ def upsert(
     return Attribute.model_validate(row)
 
 
-def of_person(conn: Conn, person_id: int) -> list[Attribute]:
+def of_person(conn: Conn, person_ids: Sequence[int]) -> list[Attribute]:
+    """The attributes of a person's rows, one per key: the first row's (the survivor) wins."""
     rows = conn.execute(
-        f"SELECT {COLUMNS} FROM attributes a WHERE a.person_id = %s ORDER BY a.key", (person_id,)
+        f"""SELECT DISTINCT ON (a.key) {COLUMNS} FROM attributes a
+            WHERE a.person_id = ANY(%(ids)s)
+            ORDER BY a.key, array_position(%(ids)s, a.person_id)""",
+        {"ids": list(person_ids)},
     ).fetchall()
     return [Attribute.model_validate(row) for row in rows]
 
@@ -59,15 +65,17 @@ def delete(conn: Conn, person_id: int, key: str) -> bool:
     return cur.rowcount == 1
 
 
-def snapshot_belongs_to(conn: Conn, snapshot_id: int, person_id: int) -> bool:
+def snapshot_belongs_to(conn: Conn, snapshot_id: int, person_ids: Sequence[int]) -> bool:
     row = conn.execute(
-        "SELECT 1 FROM snapshots WHERE id = %s AND person_id = %s", (snapshot_id, person_id)
+        "SELECT 1 FROM snapshots WHERE id = %s AND person_id = ANY(%s)",
+        (snapshot_id, list(person_ids)),
     ).fetchone()
     return row is not None
 
 
-def interaction_belongs_to(conn: Conn, interaction_id: int, person_id: int) -> bool:
+def interaction_belongs_to(conn: Conn, interaction_id: int, person_ids: Sequence[int]) -> bool:
     row = conn.execute(
-        "SELECT 1 FROM interactions WHERE id = %s AND person_id = %s", (interaction_id, person_id)
+        "SELECT 1 FROM interactions WHERE id = %s AND person_id = ANY(%s)",
+        (interaction_id, list(person_ids)),
     ).fetchone()
     return row is not None

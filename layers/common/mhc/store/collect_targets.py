@@ -17,15 +17,15 @@ from mhc.domain.roles import Role
 
 _POOL = """
     wl AS (
-        SELECT DISTINCT m.person_id FROM watchlist_members m
+        SELECT DISTINCT m.person_id FROM watchlist_people m
         JOIN watchlists w ON w.id = m.watchlist_id
         WHERE %(watchlists)s::text[] IS NULL OR w.name = ANY(%(watchlists)s::text[])
     ),
     recent AS (
-        SELECT c.person_id, max(c.last_occurred_at) AS last_contact
-        FROM person_interaction_counts c
+        SELECT coalesce(r.merged_into, r.id) AS person_id, max(c.last_occurred_at) AS last_contact
+        FROM person_interaction_counts c JOIN persons r ON r.id = c.person_id
         WHERE %(recent_since)s::timestamptz IS NOT NULL AND c.last_occurred_at >= %(recent_since)s
-        GROUP BY c.person_id
+        GROUP BY 1
     )"""
 
 
@@ -58,7 +58,8 @@ def statbate_targets(
                 SELECT p.id AS person_id FROM persons p
                 LEFT JOIN profiles pr ON pr.person_id = p.id
                 WHERE cardinality(%(roles)s::text[]) > 0 AND p.role = ANY(%(roles)s::text[])
-                  AND NOT p.is_excluded AND coalesce(pr.followers, 0) >= %(min_followers)s
+                  AND NOT p.is_excluded AND p.merged_into IS NULL
+                  AND coalesce(pr.followers, 0) >= %(min_followers)s
                 ORDER BY (SELECT max(s.captured_at) FROM snapshots s WHERE s.person_id = p.id
                           AND s.source IN ('statbate_member', 'statbate_model')) NULLS FIRST, p.id
                 LIMIT %(limit)s
@@ -74,7 +75,7 @@ def statbate_targets(
             FROM pool JOIN persons p ON p.id = pool.person_id
             LEFT JOIN wl ON wl.person_id = p.id
             LEFT JOIN recent ON recent.person_id = p.id
-            WHERE NOT p.is_excluded""",
+            WHERE NOT p.is_excluded AND p.merged_into IS NULL""",
         {
             "watchlists": None if watchlists is None else list(watchlists),
             "recent_since": recent_since,
@@ -101,7 +102,7 @@ def profile_targets(
             stale AS (
                 SELECT p.id AS person_id FROM persons p
                 LEFT JOIN profiles pr ON pr.person_id = p.id
-                WHERE p.role IN ('MODEL', 'BOTH') AND NOT p.is_excluded
+                WHERE p.role IN ('MODEL', 'BOTH') AND NOT p.is_excluded AND p.merged_into IS NULL
                   AND (pr.profile_fetched_at IS NULL OR pr.profile_fetched_at < %(stale_before)s)
                 ORDER BY pr.profile_fetched_at NULLS FIRST, p.id
                 LIMIT %(limit)s
@@ -115,7 +116,7 @@ def profile_targets(
             LEFT JOIN profiles pr ON pr.person_id = p.id
             LEFT JOIN wl ON wl.person_id = p.id
             LEFT JOIN recent ON recent.person_id = p.id
-            WHERE NOT p.is_excluded AND p.role IN ('MODEL', 'BOTH')""",
+            WHERE NOT p.is_excluded AND p.merged_into IS NULL AND p.role IN ('MODEL', 'BOTH')""",
         {
             "watchlists": None if watchlists is None else list(watchlists),
             "recent_since": recent_since,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,12 +20,20 @@ from mhc.store.copy_rows import (
     time_field,
 )
 
+#: A tip whose tipper asked to stay anonymous: never shown or counted under their name.
+ANONYMOUS = "mhc_is_anonymous_tip(i.type, i.metadata)"
 COLUMNS = (
-    "i.id, i.person_id, p.username AS person_username, i.type, i.source, i.external_id, "
+    f"i.id, CASE WHEN {ANONYMOUS} THEN NULL ELSE p.id END AS person_id, "
+    f"CASE WHEN {ANONYMOUS} THEN NULL ELSE p.username END AS person_username, "
+    f"{ANONYMOUS} AS is_anonymous, i.type, i.source, i.external_id, "
     "i.occurred_at, i.broadcaster, i.content, i.metadata, i.created_at"
 )
-#: Every read of interactions names the person too (their current name).
-FROM = "interactions i JOIN persons p ON p.id = i.person_id"
+#: The person a row counts as: its own, or the survivor it was merged into.
+PERSON = (
+    "JOIN persons r ON r.id = i.person_id JOIN persons p ON p.id = coalesce(r.merged_into, r.id)"
+)
+#: Every read of interactions names the person too (the survivor's current name).
+FROM = f"interactions i {PERSON}"
 _FTS = "to_tsvector('simple', coalesce(i.content, ''))"
 
 
@@ -38,7 +46,7 @@ def append(conn: Conn, item: NewInteraction) -> Interaction | None:
                 VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
                 ON CONFLICT (source, external_id) DO NOTHING
                 RETURNING *)
-            SELECT {COLUMNS} FROM i JOIN persons p ON p.id = i.person_id""",
+            SELECT {COLUMNS} FROM i {PERSON}""",
         (
             item.person_id,
             item.type.value,
@@ -108,7 +116,9 @@ def _insert_skipping_stored(conn: Conn, text: bytes) -> list[Any]:
 
 @dataclass(frozen=True)
 class InteractionFilter:
-    person_id: int | None = None
+    #: One person's rows: every row id of their group (`persons.group_ids`). A person's own
+    #: lists never show an anonymous tip (it is not theirs to show).
+    person_ids: tuple[int, ...] = ()
     types: tuple[InteractionType, ...] = ()
     sources: tuple[InteractionSource, ...] = ()
     broadcaster: str | None = None
@@ -119,9 +129,9 @@ class InteractionFilter:
 
 def _where(flt: InteractionFilter, params: dict[str, Any]) -> list[str]:
     clauses: list[str] = []
-    if flt.person_id is not None:
-        clauses.append("i.person_id = %(person_id)s")
-        params["person_id"] = flt.person_id
+    if flt.person_ids:
+        clauses.append(f"i.person_id = ANY(%(person_ids)s) AND NOT {ANONYMOUS}")
+        params["person_ids"] = list(flt.person_ids)
     if flt.types:
         clauses.append("i.type = ANY(%(types)s)")
         params["types"] = [t.value for t in flt.types]
@@ -193,19 +203,26 @@ def search(
     return [Interaction.model_validate(row) for row in rows]
 
 
-def last_occurred_at(conn: Conn, person_ids: Sequence[int]) -> dict[int, datetime]:
-    """Time of each person's latest interaction (persons with none are absent)."""
+def last_occurred_at(conn: Conn, groups: Mapping[int, Sequence[int]]) -> dict[int, datetime]:
+    """Time of each person's latest interaction (`groups`: person -> every row id of theirs);
+    persons with none are absent."""
+    pairs = [(person, row) for person, rows in groups.items() for row in rows]
     rows = conn.execute(
-        """SELECT person_id, max(last_occurred_at) AS occurred_at FROM person_interaction_counts
-           WHERE person_id = ANY(%s) GROUP BY person_id""",
-        (list(person_ids),),
+        """SELECT v.person, max(c.last_occurred_at) AS occurred_at
+           FROM unnest(%s::bigint[], %s::bigint[]) AS v(person, row_id)
+           JOIN person_interaction_counts c ON c.person_id = v.row_id
+           GROUP BY v.person""",
+        ([p for p, _ in pairs], [r for _, r in pairs]),
     ).fetchall()
-    return {int(row["person_id"]): row["occurred_at"] for row in rows}
+    return {int(row["person"]): row["occurred_at"] for row in rows}
 
 
-def count_by_type(conn: Conn, person_id: int) -> dict[str, int]:
-    """Interactions of the person per type (kept by a trigger: no scan of their history)."""
+def count_by_type(conn: Conn, person_ids: Sequence[int]) -> dict[str, int]:
+    """A person's interactions per type over their rows (kept by a trigger: no scan of their
+    history; anonymous tips are not counted under a name)."""
     rows = conn.execute(
-        "SELECT type, count FROM person_interaction_counts WHERE person_id = %s", (person_id,)
+        """SELECT type, sum(count) AS count FROM person_interaction_counts
+           WHERE person_id = ANY(%s) GROUP BY type""",
+        (list(person_ids),),
     ).fetchall()
     return {str(row["type"]): int(row["count"]) for row in rows}

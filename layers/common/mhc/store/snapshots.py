@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -32,39 +33,40 @@ def append(
     return Snapshot.model_validate(row)
 
 
-def latest_two_per_source(conn: Conn, person_id: int) -> list[Snapshot]:
+def latest_two_per_source(conn: Conn, person_ids: Sequence[int]) -> list[Snapshot]:
     """For every source, the newest snapshot and the one before it (newest first)."""
     rows = conn.execute(
         f"""SELECT {COLUMNS} FROM unnest(%s::text[]) AS src(source)
             CROSS JOIN LATERAL (
                 SELECT * FROM snapshots s0
-                WHERE s0.person_id = %s AND s0.source = src.source
+                WHERE s0.person_id = ANY(%s) AND s0.source = src.source
                 ORDER BY s0.captured_at DESC, s0.id DESC LIMIT 2
             ) s
             ORDER BY s.source, s.captured_at DESC, s.id DESC""",
-        ([source.value for source in SnapshotSource], person_id),
+        ([source.value for source in SnapshotSource], list(person_ids)),
     ).fetchall()
     return [Snapshot.model_validate(row) for row in rows]
 
 
-def latest_two(conn: Conn, person_id: int) -> list[Snapshot]:
+def latest_two(conn: Conn, person_ids: Sequence[int]) -> list[Snapshot]:
     """The newest snapshot of any source and the one before it from the same source."""
     rows = conn.execute(
         f"""WITH newest AS (
-                SELECT source FROM snapshots WHERE person_id = %s
+                SELECT source FROM snapshots WHERE person_id = ANY(%(p)s)
                 ORDER BY captured_at DESC, id DESC LIMIT 1)
             SELECT {COLUMNS} FROM newest CROSS JOIN LATERAL (
-                SELECT * FROM snapshots s0 WHERE s0.person_id = %s AND s0.source = newest.source
+                SELECT * FROM snapshots s0
+                WHERE s0.person_id = ANY(%(p)s) AND s0.source = newest.source
                 ORDER BY s0.captured_at DESC, s0.id DESC LIMIT 2) s
             ORDER BY s.captured_at DESC, s.id DESC""",
-        (person_id, person_id),
+        {"p": list(person_ids)},
     ).fetchall()
     return [Snapshot.model_validate(row) for row in rows]
 
 
 def timeline(
     conn: Conn,
-    person_id: int,
+    person_ids: Sequence[int],
     source: SnapshotSource,
     *,
     since: datetime | None = None,
@@ -74,16 +76,22 @@ def timeline(
     """Snapshots of one person and source, oldest first (plus the one just before `since`)."""
     rows = conn.execute(
         f"""(SELECT {COLUMNS} FROM snapshots s
-             WHERE s.person_id = %(p)s AND s.source = %(src)s
+             WHERE s.person_id = ANY(%(p)s) AND s.source = %(src)s
                AND (%(since)s::timestamptz IS NULL OR s.captured_at >= %(since)s)
                AND (%(until)s::timestamptz IS NULL OR s.captured_at < %(until)s)
              ORDER BY s.captured_at DESC, s.id DESC LIMIT %(limit)s)
             UNION ALL
             (SELECT {COLUMNS} FROM snapshots s
              WHERE %(since)s::timestamptz IS NOT NULL
-               AND s.person_id = %(p)s AND s.source = %(src)s AND s.captured_at < %(since)s
+               AND s.person_id = ANY(%(p)s) AND s.source = %(src)s AND s.captured_at < %(since)s
              ORDER BY s.captured_at DESC, s.id DESC LIMIT 1)
             ORDER BY captured_at, id""",
-        {"p": person_id, "src": source.value, "since": since, "until": until, "limit": limit},
+        {
+            "p": list(person_ids),
+            "src": source.value,
+            "since": since,
+            "until": until,
+            "limit": limit,
+        },
     ).fetchall()
     return [Snapshot.model_validate(row) for row in rows]

@@ -9,7 +9,14 @@ from pydantic import AwareDatetime
 
 from mhc.api.deps import Context, Db
 from mhc.api.routes import RouteTable
-from mhc.api.schemas import AliasRequest, AttributeRequest, NoteRequest, NoteResult, PersonPatch
+from mhc.api.schemas import (
+    AliasRequest,
+    AttributeRequest,
+    MergeRequest,
+    NoteRequest,
+    NoteResult,
+    PersonPatch,
+)
 from mhc.domain.models import (
     Attribute,
     Interaction,
@@ -141,3 +148,25 @@ def link_alias(db: Db, context: Context, person_id: PersonId, body: AliasRequest
         valid_to=body.valid_to,
         clock=context.clock,
     )
+
+
+@routes.post("/{person_id}/merge", response_model=Person)
+def merge_person(db: Db, context: Context, person_id: PersonId, body: MergeRequest) -> Person:
+    """`from` is the same human as this person: merge it in (history is not rewritten: the
+    merged row points here; its name becomes an alias). Idempotent; undone by `unmerge`. Two
+    different Statbate ids are a conflict (409), never guessed."""
+    return persons.merge(db, person_id, body.from_id, clock=context.clock)
+
+
+@routes.post("/{person_id}/unmerge", response_model=Person)
+def unmerge_person(db: Db, context: Context, person_id: PersonId, body: MergeRequest) -> Person:
+    """Undo the merge of `from` into this person; returns `from` as a person of its own."""
+    return persons.unmerge(db, person_id, body.from_id, clock=context.clock)
+
+
+@routes.delete("/{person_id}/aliases/{alias_id}", response_model=Person)
+def remove_alias(
+    db: Db, person_id: PersonId, alias_id: Annotated[int, Path(ge=1, le=2**63 - 1)]
+) -> Person:
+    """Remove a past name the owner added by hand (Statbate's and merges' stay)."""
+    return persons.remove_alias(db, person_id, alias_id)
