@@ -347,8 +347,8 @@ def read_paste(
 ) -> PasteReading:
     """Every username `text` names, with the line that names it and how, and the lines it did not.
 
-    Names in `ignore` (the owner, whose own chat lines are in every copy of her chat) are
-    understood but not returned.
+    Names in `ignore` (case-folded: the owner, whose own lines are in every copy of her chat)
+    are understood but not returned.
     """
     body, truncated = _bounded(text)
     read = (_read_line(number, raw) for number, raw in enumerate(body.splitlines(), 1))
