@@ -29,3 +29,17 @@ def test_registered_secret_values_are_redacted_anywhere() -> None:
 
 def test_events_url_keeps_the_username() -> None:
     assert "/events/owner/" in redact("https://x/events/owner/tok123456/")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("postgresql://mhc:pa55word@db:5432/mhc", f"postgresql://mhc:{REDACTED}@db:5432/mhc"),
+        ("amqp+ssl://u-1:pw@host", f"amqp+ssl://u-1:{REDACTED}@host"),
+        ("9p://user:pw@host", f"9p://user:{REDACTED}@host"),  # any scheme, even an odd one
+        ("see a.b.c://x and mail a@b.c", "see a.b.c://x and mail a@b.c"),
+    ],
+)
+def test_url_credentials_are_redacted_whatever_the_scheme(text: str, expected: str) -> None:
+    # The pattern is anchored on "://" (linear), not on the scheme (quadratic on "a.a.a...")
+    assert redact(text) == expected

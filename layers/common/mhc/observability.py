@@ -41,8 +41,9 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         ),
         rf"\1={REDACTED}",
     ),
-    # postgresql://user:password@host
-    (re.compile(r"(?i)(\b[a-z][a-z0-9+.\-]*://[^:/@\s]+:)[^@\s/]+@"), rf"\1{REDACTED}@"),
+    # postgresql://user:password@host. Anchored on "://", not on the scheme: a scheme pattern
+    # (`\b[a-z][a-z0-9+.-]*://`) rescans from every word start, quadratic on "a.a.a.a...".
+    (re.compile(r"(://[^:/@\s]+:)[^@\s/]+@"), rf"\1{REDACTED}@"),
 )
 
 _known_secrets: set[str] = set()

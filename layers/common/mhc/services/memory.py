@@ -22,12 +22,12 @@ from mhc.services.persons import get as get_person
 from mhc.services.persons import group_ids
 from mhc.store import attributes as store
 
-ATTRIBUTE_KEY = re.compile(r"^[a-z0-9_.\-]{1,64}$")
+ATTRIBUTE_KEY = re.compile(r"^[a-z0-9_.\-]{1,64}\Z")
 MAX_ATTRIBUTE_VALUE = 2000
 MAX_NOTE_LENGTH = 10_000
 #: Notes shown with a person's memory (newest first); the interactions route pages the rest.
 RECENT_NOTES = 20
-_IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:\-]{1,100}$")
+_IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:\-]{1,100}\Z")
 
 
 def set_attribute(
