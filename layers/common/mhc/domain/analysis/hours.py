@@ -162,7 +162,7 @@ def describe_hours(hours: Iterable[int]) -> str:
             ranges.append((hour, hour + 1))
     # A range running through midnight reads as one: 23:00-01:00.
     if len(ranges) > 1 and ranges[0][0] == 0 and ranges[-1][1] == HOURS:
-        ranges = [(ranges[-1][0], ranges[0][1]), *ranges[1:-1]]
+        ranges = [*ranges[1:-1], (ranges[-1][0], ranges[0][1])]
     return ", ".join(f"{a:02d}:00-{b % HOURS:02d}:00" for a, b in ranges)
 
 
