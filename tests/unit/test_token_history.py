@@ -183,6 +183,19 @@ def test_a_short_row_is_reported_not_crashed_on() -> None:
     assert history.problems[0].line == 2
 
 
+def test_an_unreadable_record_refuses_the_file_naming_its_line() -> None:
+    text = HEADER + "alice,25,2024-01-05 21:03:07,Tip received,ok\n"
+    text += "bob,25,2024-01-05 21:03:07,Tip received," + "x" * 200_000 + "\n"
+    with pytest.raises(InvalidTokenHistory, match="line 3 cannot be read"):
+        parse(text)
+
+
+def test_an_unterminated_quote_is_reported_not_swallowed_silently() -> None:
+    history = parse(HEADER + 'alice,25,"2024-01-05 21:03:07,Tip received,\nbob,5\n')
+    assert history.rows == ()
+    assert [p.line for p in history.problems] == [2]
+
+
 def test_long_bad_values_are_shortened_in_messages() -> None:
     history = parse(HEADER + f"alice,{'9' * 30}x{'9' * 30},2024-01-05 21:03:07,Tip received,\n")
     (problem,) = history.problems

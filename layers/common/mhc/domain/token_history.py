@@ -244,7 +244,9 @@ class TokenHistoryReader:
 
     `lines` is a text file opened with `newline=""` (and `encoding="utf-8-sig"`), or any
     iterable of lines with their line endings. The header is read on construction, so a file
-    that is not an export fails before anything is yielded.
+    that is not an export fails before anything is yielded. A record the csv module cannot
+    read at all (a field over its 128 KiB limit) raises InvalidTokenHistory naming the line,
+    even mid-stream: the caller's transaction then keeps nothing of the file.
     """
 
     def __init__(self, lines: Iterable[str], *, timezone: tzinfo = UTC) -> None:
@@ -254,7 +256,8 @@ class TokenHistoryReader:
         except StopIteration:
             raise InvalidTokenHistory("the file is empty") from None
         self._reader = csv.reader(itertools.chain([first], source), delimiter=_delimiter(first))
-        header = next(self._reader, None)
+        self.lines = 0
+        header = self._next_record()
         if not header or not any(cell.strip() for cell in header):
             raise InvalidTokenHistory("the first line must be the header")
         self.columns = tuple(cell.replace("\ufeff", "").strip() for cell in header)
@@ -280,6 +283,14 @@ class TokenHistoryReader:
         self._timezone = timezone
         self.lines = self._reader.line_num
 
+    def _next_record(self) -> list[str] | None:
+        try:
+            return next(self._reader)
+        except StopIteration:
+            return None
+        except csv.Error as exc:  # e.g. a field over the csv module's 128 KiB limit
+            raise InvalidTokenHistory(f"line {self.lines + 1} cannot be read: {exc}") from None
+
     def __iter__(self) -> Iterator[TokenRow | RowProblem]:
         reader = self._reader
         columns = self.columns
@@ -288,7 +299,7 @@ class TokenHistoryReader:
         types: dict[str, tuple[TransactionType, str]] = {}
         ordinals: dict[str, int] = {}
         timezone = self._timezone
-        for cells in reader:
+        while (cells := self._next_record()) is not None:
             line = self.lines + 1
             self.lines = reader.line_num
             if not "".join(cells).strip():

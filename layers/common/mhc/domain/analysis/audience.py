@@ -82,6 +82,7 @@ class Audience(Frozen):
     newcomers: tuple[AudienceEntry, ...]
     at_risk_regulars: tuple[AudienceEntry, ...]
     best_hours: tuple[BestHour, ...]
+    #: Quintile edges over this window's visitors; for `loyalty` pass a `RFM_WINDOW` window.
     rfm_cutoffs: RfmCutoffs | None
 
 
