@@ -356,7 +356,7 @@ def test_spending_figures_against_hand_computed_values() -> None:
     assert insight.evidence.query.person_id == 7
     assert insight.evidence.window == Window(since=AS_OF - days(90), until=AS_OF)
     assert "1,225 tokens to you" in insight.summary
-    assert "Typical tip 25 (95%: 5-1000)" in insight.summary
+    assert "Typical tip 25 (95%: 5-1,000)" in insight.summary
 
 
 def test_spending_with_no_tips() -> None:

@@ -17,6 +17,7 @@ from mhc.domain.analysis.results import (
     InsightKind,
     InteractionQuery,
     Window,
+    number_text,
 )
 from mhc.domain.models import InteractionType
 from mhc.domain.statistics import Distribution, Estimate, median, proportion
@@ -72,7 +73,7 @@ def engagement_insight(facts: EngagementFacts) -> Insight[EngagementValue]:
     else:
         summary = f"{messages:,} chat messages in {sessions:,} sessions"
         if typical.value is not None:
-            summary += f", typically {typical.value:g} per session"
+            summary += f", typically {number_text(typical.value)} per session"
         summary += "."
     summary += (
         f" {facts.private_messages_received:,} private messages to you,"

@@ -35,6 +35,7 @@ from mhc.domain.analysis.results import (
     InteractionQuery,
     Window,
     day,
+    number_text,
 )
 from mhc.domain.models import InteractionType
 from mhc.domain.statistics import MIN_N, Distribution, Estimate, median, proportion
@@ -341,10 +342,11 @@ def _summary(value: LoyaltyValue) -> str:
     text += "."
     if value.attended_sessions:
         text += f" Last visit {day(value.last_visit_at)}; current streak {value.current_streak}."
-    if value.at_risk:
+    usual_gap = value.usual_gap_sessions.value
+    if value.at_risk and usual_gap is not None:
         text += (
             f" At risk: {value.sessions_since_last_visit} sessions missed, usually back within "
-            f"{value.usual_gap_sessions.value:g}."
+            f"{number_text(usual_gap)}."
         )
     elif value.is_regular:
         text += " A regular."

@@ -83,6 +83,13 @@ def day(at: datetime | None) -> str:
     return "never" if at is None else at.date().isoformat()
 
 
+def number_text(value: float) -> str:
+    """1234 -> "1,234", 2.5 -> "2.5": whole numbers without decimals, never an exponent."""
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.1f}"
+
+
 def tokens_text(tokens: float) -> str:
     whole = round(tokens)
     return f"{whole:,} token" + ("" if whole == 1 else "s")

@@ -25,6 +25,7 @@ from mhc.domain.analysis.results import (
     InteractionQuery,
     Window,
     day,
+    number_text,
     tokens_text,
 )
 from mhc.domain.models import InteractionType
@@ -325,9 +326,9 @@ def _summary(value: SpendingValue, facts: SpendingFacts) -> str:
         text += "."
         if value.median_tip.value is not None:
             interval = value.median_tip.uncertainty.interval
-            text += f" Typical tip {value.median_tip.value:g}"
+            text += f" Typical tip {number_text(value.median_tip.value)}"
             if interval is not None:
-                text += f" (95%: {interval.low:g}-{interval.high:g})"
+                text += f" (95%: {number_text(interval.low)}-{number_text(interval.high)})"
             text += "."
         elif value.tips_to_owner:
             text += " Too few tips for a typical size."
