@@ -18,7 +18,6 @@ from mhc.domain.token_history import (
     PaymentRecord,
     Period,
     ProblemKind,
-    RowProblem,
     TokenHistoryReader,
     TokenRow,
     TransactionType,
@@ -573,8 +572,3 @@ def test_timezone_settings_are_iana_zones(monkeypatch: pytest.MonkeyPatch, name:
         monkeypatch.setenv(name, bad)
         with pytest.raises(ConfigError, match=name):
             load_settings()
-
-
-def test_problem_rows_are_plain_values() -> None:
-    problem = RowProblem(3, ProblemKind.BAD_TIME, "x")
-    assert problem == RowProblem(3, ProblemKind.BAD_TIME, "x")
