@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from mhc.domain.analysis.hours import UnknownTimezone, zone
 from mhc.domain.usernames import InvalidUsername, normalize_username
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -56,7 +57,16 @@ def _ssm_name(value: str | None) -> str | None:
     return value
 
 
+def _timezone(value: str) -> str:
+    try:
+        zone(value)
+    except UnknownTimezone:
+        raise ValueError("must be an IANA timezone such as Europe/Berlin or UTC") from None
+    return value
+
+
 OptionalUsername = Annotated[str | None, AfterValidator(_username)]
+Timezone = Annotated[str, AfterValidator(_timezone)]
 OptionalSsmName = Annotated[str | None, AfterValidator(_ssm_name)]
 
 
@@ -92,6 +102,10 @@ class Settings(BaseSettings):
     mhc_data_dir: Path = Field(default=REPO_ROOT / ".mhc")
     mhc_migrations_dir: Path = Field(default=REPO_ROOT / "migrations")
     mhc_session_merge_gap_minutes: int = Field(default=30, ge=0, le=24 * 60)
+    #: The owner's timezone: hours of the week, usual hours and best hours are in it.
+    mhc_owner_timezone: Timezone = "UTC"
+    #: The zone of token-history export times written without an offset.
+    mhc_token_history_timezone: Timezone = "UTC"  # noqa: S105 (a zone, not a token)
     mhc_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     mhc_host: str = "127.0.0.1"
     mhc_port: int = Field(default=8080, ge=1, le=65535)
