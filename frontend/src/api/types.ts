@@ -44,10 +44,13 @@ export interface Person {
   rid: number | null;
   did: number | null;
   is_excluded: boolean;
-  first_seen_at: Iso;
-  last_seen_at: Iso;
+  /** When MHC first/last observed them; null while they were only looked up. */
+  first_seen_at: Iso | null;
+  last_seen_at: Iso | null;
   created_at: Iso;
   updated_at: Iso;
+  /** Set when this row was merged into another person. */
+  merged_into?: number | null;
 }
 
 export interface PersonAlias {
@@ -56,7 +59,7 @@ export interface PersonAlias {
   username: string;
   valid_from: Iso;
   valid_to: Iso;
-  source: "statbate_did" | "statbate_rid" | "manual";
+  source: "statbate_did" | "statbate_rid" | "manual" | "merge";
 }
 
 export interface Snapshot {
@@ -76,9 +79,11 @@ export interface SnapshotWithDelta {
 
 export interface Interaction {
   id: number;
-  person_id: number;
+  /** null for an anonymous tip: the tipper asked not to be named. */
+  person_id: number | null;
   /** The person's current username. */
-  person_username: string;
+  person_username: string | null;
+  is_anonymous?: boolean;
   type: InteractionType;
   source: InteractionSource;
   external_id: string;

@@ -35,7 +35,11 @@ export function InteractionTable({
           </td>
           {showPerson ? (
             <td>
-              <PersonLink id={interaction.person_id} username={interaction.person_username} />
+              {interaction.person_id !== null && interaction.person_username !== null ? (
+                <PersonLink id={interaction.person_id} username={interaction.person_username} />
+              ) : (
+                <span className="muted">anonymous</span>
+              )}
             </td>
           ) : null}
           <td className="nowrap">{typeLabel(interaction.type)}</td>

@@ -54,12 +54,16 @@ export function IdentityPanel({
           <Time iso={person.username_since} />
         </dd>
         <dt>First seen</dt>
-        <dd>
-          <Time iso={person.first_seen_at} />
-        </dd>
+        <dd>{person.first_seen_at ? <Time iso={person.first_seen_at} /> : <span className="muted">not observed yet</span>}</dd>
         <dt>Last seen</dt>
         <dd>
-          <Time iso={person.last_seen_at} /> <span className="muted small">(<Time iso={person.last_seen_at} relative />)</span>
+          {person.last_seen_at ? (
+            <>
+              <Time iso={person.last_seen_at} /> <span className="muted small">(<Time iso={person.last_seen_at} relative />)</span>
+            </>
+          ) : (
+            <span className="muted">not observed yet (only looked up)</span>
+          )}
         </dd>
         {aliases ? (
           <>

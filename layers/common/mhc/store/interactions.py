@@ -127,8 +127,13 @@ class InteractionFilter:
     include_excluded: bool = False
 
 
+#: An imported copy of an interaction the live feed also delivered: shown and counted once,
+#: as the live one (migration 0007).
+NOT_A_TWIN = "NOT EXISTS (SELECT 1 FROM interaction_twins t WHERE t.interaction_id = i.id)"
+
+
 def _where(flt: InteractionFilter, params: dict[str, Any]) -> list[str]:
-    clauses: list[str] = []
+    clauses: list[str] = [NOT_A_TWIN]
     if flt.person_ids:
         clauses.append(f"i.person_id = ANY(%(person_ids)s) AND NOT {ANONYMOUS}")
         params["person_ids"] = list(flt.person_ids)

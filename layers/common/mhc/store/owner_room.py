@@ -16,7 +16,7 @@ from typing import Any
 
 from mhc.db.connection import Conn
 from mhc.domain.models import Interaction
-from mhc.store.interactions import ANONYMOUS
+from mhc.store.interactions import ANONYMOUS, NOT_A_TWIN
 from mhc.store.interactions import COLUMNS as INTERACTION_COLUMNS
 from mhc.store.interactions import FROM as INTERACTIONS
 
@@ -27,6 +27,7 @@ def recent_tips(conn: Conn, owner: str, *, limit: int) -> list[Interaction]:
     rows = conn.execute(
         f"""SELECT {INTERACTION_COLUMNS} FROM {INTERACTIONS}
             WHERE i.broadcaster = %s AND i.type = 'TIP_EVENT' AND NOT p.is_excluded
+              AND {NOT_A_TWIN}
             ORDER BY i.occurred_at DESC, i.id DESC LIMIT %s""",
         (owner, limit),
     ).fetchall()
@@ -47,7 +48,8 @@ def person_activity(conn: Conn, owner: str, person_ids: Sequence[int]) -> dict[s
                    min(i.occurred_at) AS first_seen_at,
                    max(i.occurred_at) AS last_seen_at
             FROM interactions i
-            WHERE i.broadcaster = %s AND i.person_id = ANY(%s) AND NOT {ANONYMOUS}""",
+            WHERE i.broadcaster = %s AND i.person_id = ANY(%s) AND NOT {ANONYMOUS}
+              AND {NOT_A_TWIN}""",
         (owner, list(person_ids)),
     ).fetchone()
     assert row is not None
@@ -61,6 +63,7 @@ def recent_of_person(
     rows = conn.execute(
         f"""SELECT {INTERACTION_COLUMNS} FROM {INTERACTIONS}
             WHERE i.broadcaster = %s AND i.person_id = ANY(%s) AND NOT {ANONYMOUS}
+              AND {NOT_A_TWIN}
             ORDER BY i.occurred_at DESC, i.id DESC LIMIT %s""",
         (owner, list(person_ids), limit),
     ).fetchall()
