@@ -299,8 +299,14 @@ class FakePlus:
         inertia = request.headers.get("x-inertia") == "true"
         if parts == ["login"]:
             return self._inertia_reply(self.login_page(), inertia, rotate=False)
+        chat = len(parts) == 4 and parts[0] in ("room", "member") and parts[1:4:2] == [SITE, "chat"]
+        live = (
+            len(parts) == 5 and parts[:3] == ["api", "live-sessions", SITE] and parts[4] == "chat"
+        )
+        if chat or live:
+            self._count_towards_expiry()
         if not self._signed_in(request):
-            return self._expired_reply(request, inertia)
+            return self._expired_reply(inertia)
         if request.method != "GET":
             if not self._xsrf_ok(request):
                 return Reply(status=419, body={"message": "CSRF token mismatch."})
@@ -308,23 +314,12 @@ class FakePlus:
                 return self._json_reply({"data": [], "echo": request.json()})
             return Reply(status=405, body={"message": "Method not allowed."})
         page = self._page_number(request)
-        if (
-            len(parts) == 4
-            and parts[0] in ("room", "member")
-            and parts[1] == SITE
-            and parts[3] == "chat"
-        ):
+        if chat:
             return self._chat(request, parts[0], parts[2].lower(), page, inertia)  # type: ignore[arg-type]
-        if (
-            len(parts) == 5
-            and parts[:2] == ["api", "live-sessions"]
-            and parts[2] == SITE
-            and parts[4] == "chat"
-        ):
-            self._count_towards_expiry()
+        if live:
             path = "/" + "/".join(parts)
             return self._json_reply(self.paginator(path, self.live.get(parts[3].lower(), []), page))
-        return Reply(status=404, body="<html><title>Not Found</title></html>")  # fmt: skip
+        return Reply(status=404, body="<html><title>Not Found</title></html>")
 
     def _chat(
         self,
@@ -334,9 +329,6 @@ class FakePlus:
         page: int,
         inertia: bool,
     ) -> Reply:
-        self._count_towards_expiry()
-        if self._session.expired:
-            return self._expired_reply(request, inertia)
         if inertia:
             if self.version_change_after is not None:
                 if self.version_change_after == 0:
@@ -349,6 +341,7 @@ class FakePlus:
                 return Reply(
                     status=409,
                     headers={"X-Inertia-Location": self.origin + request.target},
+                    header_list=self._rotation(),
                 )
         body = self.chat_page(kind, name, page)
         partial = None
@@ -375,7 +368,7 @@ class FakePlus:
             header_list=self._rotation(),
         )
 
-    def _expired_reply(self, request: RecordedRequest, inertia: bool) -> Reply:
+    def _expired_reply(self, inertia: bool) -> Reply:
         if self.expiry == "401":
             return Reply(status=401, body={"message": "Unauthenticated."})
         if self.expiry == "login_page":
@@ -410,7 +403,8 @@ class FakePlus:
         return jar
 
     def _signed_in(self, request: RecordedRequest) -> bool:
-        return self._cookies_of(request).get(SESSION_COOKIE) in self._session.values
+        session = self._cookies_of(request).get(SESSION_COOKIE)
+        return not self._session.expired and session in self._session.values
 
     def _xsrf_ok(self, request: RecordedRequest) -> bool:
         header = request.headers.get("x-xsrf-token")
