@@ -43,7 +43,8 @@ from mhc.clients.errors import (
 )
 from mhc.clients.http import ClientDeps, RetryPolicy, Timeouts
 from mhc.clients.statbate_plus import PlusPage, StatbatePlusClient
-from mhc.domain.chat_import import read_chat_page
+from mhc.config import load_settings
+from mhc.domain.chat_import import field_map_from_override, read_chat_page
 from mhc.domain.plus_cookies import CorruptCookies, PlusCookies
 
 ROOM = "cam_room"
@@ -606,3 +607,38 @@ def test_bad_configuration_is_refused(http: httpx.Client, store: MemoryCookies) 
             client.member_chat_url(bad)
     with pytest.raises(ValueError, match="page"):
         client.room_chat_url("x", 0)
+
+
+def test_a_chat_the_map_cannot_find_is_asked_for_whole(
+    server: FakeHttpServer,
+    http: httpx.Client,
+    store: MemoryCookies,
+    deps: ClientDeps,
+    retry: RetryPolicy,
+) -> None:
+    # Given a map whose items path finds nothing on Plus's pages
+    field_map = field_map_from_override('{"items": ["props.chatLines.data"]}')
+    client = make_client(server, http, store, deps, retry, field_map=field_map)
+    # When two pages are fetched
+    client.room_chat(ROOM)
+    second = client.room_chat(ROOM, page=2)
+    # Then the second is a whole page (its raw props are what the owner needs to map it)
+    assert "x-inertia-partial-data" not in server.requests[1].headers
+    assert "messages" in second.body["props"]
+    assert "translations" in second.body["props"]
+
+
+def test_from_settings(
+    server: FakeHttpServer, http: httpx.Client, store: MemoryCookies, tmp_path: Any
+) -> None:
+    settings = load_settings(
+        mhc_statbate_plus_url=server.url,
+        mhc_statbate_plus_site="statbate",
+        mhc_statbate_plus_request_interval_seconds=0,
+        mhc_statbate_plus_field_map='{"text": ["message"]}',
+        mhc_data_dir=tmp_path,
+    )
+    client = StatbatePlusClient.from_settings(settings, http, cookies=store)
+    page = client.room_chat(ROOM)
+    assert page.url == f"{server.url}/room/statbate/{ROOM}/chat"
+    assert len(read_chat_page(page.body, url=page.url).messages) == 100

@@ -254,6 +254,10 @@ def test_paging_and_partial_reload_props() -> None:
     assert read_chat_page(fake.chat_page("room", "cam_room", 3)).next_url is None
     assert matched_props(page) == ("messages", "data")
     assert matched_props({"data": []}) == ()
+    # Without the chat in a prop the map reads, whole pages are asked for, never a partial
+    # reload that would leave the (unmapped) chat out
+    unmapped = {"component": "Room/Chat", "props": {"data": {"timezone": "UTC"}, "chatLines": []}}
+    assert matched_props(unmapped) == ()
 
 
 def test_no_items_is_a_problem_not_an_empty_history() -> None:

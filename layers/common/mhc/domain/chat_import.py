@@ -504,7 +504,9 @@ def chat_items(body: Any, field_map: FieldMap = DEFAULT_MAP) -> list[Any] | None
 
 def matched_props(body: Any, field_map: FieldMap = DEFAULT_MAP) -> tuple[str, ...]:
     """The top-level Inertia props that hold the items, the next URL and the timezone on this
-    page: what a partial reload must ask for to read the next page the same way."""
+    page: what a partial reload must ask for to read the next page the same way. Empty (ask
+    for whole pages) when the items are not in a prop the map found: a partial reload must
+    never leave out a chat the map cannot read yet, its raw pages are what the owner maps."""
     props: list[str] = []
     readers: tuple[tuple[str, Callable[[Any], Any]], ...] = (
         ("items", _list),
@@ -517,9 +519,15 @@ def matched_props(body: Any, field_map: FieldMap = DEFAULT_MAP) -> tuple[str, ..
         for path in field_map.paths(key):
             value = _get(body, path)
             if value is not _MISSING and value is not None and read(value) is not None:
-                if len(path) >= 2 and path[0][0] == "props" and path[1][0] not in props:
+                in_prop = len(path) >= 2 and path[0][0] == "props"
+                if key == "items" and not in_prop:
+                    return ()
+                if in_prop and path[1][0] not in props:
                     props.append(path[1][0])
                 break
+        else:
+            if key == "items":
+                return ()
     return tuple(props)
 
 
