@@ -48,6 +48,8 @@ class Reply:
     #: "reset": send the headers and half the body, then reset the connection (RST).
     #: "before_reply": close without answering at all.
     drop: str | None = None
+    #: Headers sent in addition to `headers`, for names that repeat (`Set-Cookie`).
+    header_list: list[tuple[str, str]] = field(default_factory=list)
 
     def encoded(self) -> tuple[bytes, dict[str, str]]:
         headers = dict(self.headers)
@@ -190,7 +192,7 @@ class FakeHttpServer:
                     return
                 data, headers = reply.encoded()
                 self.send_response(reply.status)
-                for name, value in headers.items():
+                for name, value in [*headers.items(), *reply.header_list]:
                     self.send_header(name, value)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()

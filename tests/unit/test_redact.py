@@ -14,6 +14,12 @@ from mhc.observability import REDACTED, redact, register_secret
         ("Cookie: statbate_plus_session=sessVALUE42; XSRF-TOKEN=xsrfVALUE42", "sessVALUE42"),
         ("Cookie: statbate_plus_session=sessVALUE42; XSRF-TOKEN=xsrfVALUE42", "xsrfVALUE42"),
         ("postgresql://mhc:pa55word@db.internal:5432/mhc", "pa55word"),
+        ("Cookie: cf_clearance=cfVALUE42; remember_web_59ba=remVALUE42", "remVALUE42"),
+        ("Cookie: cf_clearance=cfVALUE42; remember_web_59ba=remVALUE42", "cfVALUE42"),
+        ("Set-Cookie: remember_web_59ba=remVALUE42; path=/; httponly", "remVALUE42"),
+        ("{'x-xsrf-token': 'eyJpdiI6VALUE42=', 'accept': 'json'}", "eyJpdiI6VALUE42"),
+        ('{"Cookie": "remember_web_1=remVALUE42"}', "remVALUE42"),
+        ("[(b'Set-Cookie', b'remember_web_1=remVALUE42; path=/')]", "remVALUE42"),
     ],
 )
 def test_known_secret_shapes_are_redacted(text: str, secret: str) -> None:
@@ -43,3 +49,11 @@ def test_events_url_keeps_the_username() -> None:
 def test_url_credentials_are_redacted_whatever_the_scheme(text: str, expected: str) -> None:
     # The pattern is anchored on "://" (linear), not on the scheme (quadratic on "a.a.a...")
     assert redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["no cookie stored: sign in", "the cookie file /x/jar.json is unreadable", "cookies, rotated"],
+)
+def test_prose_about_cookies_is_left_alone(text: str) -> None:
+    assert redact(text) == text

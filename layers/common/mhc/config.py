@@ -11,13 +11,16 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from mhc.domain.analysis.hours import UnknownTimezone, zone
 from mhc.domain.usernames import InvalidUsername, normalize_username
+
+if TYPE_CHECKING:
+    from mhc.domain.chat_import import FieldMap
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
@@ -62,6 +65,29 @@ def _timezone(value: str) -> str:
         zone(value)
     except UnknownTimezone:
         raise ValueError("must be an IANA timezone such as Europe/Berlin or UTC") from None
+    return value
+
+
+def _field_map_text(value: str) -> str:
+    """The override's JSON: the value itself when it is a JSON object, else a file's content."""
+    if value.lstrip().startswith("{"):
+        return value
+    try:
+        return Path(value).expanduser().read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(
+            f"is neither a JSON object nor a readable file ({type(exc).__name__})"
+        ) from None
+
+
+def _field_map(value: str | None) -> str | None:
+    if value is not None and value.strip():
+        from mhc.domain.chat_import import FieldMapError, field_map_from_override
+
+        try:
+            field_map_from_override(_field_map_text(value))
+        except FieldMapError as exc:
+            raise ValueError(str(exc)) from None
     return value
 
 
@@ -121,6 +147,14 @@ class Settings(BaseSettings):
     mhc_profile_requests_per_minute: int = Field(default=25, ge=1, le=60)
     mhc_statbate_api_url: str = "https://plus.statbate.com/api"
     mhc_statbate_request_interval_seconds: float = Field(default=2.0, ge=0, le=60)
+    #: Statbate Plus (chat import): the web app's base URL, its site slug for Chaturbate
+    #: pages, the pause between requests, the field map override (a JSON object, or the path
+    #: of a file holding one) and the local cookie jar (default: in MHC_DATA_DIR).
+    mhc_statbate_plus_url: str = "https://plus.statbate.com"
+    mhc_statbate_plus_site: str = Field(default="statbate", pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
+    mhc_statbate_plus_request_interval_seconds: float = Field(default=2.0, ge=0, le=60)
+    mhc_statbate_plus_field_map: Annotated[str | None, AfterValidator(_field_map)] = None
+    mhc_statbate_plus_cookie_file: Path | None = None
     mhc_http_connect_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     mhc_http_read_timeout_seconds: float = Field(default=30.0, gt=0, le=300)
 
@@ -193,6 +227,22 @@ class Settings(BaseSettings):
         if self.mhc_affiliate_campaign is None:
             raise ConfigError("MHC_AFFILIATE_CAMPAIGN is not set (the owner's affiliate code)")
         return self.mhc_affiliate_campaign
+
+    @property
+    def statbate_plus_cookie_file(self) -> Path:
+        """The local Statbate Plus cookie jar (mode 0600)."""
+        return (
+            self.mhc_statbate_plus_cookie_file or self.mhc_data_dir / "statbate-plus-cookies.json"
+        )
+
+    def statbate_plus_field_map(self) -> FieldMap:
+        """The chat import's field map: the default, with the override's keys replaced."""
+        from mhc.domain.chat_import import DEFAULT_MAP, field_map_from_override
+
+        value = self.mhc_statbate_plus_field_map
+        if value is None or not value.strip():
+            return DEFAULT_MAP
+        return field_map_from_override(_field_map_text(value))
 
     def require_owner(self) -> str:
         if self.mhc_owner_username is None:

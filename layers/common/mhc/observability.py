@@ -41,6 +41,15 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         ),
         rf"\1={REDACTED}",
     ),
+    # Cookie, Set-Cookie and XSRF headers (header lines, repr'd dicts, httpcore's header
+    # tuples): whatever cookies they carry, e.g. Cloudflare's or Laravel's remember-me cookie.
+    (
+        re.compile(
+            r"(?i)\b(set-cookie|cookie|x-xsrf-token|x-csrf-token)"
+            r"(['\"]?\s*(?:[:=]\s*|,\s*b?(?=['\"]))['\"]?)[^\r\n'\"]+"
+        ),
+        rf"\1\2{REDACTED}",
+    ),
     # postgresql://user:password@host. Anchored on "://", not on the scheme: a scheme pattern
     # (`\b[a-z][a-z0-9+.-]*://`) rescans from every word start, quadratic on "a.a.a.a...".
     (re.compile(r"(://[^:/@\s]+:)[^@\s/]+@"), rf"\1{REDACTED}@"),

@@ -29,6 +29,7 @@ from mhc.clients.errors import (
     UnexpectedStatus,
 )
 from mhc.clients.http import (
+    BROWSER_USER_AGENT,
     SERVER_ERROR_STATUSES,
     ApiHttp,
     ClientDeps,
@@ -53,10 +54,6 @@ if TYPE_CHECKING:
 
 API = "profiles"
 PACIFIC = ZoneInfo("America/Los_Angeles")
-BROWSER_USER_AGENT = (
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
-    "(KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36"
-)
 #: After a 429 without Retry-After, wait this long before the next profile.
 DEFAULT_THROTTLE_COOL_DOWN = timedelta(seconds=60)
 #: A batch stops after this many 429s in a row.

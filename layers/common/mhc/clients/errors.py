@@ -34,6 +34,19 @@ class AuthError(ClientError):
     """Bad, revoked or unauthorised credentials: fail fast, record, alert."""
 
 
+class SessionExpired(AuthError):
+    """A cookie session (Statbate Plus) is over: sign in again. Never an empty history.
+
+    `reason` says how it showed: "missing" (no cookies stored), "unreadable" (stored cookies
+    that cannot be read), "401", "419" (XSRF rejected),
+    "redirect" (302 to the login page) or "login_page" (a 200 answering the login page).
+    """
+
+    def __init__(self, api: str, message: str, *, reason: str, status: int | None = None) -> None:
+        super().__init__(api, message, status=status)
+        self.reason = reason
+
+
 class NotFound(ClientError):
     """The resource (or the tokened path) does not exist."""
 

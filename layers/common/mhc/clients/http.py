@@ -48,6 +48,12 @@ RETRYABLE_STATUSES: frozenset[int] = frozenset({429, *range(500, 600)})
 #: Server errors only, for APIs where 429 means "cool down for minutes", not "retry soon".
 SERVER_ERROR_STATUSES: frozenset[int] = frozenset(range(500, 600))
 
+#: For sites behind Cloudflare that serve browsers (profiles, Statbate Plus), not API clients.
+BROWSER_USER_AGENT = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+    "(KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36"
+)
+
 _BODY_SNIPPET = 200
 _CLOUDFLARE_MARKERS = (
     "just a moment...",

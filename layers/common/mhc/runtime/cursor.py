@@ -7,14 +7,13 @@ local file is created with mode 0600 and replaced atomically (never half-written
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from mhc.domain.polling import CorruptCursor, Cursor
 from mhc.observability import register_secret
+from mhc.runtime.private_file import write_private_file
 
 
 def _encode(cursor: Cursor) -> str:
@@ -58,18 +57,7 @@ class FileCursorStore:
         return _decode(text, str(self.path))
 
     def save(self, cursor: Cursor) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".events-cursor-", dir=self.path.parent)
-        try:
-            os.fchmod(fd, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(_encode(cursor))
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_private_file(self.path, _encode(cursor))
 
 
 class SsmCursorStore:
