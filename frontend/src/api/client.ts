@@ -139,6 +139,12 @@ export const api = {
     request<PersonDetail>(`/persons/${id}`, { signal }),
   updatePerson: (id: number, patch: { role?: Role | null; is_excluded?: boolean }) =>
     request<Person>(`/persons/${id}`, { method: "PATCH", body: patch }),
+  mergePerson: (id: number, fromId: number) =>
+    request<Person>(`/persons/${id}/merge`, { method: "POST", body: { from: fromId } }),
+  unmergePerson: (id: number, fromId: number) =>
+    request<Person>(`/persons/${id}/unmerge`, { method: "POST", body: { from: fromId } }),
+  removeAlias: (id: number, aliasId: number) =>
+    request<Person>(`/persons/${id}/aliases/${aliasId}`, { method: "DELETE" }),
   snapshots: (id: number, source: SnapshotSource, signal?: AbortSignal) =>
     request<SnapshotWithDelta[]>(`/persons/${id}/snapshots`, { query: { source }, signal }),
   interactions: (

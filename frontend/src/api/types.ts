@@ -128,6 +128,8 @@ export interface PersonDetail {
   interaction_counts: Record<string, number>;
   watchlists: Watchlist[];
   attributes: Attribute[];
+  /** Person rows merged into this one. */
+  merged?: Person[];
 }
 
 export interface StatbateOutcome {

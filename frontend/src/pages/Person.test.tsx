@@ -81,6 +81,41 @@ describe("person page", () => {
     expect(calls.some((c) => c.method === "PUT" && c.path === "/api/watchlists/2/members/7")).toBe(true);
   });
 
+  it("merges another person into this one after a confirmation, and unmerges", async () => {
+    // Given alice, and bob_alt whom the owner knows is the same human
+    const bob = person({ id: 8, username: "bob_alt" });
+    let current = detail();
+    const { calls } = fakeApi({
+      "GET /api/health/ingest": { body: healthyIngest() },
+      "GET /api/persons/7": () => ({ body: current }),
+      "GET /api/watchlists": { body: watchlists },
+      "GET /api/persons": { body: [bob] },
+      "POST /api/persons/7/merge": () => {
+        current = detail({ merged: [{ ...bob, merged_into: 7 }] });
+        return { body: person() };
+      },
+      "POST /api/persons/7/unmerge": () => {
+        current = detail();
+        return { body: bob };
+      },
+    });
+    open("/persons/7");
+    // When the owner names bob_alt, nothing happens before the confirmation
+    await userEvent.type(await screen.findByLabelText(/Merge another person into alice_01/), "bob_alt");
+    await userEvent.click(screen.getByRole("button", { name: "Find" }));
+    const dialog = await screen.findByRole("alertdialog");
+    expect(dialog).toHaveTextContent("Unmerge undoes it");
+    expect(calls.some((c) => c.path === "/api/persons/7/merge")).toBe(false);
+    // When confirmed, the merge is asked for with `from`
+    await userEvent.click(within(dialog).getByRole("button", { name: "Merge bob_alt" }));
+    const unmerge = await screen.findByRole("button", { name: "Unmerge bob_alt" });
+    expect(calls.find((c) => c.path === "/api/persons/7/merge")?.body).toEqual({ from: 8 });
+    // And it can be undone
+    await userEvent.click(unmerge);
+    await screen.findByLabelText(/Merge another person into alice_01/);
+    expect(calls.find((c) => c.path === "/api/persons/7/unmerge")?.body).toEqual({ from: 8 });
+  });
+
   it("says plainly when a person is excluded", async () => {
     fakeApi({
       "GET /api/health/ingest": { body: healthyIngest() },

@@ -1,6 +1,7 @@
 import { useId, useState } from "react";
 import { api } from "../../api/client";
 import type { PersonDetail, Role } from "../../api/types";
+import { IdentityActions } from "../../components/IdentityActions";
 import { InteractionTable } from "../../components/InteractionTable";
 import { IdentityPanel } from "../../components/PersonSummary";
 import { StatsPanel } from "../../components/StatsPanel";
@@ -110,6 +111,7 @@ export function OverviewTab({ detail, onChange }: { detail: PersonDetail; onChan
         <div>
           <RoleAndExclusion detail={detail} onChange={onChange} />
           <WatchlistMembership detail={detail} onChange={onChange} />
+          <IdentityActions detail={detail} onChange={onChange} />
         </div>
       </div>
       <h2>Latest stats</h2>
