@@ -24,3 +24,11 @@ def test_names_outside_chaturbate_rules_are_rejected(raw: str) -> None:
 def test_smk_lover_is_auto_excluded() -> None:
     assert is_auto_excluded("smk_lover")
     assert not is_auto_excluded("smk_lover2")
+
+
+@pytest.mark.parametrize("value", ["\u212aing", "ali\u0307ce", "Ｆｕｌｌｗｉｄｔｈ"])
+def test_look_alike_and_non_ascii_names_are_refused(value: str) -> None:
+    # The Kelvin sign lower-cases to "k" (so "\u212aing" would become someone else's "king");
+    # fullwidth and combining characters are not Chaturbate's
+    with pytest.raises(InvalidUsername):
+        normalize_username(value)

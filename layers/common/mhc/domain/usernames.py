@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 #: Chaturbate usernames are letters, digits and underscores; we store them case-folded.
-USERNAME_PATTERN = re.compile(r"^[a-z0-9_]{1,64}$")
+USERNAME_PATTERN = re.compile(r"^[a-z0-9_]{1,64}\Z")
 MAX_USERNAME_LENGTH = 64
 
 #: The one person excluded from every aggregate by default.
@@ -20,6 +20,10 @@ def normalize_username(value: str) -> str:
     """Case-fold and validate a username; raise InvalidUsername with a clear message."""
     if not isinstance(value, str):
         raise InvalidUsername("username must be a string")
+    # ASCII before case-folding: str.lower() maps some non-ASCII letters onto ASCII ones (the
+    # Kelvin sign "\u212a" becomes "k"), which would let a look-alike name pass as another.
+    if not value.isascii():
+        raise InvalidUsername("only letters, digits and underscores are allowed (ASCII)")
     candidate = value.strip().lower()
     if not candidate:
         raise InvalidUsername("username is empty")
