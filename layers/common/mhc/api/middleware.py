@@ -105,7 +105,7 @@ def origin_secrets(value: str) -> list[str]:
 
 def origin_matches(configured: str, headers: Headers) -> bool:
     """True when the request carries one of the configured origin secrets (constant-time)."""
-    presented = headers.get(ORIGIN_VERIFY_HEADER, "").encode()
+    presented = headers.get(ORIGIN_VERIFY_HEADER, "").strip().encode()
     matched = False
     for secret in origin_secrets(configured):
         # No early exit: every candidate is compared, whichever one matches.
