@@ -169,7 +169,10 @@ def _guarded(origin_secret: str | None = None, **starlette: Any) -> Starlette:
 )
 def test_an_unauthenticated_websocket_is_closed_with_1008(headers: dict[str, str]) -> None:
     client = TestClient(_guarded())
-    with pytest.raises(WebSocketDisconnect) as closed, client.websocket_connect("/api/ws", headers):
+    with (
+        pytest.raises(WebSocketDisconnect) as closed,
+        client.websocket_connect("/api/ws", headers=headers),
+    ):
         pass
     assert closed.value.code == 1008
 
@@ -183,7 +186,10 @@ def test_an_authenticated_websocket_reaches_its_route() -> None:
 
 def test_a_websocket_around_the_distribution_is_closed_with_1008() -> None:
     client = TestClient(_guarded(origin_secret=ORIGIN_SECRET))
-    with pytest.raises(WebSocketDisconnect) as closed, client.websocket_connect("/api/ws", AUTH):
+    with (
+        pytest.raises(WebSocketDisconnect) as closed,
+        client.websocket_connect("/api/ws", headers=AUTH),
+    ):
         pass
     assert closed.value.code == 1008
     with client.websocket_connect("/api/ws", headers={**AUTH, **THROUGH_SITE}) as websocket:

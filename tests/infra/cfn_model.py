@@ -70,8 +70,8 @@ def conditions_for(cfn: dict[str, Any], **given: str) -> dict[str, bool]:
 def choose(value: Any, conditions: dict[str, bool]) -> Any:
     """`value` with every `Fn::If` resolved and `AWS::NoValue` removed."""
     if isinstance(value, list):
-        chosen = [choose(item, conditions) for item in value]
-        return [item for item in chosen if item is not NO_VALUE]
+        items = [choose(item, conditions) for item in value]
+        return [item for item in items if item is not NO_VALUE]
     if not isinstance(value, dict):
         return value
     if set(value) == {"Fn::If"}:

@@ -3,10 +3,14 @@ credentials each function gets, read from the SAM-transformed template."""
 
 from __future__ import annotations
 
+import gzip
+import json
 import re
 import tomllib
+from pathlib import Path
 from typing import Any
 
+import moto
 import pytest
 from fastapi.testclient import TestClient
 from infra.cfn_model import conditions_for, deployed, of_type, parameter_values
@@ -321,3 +325,28 @@ def test_samconfig_sets_every_new_parameter_per_stage() -> None:
         text = config[env]["deploy"]["parameters"]["parameter_overrides"]
         for name in ("NetworkMode", "OriginSecretParam", "OriginSecret"):
             assert f"{name}=" in text, (env, name)
+
+
+def test_the_nat_image_is_an_arm64_al2023_image_with_the_mapped_root_device(
+    cfn: dict[str, Any],
+) -> None:
+    # Offline evidence, from moto's copy of AWS's public SSM parameters and image list: the
+    # default parameter exists in us-east-1 and names an arm64 Amazon Linux 2023 image whose
+    # root device is the one the template encrypts.
+    resources = Path(moto.__file__).parent
+    name = cfn["Parameters"]["NatInstanceImage"]["Default"]
+    public = json.loads(
+        gzip.decompress(
+            (resources / "ssm/resources/ami-amazon-linux-latest/us-east-1.json.gz").read_bytes()
+        )
+    )
+    (parameter,) = [p for p in public if p["Name"] == name]
+    images = json.loads(
+        gzip.decompress((resources / "ec2/resources/latest_amis/us-east-1.json.gz").read_bytes())
+    )
+    (image,) = [i for i in images if i["ami_id"] == parameter["Value"]]
+    assert image["architecture"] == "arm64"
+    assert image["name"].startswith("al2023-ami-")
+    mappings = cfn["Resources"]["NatInstance"]["Properties"]["BlockDeviceMappings"]
+    assert [m["DeviceName"] for m in mappings] == [image["root_device_name"]]
+    assert cfn["Parameters"]["NatInstanceType"]["AllowedPattern"].startswith("^t4g")
