@@ -5,6 +5,11 @@ directory's Makefile during `sam build`; `MHC_MIGRATIONS_DIR` points at them). `
 invokes it synchronously after every deploy (`make migrate-aws`); the runner is advisory-locked,
 checksummed and idempotent, so invoking it again is always safe.
 
+After migrating it creates or updates the application's least-privilege role (`mhc.db.roles`)
+from the secret in `MHC_APP_DB_SECRET_ARN`, and grants it what the app needs on every table,
+those of the migrations just applied included. This function alone connects as the RDS master
+user; the others connect as that role.
+
 Event: `{"action": "migrate"}` (the default) or `{"action": "status"}` (read-only).
 """
 
@@ -15,7 +20,8 @@ from typing import Any
 from mhc.config import get_settings
 from mhc.db.connection import connect
 from mhc.db.migrate import migrate, schema_version, status
-from mhc.db.resolve import database_url
+from mhc.db.resolve import database_credentials, database_url
+from mhc.db.roles import ensure_app_role
 from mhc.observability import logger
 
 ACTIONS = ("migrate", "status")
@@ -40,9 +46,22 @@ def handler(event: dict[str, Any] | None, context: Any) -> dict[str, Any]:
             }
         applied = migrate(conn, directory, progress=logger.info)
         version = schema_version(conn)
+        result: dict[str, Any] = {
+            "action": action,
+            "applied": [m.path.name for m in applied],
+            "schema_version": version,
+        }
+        if settings.mhc_app_db_secret_arn is not None:
+            username, password = database_credentials(
+                settings.mhc_app_db_secret_arn, "MHC_APP_DB_SECRET_ARN"
+            )
+            grants = ensure_app_role(conn, username, password)
+            result["app_role"] = {
+                "role": grants.role,
+                "created": grants.created,
+                "read_write": len(grants.read_write),
+                "append_only": list(grants.append_only),
+                "read_only": list(grants.read_only),
+            }
     logger.info("migrations done", extra={"applied": len(applied), "schema_version": version})
-    return {
-        "action": action,
-        "applied": [m.path.name for m in applied],
-        "schema_version": version,
-    }
+    return result

@@ -1,9 +1,13 @@
-"""`sam validate --lint` and the pinned cfn-lint accept the template with no warnings (offline)."""
+"""`sam validate --lint` and the pinned cfn-lint accept the template with no warnings (offline),
+in each network mode."""
 
 from __future__ import annotations
 
+import re
 import subprocess
+from pathlib import Path
 
+import pytest
 from infra.sam_tools import (
     CFN_LINT,
     LINT_REGION,
@@ -15,22 +19,71 @@ from infra.sam_tools import (
     tool_env,
 )
 
+_NETWORK_MODE = re.compile(
+    r"^  NetworkMode:\n    Type: String\n    Default: (\S+)\n    AllowedValues: \[([^\]]+)\]\n",
+    re.MULTILINE,
+)
 
-def test_sam_validate_lint_passes() -> None:
+
+def network_modes() -> list[str]:
+    match = _NETWORK_MODE.search(TEMPLATE.read_text("utf-8"))
+    assert match, "NetworkMode (Type, Default, AllowedValues) not found in template.yaml"
+    return [mode.strip() for mode in match.group(2).split(",")]
+
+
+def template_in_mode(mode: str, directory: Path) -> Path:
+    """template.yaml with NetworkMode defaulting to `mode`, so both linters check that mode's
+    conditions as the deployed default (cfn-lint also gets the value as a parameter)."""
+    text = TEMPLATE.read_text("utf-8")
+    match = _NETWORK_MODE.search(text)
+    assert match
+    start, end = match.span(1)
+    variant = directory / "template.yaml"
+    variant.write_text(text[:start] + mode + text[end:], "utf-8")
+    return variant
+
+
+@pytest.mark.parametrize("mode", network_modes())
+def test_sam_validate_lint_passes(mode: str, tmp_path: Path) -> None:
     env = tool_env(require_sam_tools())
+    template = template_in_mode(mode, tmp_path)
     result = run(
-        [str(SAM), "validate", "--lint", "--region", LINT_REGION, "-t", str(TEMPLATE)], env
+        [str(SAM), "validate", "--lint", "--region", LINT_REGION, "-t", str(template)], env
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "is a valid SAM Template" in output
 
 
-def test_cfn_lint_passes_without_warnings() -> None:
+@pytest.mark.parametrize("mode", network_modes())
+def test_cfn_lint_passes_without_warnings(mode: str, tmp_path: Path) -> None:
+    env = tool_env(require_sam_tools())
+    template = template_in_mode(mode, tmp_path)
+    result = run(
+        [
+            str(CFN_LINT),
+            "--regions",
+            LINT_REGION,
+            "--parameters",
+            f"NetworkMode={mode}",
+            "--",
+            str(template),
+        ],
+        env,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip() == ""
+
+
+def test_the_template_as_committed_passes_cfn_lint() -> None:
     env = tool_env(require_sam_tools())
     result = run([str(CFN_LINT), "--regions", LINT_REGION, "--", str(TEMPLATE)], env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip() == ""
+
+
+def test_both_network_modes_are_offered() -> None:
+    assert network_modes() == ["nat-gateway", "nat-instance"]
 
 
 def test_tools_are_the_pinned_versions() -> None:

@@ -1,13 +1,23 @@
-"""The migrate Lambda applies the migrations once, reports status, and is safe to re-invoke."""
+"""The migrate Lambda applies the migrations once, reports status, is safe to re-invoke, and
+keeps the application's database role in step."""
 
 from __future__ import annotations
 
+import json
+import secrets
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+import boto3
+import psycopg
 import pytest
+from aws_lambda_powertools.utilities import parameters
 from fakes.aws_lambda import FakeLambdaContext, load_function
 from infra.sam_tools import REPO_ROOT
+from infra.test_app_role import as_user, drop_role
+from mhc.db.connection import connect
+from moto import mock_aws
 
 pytestmark = pytest.mark.integration
 
@@ -60,3 +70,63 @@ def test_unknown_action_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
     with pytest.raises(ValueError, match="unknown action"):
         invoke({"action": "drop-everything"})
+
+
+@pytest.fixture
+def app_secret(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, str, str]]:
+    """(ARN, username, password) of the application role's secret, as CloudFormation makes it."""
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    parameters.clear_caches()
+    parameters.base.DEFAULT_PROVIDERS.clear()
+    username, password = f"mhc_app_{secrets.token_hex(4)}", secrets.token_urlsafe(30)
+    with mock_aws():
+        arn = boto3.client("secretsmanager", region_name="us-east-1").create_secret(
+            Name="mhc-dev-app-database",
+            SecretString=json.dumps({"username": username, "password": password}),
+        )["ARN"]
+        yield arn, username, password
+    parameters.clear_caches()
+    parameters.base.DEFAULT_PROVIDERS.clear()
+
+
+def test_migrate_creates_the_application_role(
+    empty_database_url: str, monkeypatch: pytest.MonkeyPatch, app_secret: tuple[str, str, str]
+) -> None:
+    # Given a fresh database and the application role's secret
+    arn, username, password = app_secret
+    monkeypatch.setenv("DATABASE_URL", empty_database_url)
+    monkeypatch.setenv("MHC_MIGRATIONS_DIR", str(REPO_ROOT / "migrations"))
+    monkeypatch.setenv("MHC_APP_DB_SECRET_ARN", arn)
+    try:
+        # When the function runs after a deploy, then again
+        first = invoke({"action": "migrate"})
+        second = invoke({"action": "migrate"})
+
+        # Then the role exists once, with grants on every table, and its password stays out of
+        # the result
+        assert first["app_role"]["role"] == username
+        assert (first["app_role"]["created"], second["app_role"]["created"]) == (True, False)
+        assert "interactions" in first["app_role"]["append_only"]
+        assert first["app_role"] == {**second["app_role"], "created": True}
+        assert password not in json.dumps(first)
+        # And the application can connect as it and read what migrate wrote
+        with connect(as_user(empty_database_url, username, password)) as app:
+            row = app.execute("SELECT count(*) AS n FROM schema_migrations").fetchone()
+            assert row is not None
+            assert row["n"] == len(MIGRATIONS)
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                app.execute("DROP TABLE raw_events")
+    finally:
+        drop_role(empty_database_url, username)
+
+
+def test_without_an_application_secret_migrate_leaves_roles_alone(
+    empty_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `mhc migrate` locally and stacks without the secret: no role is made
+    monkeypatch.setenv("DATABASE_URL", empty_database_url)
+    monkeypatch.setenv("MHC_MIGRATIONS_DIR", str(REPO_ROOT / "migrations"))
+    result = invoke({"action": "migrate"})
+    assert "app_role" not in result

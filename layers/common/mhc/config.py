@@ -33,6 +33,7 @@ SECRET_NAMES = (
     "MHC_STATBATE_TOKEN",
     "MHC_STATBATE_PLUS_SESSION",
     "MHC_STATBATE_PLUS_XSRF",
+    "MHC_ORIGIN_SECRET",
 )
 
 _SSM_NAME = re.compile(r"^/?[A-Za-z0-9_.\-/]{1,2048}$")
@@ -122,6 +123,10 @@ class Settings(BaseSettings):
     mhc_statbate_plus_session_param: OptionalSsmName = None
     mhc_statbate_plus_xsrf: SecretStr | None = None
     mhc_statbate_plus_xsrf_param: OptionalSsmName = None
+    #: AWS: the value CloudFront adds to every API request (x-mhc-origin-verify); requests
+    #: without it are refused. Comma-separated during a rotation. Unset (`mhc run`): no check.
+    mhc_origin_secret: SecretStr | None = None
+    mhc_origin_secret_param: OptionalSsmName = None
 
     # --- plain settings ---
     mhc_owner_username: OptionalUsername = None
@@ -190,6 +195,9 @@ class Settings(BaseSettings):
     mhc_db_name: str = Field(default="mhc", min_length=1, max_length=63)
     #: Connecting through RDS Proxy: no server-side prepared statements (they pin connections).
     mhc_db_proxy: bool = False
+    #: The migrate function only: the Secrets Manager secret (JSON username/password) of the
+    #: application's least-privilege role, which it creates or updates after migrating.
+    mhc_app_db_secret_arn: str | None = Field(default=None, min_length=20, max_length=2048)
 
     @model_validator(mode="after")
     def _one_source_per_secret(self) -> Settings:

@@ -46,6 +46,8 @@ def create_app(
         docs_url=DOCS_PATH,
         redoc_url=None,
         swagger_ui_oauth2_redirect_url=None,
+        # No "/x/" -> "/x" redirects: their Location was built from the Host header.
+        redirect_slashes=False,
     )
     app.state.mhc = ApiContext(
         db=db_factory,
@@ -61,6 +63,7 @@ def create_app(
     app.add_middleware(
         RequestContextMiddleware,
         token=lambda: settings().secret("MHC_API_TOKEN"),
+        origin_secret=lambda: settings().secret("MHC_ORIGIN_SECRET"),
         docs_path=DOCS_PATH,
     )
     origins = _cors_origins(settings().mhc_cors_origins)
