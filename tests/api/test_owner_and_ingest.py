@@ -81,5 +81,5 @@ def test_ingest_health_before_anything_ran(client: TestClient) -> None:
     body = client.get("/api/health/ingest").json()
     assert body["last_event_at"] is None
     assert body["event_lag_seconds"] is None
-    assert body["poller"] == "never"
+    assert body["poller"] == "never_run"
     assert body["recent_job_runs"] == []
