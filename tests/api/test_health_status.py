@@ -41,9 +41,16 @@ def all_jobs_succeeded(db: Database, *, minutes_ago: float = 3) -> None:
 
 
 def status(client: TestClient) -> dict[str, Any]:
+    """The status, with `reasons` as their texts (each reason's level checked against the
+    verdict: a failing verdict has a failing reason first, an attention one none)."""
     response = client.get("/api/health/status")
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
+    levels = [reason["level"] for reason in body["reasons"]]
+    assert levels == sorted(levels, key=lambda level: level != "failing")
+    expected = "failing" if "failing" in levels else "attention" if levels else "ok"
+    assert body["verdict"] == expected
+    body["reasons"] = [reason["text"] for reason in body["reasons"]]
     return body
 
 

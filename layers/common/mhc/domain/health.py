@@ -88,13 +88,21 @@ class JobHealth(BaseModel):
     error: str | None
 
 
+class Reason(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    #: failing: a collector failed; attention: something is not collecting or may be lost.
+    level: Literal["failing", "attention"]
+    text: str
+
+
 class CollectorStatus(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     checked_at: datetime
     verdict: Verdict
     #: Why the verdict is not "ok", failures first (empty when it is).
-    reasons: list[str]
+    reasons: list[Reason]
     events_poller: PollerHealth
     jobs: list[JobHealth]
 
@@ -223,7 +231,8 @@ def collector_status(
     return CollectorStatus(
         checked_at=now,
         verdict=verdict,
-        reasons=failing + attention,
+        reasons=[Reason(level="failing", text=text) for text in failing]
+        + [Reason(level="attention", text=text) for text in attention],
         events_poller=poller,
         jobs=list(jobs),
     )
