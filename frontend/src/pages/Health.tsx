@@ -111,7 +111,7 @@ function LiveCapture({ status, health }: { status: CollectorStatus; health: Inge
         <dl className="stat-grid">
           <div className="stat">
             <dt className="label">Poller</dt>
-            <dd className="big">
+            <dd className="stat-state">
               <State state={poller.state} />
             </dd>
           </div>

@@ -15,6 +15,11 @@ const SIGNAL_SOURCE: Record<LiveSignal["source"], string> = {
   cb_stats: "Stats API",
   affiliate: "affiliate feed",
 };
+const SIGNAL_BY: Record<LiveSignal["source"], string> = {
+  stream_sessions: "your sessions",
+  cb_stats: "the Stats API",
+  affiliate: "the affiliate feed",
+};
 
 function LiveHeading({ live }: { live: LiveStatus }) {
   if (live.is_live === true) {
@@ -40,7 +45,7 @@ function LiveSignals({ live }: { live: LiveStatus }) {
       <p className="small">
         {decided ? (
           <>
-            Decided by the {SIGNAL_SOURCE[decided.source]}, {formatAgo(decided.observed_at)}: {decided.detail}.
+            Decided by {SIGNAL_BY[decided.source]} ({formatAgo(decided.observed_at)}): {decided.detail}.
           </>
         ) : (
           <span className="muted">
