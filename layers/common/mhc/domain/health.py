@@ -9,18 +9,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from mhc.domain.jobs import Job, JobKind, missing_settings
 from mhc.domain.models import JobRun, JobStatus
+
+if TYPE_CHECKING:  # the events poller loads this module: not the jobs' config models
+    from mhc.domain.jobs import Job
 
 #: The events poller's job name in `job_runs`.
 EVENTS_POLLER_JOB = "events_poller"
 
 #: The settings the events poller cannot run without.
 EVENTS_POLLER_SETTINGS = ("MHC_EVENTS_URL", "MHC_OWNER_USERNAME")
+
+#: The counts key of a `not_configured` run that lists the settings it lacked.
+MISSING_SETTINGS = "missing"
 
 #: No successful poll for this long means the poller is down (it polls continuously).
 POLLER_STALE_AFTER = timedelta(minutes=10)
@@ -75,7 +80,7 @@ class JobHealth(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     name: str
-    kind: JobKind
+    kind: str
     enabled: bool
     state: JobState
     #: The newest finished run the state comes from (None: never finished one).
@@ -112,6 +117,17 @@ def lag_seconds(latest: datetime | None, now: datetime) -> int | None:
     if latest is None:
         return None
     return max(0, int((now - latest).total_seconds()))
+
+
+def missing_settings(run: JobRun | None) -> list[str]:
+    """The settings a `not_configured` run lacked (empty for any other run, or when the job
+    itself found its configuration wanting without naming a required setting)."""
+    if run is None or run.status is not JobStatus.NOT_CONFIGURED:
+        return []
+    names = run.counts.get(MISSING_SETTINGS)
+    if not isinstance(names, list):
+        return []
+    return [name for name in names if isinstance(name, str)]
 
 
 def success_time(run: JobRun | None) -> datetime | None:
@@ -179,7 +195,7 @@ def job_health(
         state = _JOB_STATES[decisive.status]
     return JobHealth(
         name=job.name,
-        kind=job.kind,
+        kind=job.kind.value,
         enabled=job.enabled,
         state=state,
         last_run=finished[0] if finished else None,

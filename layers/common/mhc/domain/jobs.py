@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from mhc.domain.errors import InvalidInput
+from mhc.domain.health import missing_settings
 from mhc.domain.models import JobRun, JobStatus
 from mhc.domain.roles import Role
 
@@ -52,9 +53,6 @@ REQUIRED_SETTINGS: dict[JobKind, tuple[str, ...]] = {
     JobKind.STATBATE_REFRESH: ("MHC_STATBATE_TOKEN",),
     JobKind.PROFILE_COLLECTION: (),
 }
-
-#: The counts key of a `not_configured` run that lists the settings it lacked.
-MISSING_SETTINGS = "missing"
 
 MIN_INTERVAL_SECONDS = 60
 MAX_INTERVAL_SECONDS = 7 * 86400
@@ -251,17 +249,6 @@ def next_run(now: datetime, interval: timedelta, cool_down_until: datetime | Non
     """The next run: one interval on, or when the API's cool-down ends if that is later."""
     planned = now + interval
     return max(planned, cool_down_until) if cool_down_until is not None else planned
-
-
-def missing_settings(run: JobRun | None) -> list[str]:
-    """The settings a `not_configured` run lacked (empty for any other run, or when the job
-    itself found its configuration wanting without naming a required setting)."""
-    if run is None or run.status is not JobStatus.NOT_CONFIGURED:
-        return []
-    names = run.counts.get(MISSING_SETTINGS)
-    if not isinstance(names, list):
-        return []
-    return [name for name in names if isinstance(name, str)]
 
 
 def configured_again(job: Job, last_run: JobRun | None, unavailable_now: Collection[str]) -> bool:

@@ -28,15 +28,14 @@ from mhc.clients.errors import Blocked, ClientError, Throttled
 from mhc.config import ConfigError
 from mhc.db.connection import TransactionSource
 from mhc.domain.errors import NotFound
+from mhc.domain.health import MISSING_SETTINGS, missing_settings
 from mhc.domain.jobs import (
     KIND_API,
-    MISSING_SETTINGS,
     REQUIRED_SETTINGS,
     Job,
     JobKind,
     configured_again,
     due_jobs,
-    missing_settings,
     next_run,
     parse_config,
 )

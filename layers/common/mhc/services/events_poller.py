@@ -20,8 +20,7 @@ from mhc.clients.chaturbate_events import EventsPage, StaleCursor
 from mhc.clients.errors import ClientError, TransientExhausted
 from mhc.db.connection import Database, TransactionSource
 from mhc.domain.clock import Clock, utc_now
-from mhc.domain.health import EVENTS_POLLER_JOB
-from mhc.domain.jobs import MISSING_SETTINGS
+from mhc.domain.health import EVENTS_POLLER_JOB, MISSING_SETTINGS
 from mhc.domain.models import JobRun, JobStatus
 from mhc.domain.polling import CorruptCursor, Cursor, Trigger, TriggerKind
 from mhc.observability import Metric, MetricsSink, NoMetrics, redact
