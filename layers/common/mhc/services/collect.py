@@ -139,7 +139,7 @@ class Collector:
     def _configured_again(self, job: Job, last_runs: list[JobRun]) -> bool:
         """Whether a job waiting on settings has them all now (settings are asked only then)."""
         last_run = last_runs[0] if last_runs else None
-        if not missing_settings(last_run):
+        if not job.enabled or not missing_settings(last_run):
             return False
         unavailable = self.deps.settings.unavailable(REQUIRED_SETTINGS[job.kind])
         return configured_again(job, last_run, unavailable)
