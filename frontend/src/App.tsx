@@ -1,7 +1,7 @@
 import { useEffect, useRef } from "react";
 import { api } from "./api/client";
 import { AuthProvider, useAuth } from "./auth";
-import { collectorProblems } from "./health";
+import { pillText } from "./health";
 import { HealthPage } from "./pages/Health";
 import { LookupPage } from "./pages/Lookup";
 import { OwnerPage } from "./pages/Owner";
@@ -24,31 +24,39 @@ const NAV = [
 
 const HEALTH_POLL_MS = 60_000;
 
-/** Shown on every page: a failing collector must be impossible to miss. */
+/** Shown on every page: a failing collector must be impossible to miss, and "OK" is said only
+ * when the API judged every collector OK (nothing failing, nothing unconfigured or never run). */
 export function CollectorFlag() {
-  const health = useApi((signal) => api.ingestHealth(signal), [], { pollMs: HEALTH_POLL_MS });
-  if (health.error && !health.data) {
+  const status = useApi((signal) => api.collectorStatus(signal), [], { pollMs: HEALTH_POLL_MS });
+  if (status.error && !status.data) {
     return (
       <div role="alert">
         <Link to="/health" className="flag flag-bad">
-          Health unknown: {health.error.message}
+          Health unknown: {status.error.message}
         </Link>
       </div>
     );
   }
-  if (!health.data) return null;
-  const problems = collectorProblems(health.data);
-  if (problems.length === 0) {
+  if (!status.data) return null;
+  const text = pillText(status.data);
+  if (status.data.verdict === "ok") {
     return (
       <Link to="/health" className="flag flag-ok" aria-label="Collectors healthy; open Jobs and health">
-        ● collectors OK
+        {text}
+      </Link>
+    );
+  }
+  if (status.data.verdict === "attention") {
+    return (
+      <Link to="/health" className="flag flag-warn" title={status.data.reasons.map((reason) => reason.text).join("\n")}>
+        {text}
       </Link>
     );
   }
   return (
     <div role="alert">
       <Link to="/health" className="flag flag-bad">
-        ▲ Collector failing: {problems.join(", ")}
+        {text}
       </Link>
     </div>
   );

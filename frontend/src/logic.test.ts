@@ -1,31 +1,37 @@
 import { describe, expect, it } from "vitest";
-import type { JobRun } from "./api/types";
+import type { JobRun, Reason } from "./api/types";
 import { formatAgo, formatDelta, formatDuration, numericMetrics, snapshotLabel, snapshotProvider, typeLabel } from "./format";
-import { collectorProblems, latestRunPerJob } from "./health";
+import { latestRunPerJob, pillText, stateLabel, stateTone } from "./health";
 import { matchPath } from "./router";
-import { healthyIngest } from "./test/fakeApi";
 
 function run(job: string, status: JobRun["status"], startedAt: string, id = 1): JobRun {
   return { id, job, started_at: startedAt, finished_at: startedAt, status, counts: {}, error: status === "failed" ? "boom" : null };
 }
 
-describe("collectorProblems", () => {
-  it("is empty when the poller is fine and every job's last run succeeded", () => {
-    const health = healthyIngest({ recent_job_runs: [run("cb_stats", "failed", "2026-11-01T10:00:00Z", 1), run("cb_stats", "succeeded", "2026-11-01T11:00:00Z", 2)] });
-    expect(collectorProblems(health)).toEqual([]);
+const failing = (text: string): Reason => ({ level: "failing", text });
+const attention = (text: string): Reason => ({ level: "attention", text });
+
+describe("health pill", () => {
+  it("names the failing collectors, whatever else ran since, and leaves the rest to the page", () => {
+    const reasons = [failing("cb_stats failed"), failing("events poller failing"), attention("affiliate_sweep has never run")];
+    expect(pillText({ verdict: "failing", reasons })).toBe("▲ Collector failing: cb_stats failed, events poller failing");
+    expect(pillText({ verdict: "failing", reasons: [failing("a failed"), failing("b failed"), failing("c failed")] })).toBe(
+      "▲ Collector failing: a failed and 2 more",
+    );
   });
 
-  it("flags a job whose latest run failed and a stale poller", () => {
-    const health = healthyIngest({
-      poller: "stale",
-      recent_job_runs: [run("statbate_refresh", "succeeded", "2026-11-01T10:00:00Z", 1), run("statbate_refresh", "failed", "2026-11-01T11:00:00Z", 2)],
-    });
-    expect(collectorProblems(health)).toEqual(["events poller is stale", "statbate_refresh failed"]);
+  it("never says OK when the API says something is not collecting", () => {
+    const reasons = [attention("events poller has never run"), attention("affiliate_sweep not configured"), attention("cb_stats not configured")];
+    expect(pillText({ verdict: "attention", reasons })).toBe("◆ Not all collecting: events poller has never run and 2 more");
+    expect(pillText({ verdict: "attention", reasons: reasons.slice(1, 2) })).toBe("◆ Not all collecting: affiliate_sweep not configured");
+    expect(pillText({ verdict: "ok", reasons: [] })).toBe("● collectors OK");
   });
 
-  it("does not treat not_configured or a never-run poller as a failure", () => {
-    const health = healthyIngest({ poller: "never", recent_job_runs: [run("affiliate_sweep", "not_configured", "2026-11-01T10:00:00Z")] });
-    expect(collectorProblems(health)).toEqual([]);
+  it("words and colours each state", () => {
+    expect([stateLabel("never_run"), stateTone("never_run")]).toEqual(["never run", "warn"]);
+    expect([stateLabel("not_configured"), stateTone("not_configured")]).toEqual(["not configured", "warn"]);
+    expect([stateLabel("stale"), stateTone("stale")]).toEqual(["▲ STALE", "bad"]);
+    expect(stateTone("disabled")).toBe("off");
   });
 
   it("keeps one run per job, newest first", () => {

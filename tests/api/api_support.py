@@ -196,6 +196,7 @@ def requests_for(seed: Seed) -> list[tuple[str, str, dict[str, str], Any, int]]:
     return [
         ("GET", "/api/health", {}, None, 200),
         ("GET", "/api/health/ingest", {}, None, 200),
+        ("GET", "/api/health/status", {}, None, 200),
         ("GET", "/api/openapi.json", {}, None, 200),
         ("GET", "/api/docs", {}, None, 200),
         ("GET", "/api/persons", {"q": "ali"}, None, 200),

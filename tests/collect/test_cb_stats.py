@@ -21,8 +21,11 @@ from collect.support import (
 )
 from fakes.clock import FakeClock
 from fakes.http import FakeHttpServer, Reply, cloudflare_reply, json_reply
+from mhc.config import ConfigError
 from mhc.db.connection import Database
+from mhc.domain.jobs import JobKind
 from mhc.domain.models import JobStatus
+from mhc.services.job_context import JobContext, JobResult
 
 STATS = "/statsapi/"
 
@@ -165,3 +168,84 @@ def test_missing_configuration_is_not_configured_and_not_retried_every_cycle(
     assert server.request_count == 0
     [job] = rows(db, "SELECT next_run_at, last_status FROM jobs WHERE name = 'cb_stats'")
     assert job == {"next_run_at": T0 + timedelta(hours=1), "last_status": "not_configured"}
+
+
+def test_a_job_runs_at_the_next_tick_once_its_missing_setting_is_added(
+    db: Database, server: FakeHttpServer, clock: FakeClock
+) -> None:
+    # Given cb_stats recorded "not configured" for want of its token
+    only_due(db, "cb_stats")
+    unconfigured = make_collector(
+        db, server, clock, settings=settings_for(server, mhc_stats_token=None)
+    )
+    [first] = unconfigured.run_due(budget())
+    assert first.status is JobStatus.NOT_CONFIGURED
+    assert first.counts == {"missing": ["MHC_STATS_TOKEN"]}
+    # When the owner adds the token (a restart with the new .env) and the next tick comes
+    server.enqueue(json_reply(stats_payload()), path=STATS)
+    clock.advance(60)
+    [report] = make_collector(db, server, clock).run_due(budget())
+    # Then the job runs at once instead of an hour later, and its status is the real one
+    assert report.status is JobStatus.SUCCEEDED
+    assert server.request_count == 1
+    assert snapshots(db) == 1
+    [job] = rows(db, "SELECT last_status, next_run_at FROM jobs WHERE name = 'cb_stats'")
+    assert job == {"last_status": "succeeded", "next_run_at": T0 + timedelta(seconds=60 + 300)}
+
+
+def test_a_job_still_missing_its_setting_is_not_rerun_every_tick(
+    db: Database, server: FakeHttpServer, clock: FakeClock
+) -> None:
+    only_due(db, "cb_stats")
+    collector = make_collector(
+        db, server, clock, settings=settings_for(server, mhc_stats_token=None)
+    )
+    collector.run_due(budget())
+    # Ticks for the next 59 minutes record nothing more; the hour after, one more reminder
+    for _ in range(59):
+        clock.advance(60)
+        assert collector.run_due(budget()) == []
+    clock.advance(60)
+    [again] = collector.run_due(budget())
+    assert again.status is JobStatus.NOT_CONFIGURED
+    assert len(runs(db, "cb_stats")) == 2
+
+
+def test_a_configuration_error_of_the_job_itself_keeps_the_hourly_retry(
+    db: Database, server: FakeHttpServer, clock: FakeClock
+) -> None:
+    # Given a job whose required settings are all there, but which still finds its
+    # configuration wanting when it runs (nothing names what is missing)
+    def picky(_ctx: JobContext) -> JobResult:
+        raise ConfigError("MHC_SOMETHING is not right")
+
+    only_due(db, "profile_collection")
+    collector = make_collector(db, server, clock, jobs={JobKind.PROFILE_COLLECTION: picky})
+    [report] = collector.run_due(budget())
+    assert report.status is JobStatus.NOT_CONFIGURED
+    # Then the next ticks leave it alone (no not_configured row every minute)
+    clock.advance(60)
+    assert collector.run_due(budget()) == []
+    [job] = rows(db, "SELECT next_run_at FROM jobs WHERE name = 'profile_collection'")
+    assert job == {"next_run_at": T0 + timedelta(hours=1)}
+
+
+def test_not_configured_error_speaks_of_settings_locally_and_of_ssm_in_lambda(
+    db: Database, server: FakeHttpServer, clock: FakeClock
+) -> None:
+    only_due(db, "cb_stats")
+    local = settings_for(server, mhc_stats_token=None)
+    [report] = make_collector(db, server, clock, settings=local).run_due(budget())
+    assert report.error is not None
+    assert report.error.startswith("MHC_STATS_TOKEN is not set")
+    assert ".env" in report.error
+    assert "SSM" not in report.error
+    assert "_PARAM" not in report.error
+    in_lambda = settings_for(
+        server, mhc_stats_token=None, aws_lambda_function_name="mhc-prod-stats-poller"
+    )
+    [aws] = make_collector(db, server, clock, settings=in_lambda).run_due(
+        budget(), only=["cb_stats"]
+    )
+    assert aws.error is not None
+    assert "MHC_STATS_TOKEN_PARAM" in aws.error

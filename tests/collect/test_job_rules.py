@@ -9,14 +9,17 @@ from mhc.domain.broadcasts import ObservedBroadcast, plan_broadcasts, same_broad
 from mhc.domain.collection import Target, contact_window, prioritize
 from mhc.domain.errors import InvalidInput
 from mhc.domain.jobs import (
+    REQUIRED_SETTINGS,
     Job,
     JobKind,
+    configured_again,
     due_jobs,
     merge_config,
     next_run,
     parse_interval,
     parse_setting,
 )
+from mhc.domain.models import JobRun, JobStatus
 from mhc.domain.profiles import follower_changes
 from mhc.domain.roles import Role
 
@@ -47,6 +50,39 @@ def test_due_jobs_are_enabled_and_ordered_cheapest_kind_first() -> None:
         job("stats", JobKind.CB_STATS, next_at=NOW - timedelta(minutes=1)),
     ]
     assert [j.name for j in due_jobs(jobs, NOW)] == ["stats", "sweep", "profiles"]
+
+
+def run_of(status: JobStatus, counts: dict[str, object]) -> JobRun:
+    return JobRun(
+        id=1,
+        job="cb_stats",
+        started_at=NOW,
+        finished_at=NOW,
+        status=status,
+        counts=counts,
+        error=None,
+    )
+
+
+def test_a_job_is_configured_again_only_when_it_waited_for_settings_now_all_there() -> None:
+    waiting = job("cb_stats", JobKind.CB_STATS).model_copy(
+        update={"last_status": JobStatus.NOT_CONFIGURED}
+    )
+    lacked = run_of(JobStatus.NOT_CONFIGURED, {"missing": ["MHC_STATS_TOKEN"]})
+    assert configured_again(waiting, lacked, []) is True
+    # still missing something, disabled, or not configured for a reason no setting names
+    assert configured_again(waiting, lacked, ["MHC_OWNER_USERNAME"]) is False
+    assert configured_again(waiting.model_copy(update={"enabled": False}), lacked, []) is False
+    assert configured_again(waiting, run_of(JobStatus.NOT_CONFIGURED, {}), []) is False
+    assert configured_again(waiting, None, []) is False
+    # a job that already ran since is not "waiting"
+    ran = waiting.model_copy(update={"last_status": JobStatus.SUCCEEDED})
+    assert configured_again(ran, lacked, []) is False
+
+
+def test_every_kind_declares_its_required_settings() -> None:
+    assert set(REQUIRED_SETTINGS) == set(JobKind)
+    assert REQUIRED_SETTINGS[JobKind.CB_STATS] == ("MHC_OWNER_USERNAME", "MHC_STATS_TOKEN")
 
 
 def test_next_run_waits_for_a_cool_down() -> None:

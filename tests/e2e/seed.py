@@ -1,6 +1,8 @@
 """The world the e2e walk runs in: the owner, a regular viewer with history, a past session,
-snapshots, a chat line to find, and a collector that just failed. Times are relative to now,
-because the server under test runs on the real clock."""
+snapshots (the latest Stats API one saying the owner is offline), a chat line to find, and
+collectors in every state: one OK, one that just failed, one not configured, one never run, and
+an events poller that is not configured. Times are relative to now, because the server under
+test runs on the real clock."""
 
 from __future__ import annotations
 
@@ -18,6 +20,8 @@ VIEWER = "seed_viewer"
 CHAT_LINE = "the violet harmonica riff was amazing"
 FAILED_JOB = "statbate_refresh"
 FAILED_ERROR = "statbate: HTTP 503 (service unavailable)"
+UNCONFIGURED_JOB = "affiliate_sweep"
+NEVER_RUN_JOB = "profile_collection"
 
 
 @dataclass(frozen=True)
@@ -68,8 +72,8 @@ def seed(db: Database, now: datetime | None = None) -> World:
                 owner.id,
                 SnapshotSource.CB_STATS,
                 captured_at=now - timedelta(minutes=minutes_ago),
-                raw_payload={"num_followers": followers},
-                normalized_metrics={"num_followers": followers},
+                raw_payload={"num_followers": followers, "time_online": -1},
+                normalized_metrics={"num_followers": followers, "time_online_minutes": None},
             )
         session = conn.execute(
             """INSERT INTO stream_sessions (started_at, ended_at, source)
@@ -92,6 +96,24 @@ def seed(db: Database, now: datetime | None = None) -> World:
                 FAILED_ERROR,
             ),
         )
+        for job, setting in (
+            (UNCONFIGURED_JOB, "MHC_AFFILIATE_CAMPAIGN"),
+            (
+                "events_poller",
+                "MHC_EVENTS_URL",
+            ),
+        ):
+            conn.execute(
+                """INSERT INTO job_runs (job, started_at, finished_at, status, counts, error)
+                   VALUES (%s, %s, %s, 'not_configured', %s, %s)""",
+                (
+                    job,
+                    now - timedelta(minutes=3),
+                    now - timedelta(minutes=3),
+                    Jsonb({"missing": [setting]}),
+                    f"{setting} is not set (add it to .env or the environment)",
+                ),
+            )
         conn.execute(
             "INSERT INTO event_gaps (detected_at, reason) VALUES (%s, 'cursor expired')",
             (now - timedelta(hours=2),),

@@ -11,7 +11,15 @@ import re
 
 import pytest
 from e2e.conftest import ARTIFACTS, Server, axe_violations
-from e2e.seed import CHAT_LINE, FAILED_ERROR, FAILED_JOB, OWNER, VIEWER
+from e2e.seed import (
+    CHAT_LINE,
+    FAILED_ERROR,
+    FAILED_JOB,
+    NEVER_RUN_JOB,
+    OWNER,
+    UNCONFIGURED_JOB,
+    VIEWER,
+)
 from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.integration
@@ -157,12 +165,21 @@ def test_dashboard_start_and_end_a_session(page: Page, server: Server) -> None:
     expect(followers).to_contain_text("+12")
     expect(followers).to_contain_text("Chaturbate")
     expect(page.get_by_role("table", name="Recent tips")).to_contain_text("for the song")
+    # Offline, said by the Stats API snapshot of 10 minutes ago (newer than the last session)
     expect(page.get_by_role("heading", name="Offline")).to_be_visible()
+    live = page.get_by_role("region", name="Offline")
+    expect(live).to_contain_text("Decided by the Stats API")
+    expect(live).to_contain_text("time_online -1")
+    live.get_by_text("Every live signal").click()
+    expect(live).to_contain_text("sessions: offline")
     check(page, "10-dashboard-offline")
     # When the owner starts a session
     page.get_by_role("button", name="Start session").click()
     expect(page.get_by_role("heading", name=re.compile("Live since"))).to_be_visible()
     expect(page.get_by_role("heading", name="Current session")).to_be_visible()
+    expect(page.get_by_role("region", name=re.compile("Live since"))).to_contain_text(
+        "Decided by your sessions"
+    )
     check(page, "11-dashboard-live")
     # When the owner ends it
     page.get_by_role("button", name="End session").click()
@@ -208,12 +225,23 @@ def test_a_failing_collector_is_flagged_everywhere_and_explained_on_the_health_p
     # When the owner opens Jobs & health from the flag
     flag.get_by_role("link").click()
     expect(page.get_by_role("heading", name="Jobs & health", level=1)).to_be_visible()
-    # Then the failing job and its error are shown, with gaps and the poller's state
+    # Then the verdict names the failure, and apart from it what is not collecting
+    main = page.get_by_role("main")
+    expect(main.get_by_role("alert")).to_contain_text(f"Collector failing: {FAILED_JOB} failed")
+    expect(main.get_by_text("Needs attention:")).to_be_visible()
+    # The events poller says "not configured", naming the setting (never just "never")
+    capture = page.get_by_role("region", name="Live capture (Events API)")
+    expect(capture).to_contain_text("not configured")
+    expect(capture).to_contain_text("MHC_EVENTS_URL")
+    expect(page.get_by_text("cursor expired")).to_be_visible()
+    # Every job in its state: failing with its error, OK, not configured, never run
+    expect(page.get_by_role("region", name=FAILED_JOB)).to_contain_text("FAILING")
+    expect(page.get_by_role("region", name=FAILED_JOB)).to_contain_text(FAILED_ERROR)
+    expect(page.get_by_role("region", name="cb_stats")).to_contain_text("OK")
+    unconfigured = page.get_by_role("region", name=UNCONFIGURED_JOB)
+    expect(unconfigured).to_contain_text("not configured")
+    expect(unconfigured).to_contain_text("MHC_AFFILIATE_CAMPAIGN")
+    expect(page.get_by_role("region", name=NEVER_RUN_JOB)).to_contain_text("never run")
     runs = page.get_by_role("table", name="Recent job runs")
     expect(runs.get_by_role("row", name=re.compile(FAILED_JOB))).to_contain_text(FAILED_ERROR)
-    expect(page.get_by_text("cursor expired")).to_be_visible()
-    expect(page.get_by_role("region", name="Live capture (Events API)")).to_contain_text("never")
-    card = page.get_by_role("region", name=FAILED_JOB)
-    if card.count():  # the jobs API (issue 6) shows one card per job
-        expect(card).to_contain_text(FAILED_ERROR)
     check(page, "15-health")

@@ -12,8 +12,10 @@ from fakes.http import RecordedRequest
 from mhc import cli
 from mhc.config import get_settings, load_settings
 from mhc.db.connection import Database
+from mhc.domain.models import JobStatus
 from mhc.runtime.cursor import FileCursorStore
 from mhc.runtime.local import LocalPollers
+from mhc.services import job_runs
 
 
 def test_local_events_poller_ingests_the_feed_and_stops(
@@ -54,6 +56,16 @@ def test_events_poller_says_when_it_is_not_configured(database_url: str) -> None
         "events poller: not configured (set MHC_EVENTS_URL and MHC_OWNER_USERNAME)"
     ]
     pollers.stop()
+    # and records it where the Jobs & health page looks ("not configured", not "never run")
+    db = Database(database_url)
+    with db.transaction() as conn:
+        [run] = job_runs.recent(conn, job="events_poller")
+    db.close()
+    assert run.status is JobStatus.NOT_CONFIGURED
+    assert run.counts == {"missing": ["MHC_EVENTS_URL", "MHC_OWNER_USERNAME"]}
+    assert run.error is not None
+    assert run.error.startswith("MHC_EVENTS_URL is not set (add it to .env")
+    assert "SSM" not in run.error
 
 
 def test_cli_poll_events_captures_the_feed_into_the_local_cursor(

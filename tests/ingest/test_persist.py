@@ -123,7 +123,8 @@ def test_broadcast_segments_merge_into_one_session(db: Database) -> None:
         (base + timedelta(minutes=200), None),
     ]
     # Rebuilding from raw events gives the same sessions.
-    assert ingest.rebuild_sessions(db, owner=OWNER) == 2
+    report = ingest.rebuild_sessions(db, owner=OWNER)
+    assert (report.spans, report.kept) == (2, 2)
     with db.transaction() as conn:
         again = conn.execute(
             "SELECT started_at, ended_at FROM stream_sessions ORDER BY started_at"

@@ -20,14 +20,14 @@ import pytest
 from fakes.aws_lambda import FakeLambdaContext, load_function
 from fakes.clock import FakeClock
 from fakes.events_feed import OWNER, TOKEN, FakeEventsFeed, StubLambda, make_events
-from mhc.config import Settings, load_settings
+from mhc.config import Settings, get_settings, load_settings
 from mhc.db.connection import Database
 from mhc.domain.models import JobStatus
 from mhc.domain.polling import Trigger, TriggerKind
 from mhc.runtime.cursor import SsmCursorStore
 from mhc.runtime.invoke import LambdaChainInvoker
 from mhc.runtime.poller import build_events_poller
-from mhc.services import events_poller, ingest
+from mhc.services import events_poller, ingest, job_runs
 from mhc.services.events_poller import EventsPoller, PollerConfig, PollOutcome
 from moto import mock_aws
 
@@ -356,6 +356,40 @@ def test_handler_with_the_schedule_event_and_20_seconds_left(
         0,
     )
     assert [json.loads(c["Payload"]) for c in lam.calls] == [payload, payload]
+
+
+def test_handler_without_its_events_url_records_not_configured_once_an_hour(
+    database_url: str, ssm: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the Lambda with its SSM parameter named but not created yet
+    for name, value in {
+        "DATABASE_URL": database_url,
+        "MHC_OWNER_USERNAME": OWNER,
+        "MHC_EVENTS_URL_PARAM": "/mhc/test/events-url",
+        "MHC_EVENTS_CURSOR_PARAM": CURSOR,
+        "AWS_LAMBDA_FUNCTION_NAME": "mhc-test-events-poller",
+    }.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    app = load_function("events_poller")
+    event = json.loads((ROOT / "events/events_poller_schedule.json").read_text())
+    clock = FakeClock()
+    try:
+        # When the watchdog invokes it three times
+        results = [app.handler(event, FakeLambdaContext(clock, seconds=20)) for _ in range(3)]
+    finally:
+        get_settings.cache_clear()
+    # Then it says not configured, naming the SSM parameter, and records one run (not three)
+    assert [r["status"] for r in results] == ["not_configured"] * 3
+    assert results[0]["missing"] == ["MHC_EVENTS_URL"]
+    db = Database(database_url)
+    with db.transaction() as conn:
+        runs = job_runs.recent(conn, job=events_poller.JOB_NAME)
+    db.close()
+    [run] = runs
+    assert run.status is JobStatus.NOT_CONFIGURED
+    assert run.error is not None
+    assert "/mhc/test/events-url" in run.error
 
 
 def test_a_run_left_running_by_a_dead_invocation_is_closed(db: Database, ssm: Any) -> None:

@@ -45,11 +45,69 @@ def test_value_and_parameter_together_is_an_error(monkeypatch: pytest.MonkeyPatc
         load_settings()
 
 
-def test_missing_required_secret_names_both_forms() -> None:
-    with pytest.raises(ConfigError, match="MHC_API_TOKEN_PARAM"):
-        load_settings().require_secret("MHC_API_TOKEN")
-    with pytest.raises(ConfigError, match="MHC_OWNER_USERNAME"):
-        load_settings().require_owner()
+def test_locally_a_missing_setting_is_named_with_where_to_put_it_and_no_aws_words() -> None:
+    # Given settings outside Lambda (no AWS_LAMBDA_FUNCTION_NAME)
+    settings = load_settings()
+    assert settings.in_lambda is False
+    messages = []
+    for require in (
+        lambda: settings.require_secret("MHC_STATS_TOKEN"),
+        settings.require_owner,
+        settings.require_affiliate_campaign,
+    ):
+        with pytest.raises(ConfigError) as info:
+            require()
+        messages.append(str(info.value))
+    # Then each message names the variable and .env, never SSM or a *_PARAM
+    for message, name in zip(
+        messages, ("MHC_STATS_TOKEN", "MHC_OWNER_USERNAME", "MHC_AFFILIATE_CAMPAIGN"), strict=True
+    ):
+        assert message.startswith(f"{name} is not set")
+        assert ".env" in message
+        assert "SSM" not in message
+        assert "_PARAM" not in message
+
+
+def test_in_lambda_a_missing_setting_names_the_ssm_parameter_or_the_stack_parameter() -> None:
+    settings = load_settings(aws_lambda_function_name="mhc-prod-stats-poller")
+    assert settings.in_lambda is True
+    with pytest.raises(ConfigError) as secret:
+        settings.require_secret("MHC_STATS_TOKEN")
+    with pytest.raises(ConfigError) as owner:
+        settings.require_owner()
+    assert "MHC_STATS_TOKEN_PARAM" in str(secret.value)
+    assert "SSM" in str(secret.value)
+    assert ".env" not in str(secret.value)
+    assert "OwnerUsername" in str(owner.value)
+
+
+def test_unavailable_names_each_missing_setting_without_reading_direct_values() -> None:
+    settings = load_settings(mhc_stats_token="direct-stats-token", mhc_owner_username=None)
+    missing = settings.unavailable(["MHC_OWNER_USERNAME", "MHC_STATS_TOKEN", "MHC_STATBATE_TOKEN"])
+    assert list(missing) == ["MHC_OWNER_USERNAME", "MHC_STATBATE_TOKEN"]
+    assert missing["MHC_STATBATE_TOKEN"].startswith("MHC_STATBATE_TOKEN is not set")
+    assert settings.unavailable([]) == {}
+    with pytest.raises(KeyError):
+        settings.unavailable(["MHC_NO_SUCH_SETTING"])
+
+
+@mock_aws
+def test_unavailable_reads_an_ssm_parameter_to_know_it_exists(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given the token's SSM parameter named but not created yet (AWS, before put-parameter)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    settings = load_settings(
+        mhc_stats_token_param="/mhc/test/later", aws_lambda_function_name="mhc-stats"
+    )
+    [reason] = settings.unavailable(["MHC_STATS_TOKEN"]).values()
+    assert "/mhc/test/later" in reason
+    assert "MHC_STATS_TOKEN_PARAM" in reason
+    # When the owner creates it, the next check finds it (a failed read is not cached)
+    boto3.client("ssm", region_name="us-east-1").put_parameter(
+        Name="/mhc/test/later", Value="now-there", Type="SecureString"
+    )
+    assert settings.unavailable(["MHC_STATS_TOKEN"]) == {}
 
 
 def test_secret_values_never_print(monkeypatch: pytest.MonkeyPatch) -> None:

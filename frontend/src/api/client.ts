@@ -3,6 +3,7 @@
 import type {
   ApiErrorBody,
   Attribute,
+  CollectorStatus,
   Confidence,
   CurrentSession,
   IngestHealth,
@@ -131,6 +132,7 @@ const enc = encodeURIComponent;
 export const api = {
   ingestHealth: (signal?: AbortSignal, token?: string) =>
     request<IngestHealth>("/health/ingest", { signal, token }),
+  collectorStatus: (signal?: AbortSignal) => request<CollectorStatus>("/health/status", { signal }),
   lookup: (body: LookupRequest) =>
     request<LookupResult>("/lookup", { method: "POST", body }),
   searchPersons: (q: string, signal?: AbortSignal) =>

@@ -235,10 +235,32 @@ export interface Tip {
   username: string | null;
 }
 
+/** One live signal (GET /api/owner `live.signals`): a stale one is listed but decides nothing. */
+export interface LiveSignal {
+  source: "stream_sessions" | "cb_stats" | "affiliate";
+  provider: Provider;
+  is_live: boolean;
+  observed_at: Iso;
+  age_seconds: number;
+  fresh: boolean;
+  since: Iso | null;
+  detail: string;
+}
+
+export interface LiveStatus {
+  provider?: Provider;
+  source?: string;
+  /** null: no fresh signal, so MHC does not know. */
+  is_live: boolean | null;
+  since: Iso | null;
+  decided_by: LiveSignal | null;
+  signals: LiveSignal[];
+}
+
 export interface OwnerDashboard {
   owner: string;
   person_id: number | null;
-  live: { provider?: Provider; source?: string; is_live: boolean; since: Iso | null };
+  live: LiveStatus;
   current_session: SessionWithStats | null;
   stats: SourcedSnapshot;
   statbate: SourcedSnapshot;
@@ -288,9 +310,53 @@ export interface IngestHealth {
   event_lag_seconds: number | null;
   last_successful_poll_at: Iso | null;
   poll_lag_seconds: number | null;
-  poller: "ok" | "stale" | "never";
+  poller: PollerState;
   recent_job_runs: JobRun[];
   recent_event_gaps: EventGap[];
+}
+
+// GET /api/health/status: each collector's state and one verdict, judged by the API.
+export type PollerState = "ok" | "stale" | "failing" | "not_configured" | "never_run";
+export type JobState = "ok" | "failing" | "not_configured" | "never_run" | "cooling_down" | "disabled";
+export type Verdict = "ok" | "attention" | "failing";
+
+export interface PollerHealth {
+  state: PollerState;
+  last_run: JobRun | null;
+  last_successful_poll_at: Iso | null;
+  poll_lag_seconds: number | null;
+  last_event_at: Iso | null;
+  event_lag_seconds: number | null;
+  gaps_last_day: number;
+  missing: string[];
+  error: string | null;
+}
+
+export interface JobHealth {
+  name: string;
+  kind: string;
+  enabled: boolean;
+  state: JobState;
+  last_run: JobRun | null;
+  running: boolean;
+  next_run_at: Iso | null;
+  cool_down_until: Iso | null;
+  missing: string[];
+  error: string | null;
+}
+
+export interface Reason {
+  level: "failing" | "attention";
+  text: string;
+}
+
+export interface CollectorStatus {
+  checked_at: Iso;
+  verdict: Verdict;
+  /** Failures first. */
+  reasons: Reason[];
+  events_poller: PollerHealth;
+  jobs: JobHealth[];
 }
 
 export interface Job {

@@ -1,9 +1,9 @@
 import { api, ApiError } from "../api/client";
-import type { EventGap, IngestHealth, JobRun, JobView } from "../api/types";
+import type { CollectorStatus, EventGap, IngestHealth, JobHealth, JobRun, JobState, JobView, PollerState } from "../api/types";
 import { DataTable, Time } from "../components/bits";
 import { Async, ErrorMessage } from "../components/status";
 import { formatDuration, formatNumber } from "../format";
-import { collectorProblems, latestRunPerJob } from "../health";
+import { latestRunPerJob, reasonTexts, stateLabel, stateTone, VERDICT_TITLE } from "../health";
 import { useAction, useApi } from "../useApi";
 
 const POLL_MS = 30_000;
@@ -11,6 +11,61 @@ const POLL_MS = 30_000;
 function Status({ status }: { status: string | null }) {
   if (!status) return <span className="muted">never run</span>;
   return <span className={`status status-${status}`}>{status === "failed" ? "▲ FAILED" : status.replace("_", " ")}</span>;
+}
+
+/** A collector's state as the API judged it. */
+function State({ state, running = false }: { state: PollerState | JobState; running?: boolean }) {
+  return (
+    <span className={`state tone-${stateTone(state)}`}>
+      {stateLabel(state)}
+      {running ? <span className="muted small"> (running now)</span> : null}
+    </span>
+  );
+}
+
+/** What is wrong now: the settings a collector waits for, or its last error. */
+function Problem({ missing, error }: { missing: string[]; error: string | null }) {
+  if (missing.length === 0 && !error) return null;
+  return (
+    <div className={missing.length > 0 ? "notice-warn" : "error"}>
+      {missing.length > 0 ? (
+        <p>
+          <strong>Missing setting{missing.length > 1 ? "s" : ""}:</strong>{" "}
+          {missing.map((name, index) => (
+            <span key={name}>
+              {index > 0 ? ", " : null}
+              <code>{name}</code>
+            </span>
+          ))}
+        </p>
+      ) : null}
+      {error ? (
+        <p>
+          <strong>{missing.length > 0 ? "Details:" : "Last error:"}</strong> {error}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+function Verdict({ status }: { status: CollectorStatus }) {
+  if (status.verdict === "ok") return <p className="tone-ok">● {VERDICT_TITLE.ok}</p>;
+  const failures = reasonTexts(status.reasons, "failing");
+  const others = reasonTexts(status.reasons, "attention");
+  return (
+    <>
+      {failures.length > 0 ? (
+        <div className="error" role="alert">
+          <strong>{VERDICT_TITLE.failing}:</strong> {failures.join(", ")}
+        </div>
+      ) : null}
+      {others.length > 0 ? (
+        <div className="notice-warn" role="status">
+          <strong>{VERDICT_TITLE.attention}:</strong> {others.join(", ")}
+        </div>
+      ) : null}
+    </>
+  );
 }
 
 function Counts({ counts }: { counts: Record<string, unknown> }) {
@@ -47,37 +102,33 @@ function RunsTable({ runs, caption }: { runs: JobRun[]; caption: string }) {
   );
 }
 
-function Ingest({ health }: { health: IngestHealth }) {
-  const problems = collectorProblems(health);
+function LiveCapture({ status, health }: { status: CollectorStatus; health: IngestHealth | undefined }) {
+  const poller = status.events_poller;
   return (
     <>
-      {problems.length > 0 ? (
-        <div className="error" role="alert">
-          <strong>Collector failing:</strong> {problems.join(", ")}
-        </div>
-      ) : null}
       <section className="card" aria-labelledby="ingest-title">
         <h2 id="ingest-title">Live capture (Events API)</h2>
         <dl className="stat-grid">
           <div className="stat">
             <dt className="label">Poller</dt>
-            <dd className={`big status status-${health.poller === "ok" ? "succeeded" : health.poller === "stale" ? "failed" : "skipped"}`}>
-              {health.poller}
+            <dd className="stat-state">
+              <State state={poller.state} />
             </dd>
           </div>
-          <LagStat label="Last poll" iso={health.last_successful_poll_at} lagSeconds={health.poll_lag_seconds} />
-          <LagStat label="Last event" iso={health.last_event_at} lagSeconds={health.event_lag_seconds} />
+          <LagStat label="Last poll" iso={poller.last_successful_poll_at} lagSeconds={poller.poll_lag_seconds} />
+          <LagStat label="Last event" iso={poller.last_event_at} lagSeconds={poller.event_lag_seconds} />
           <div className="stat">
             <dt className="label">Checked</dt>
             <dd>
-              <Time iso={health.checked_at} />
+              <Time iso={status.checked_at} />
             </dd>
           </div>
         </dl>
+        <Problem missing={poller.missing} error={poller.error} />
       </section>
       <section aria-labelledby="gaps-title">
         <h2 id="gaps-title">Event gaps</h2>
-        <Gaps gaps={health.recent_event_gaps} />
+        {health ? <Gaps gaps={health.recent_event_gaps} /> : null}
       </section>
     </>
   );
@@ -115,20 +166,20 @@ function LagStat({ label, iso, lagSeconds }: { label: string; iso: string | null
   );
 }
 
-function JobCard({ view, onChange }: { view: JobView; onChange: () => void }) {
+function JobCard({ view, health, onChange }: { view: JobView; health: JobHealth | undefined; onChange: () => void }) {
   const { job } = view;
   const action = useAction(async (what: "toggle" | "run") => {
     if (what === "run") await api.runJob(job.name);
     else await api.updateJob(job.name, { enabled: !job.enabled });
     onChange();
   });
-  const failed = view.last_run?.status === "failed";
+  const failed = health ? health.state === "failing" : view.last_run?.status === "failed";
   const lastRunAt = view.last_run?.started_at ?? job.last_run_at;
   return (
     <section className={`card${failed ? " card-failed" : ""}`} aria-labelledby={`job-${job.name}`}>
       <header className="card-header">
         <h3 id={`job-${job.name}`}>{job.name}</h3>
-        <Status status={view.last_run?.status ?? job.last_status} />
+        {health ? <State state={health.state} running={health.running} /> : <Status status={view.last_run?.status ?? job.last_status} />}
       </header>
       <dl className="facts">
         <dt>Kind</dt>
@@ -154,7 +205,9 @@ function JobCard({ view, onChange }: { view: JobView; onChange: () => void }) {
           </>
         ) : null}
       </dl>
-      {view.last_run?.error ? (
+      {health ? (
+        <Problem missing={health.missing} error={health.error} />
+      ) : view.last_run?.error ? (
         <p className="error">
           <strong>Last error:</strong> {view.last_run.error}
         </p>
@@ -177,7 +230,15 @@ function JobCard({ view, onChange }: { view: JobView; onChange: () => void }) {
   );
 }
 
-function Jobs({ health }: { health: IngestHealth | undefined }) {
+function Jobs({
+  health,
+  status,
+  onChange,
+}: {
+  health: IngestHealth | undefined;
+  status: CollectorStatus | undefined;
+  onChange: () => void;
+}) {
   const jobs = useApi((signal) => api.jobs(signal), [], { pollMs: POLL_MS });
   // Without the jobs API (an older server), the runs in the ingest health still tell the story.
   if (jobs.error instanceof ApiError && jobs.error.status === 404) {
@@ -189,6 +250,7 @@ function Jobs({ health }: { health: IngestHealth | undefined }) {
       </>
     );
   }
+  const byName = new Map((status?.jobs ?? []).map((job) => [job.name, job]));
   return (
     <Async state={jobs} label="Loading jobs…">
       {(views) =>
@@ -197,7 +259,11 @@ function Jobs({ health }: { health: IngestHealth | undefined }) {
         ) : (
           <div className="cards">
             {views.map((view) => (
-              <JobCard key={view.job.name} view={view} onChange={jobs.reload} />
+              <JobCard key={view.job.name} view={view} health={byName.get(view.job.name)} onChange={() => {
+                  jobs.reload();
+                  onChange();
+                }}
+              />
             ))}
           </div>
         )
@@ -207,19 +273,26 @@ function Jobs({ health }: { health: IngestHealth | undefined }) {
 }
 
 export function HealthPage() {
+  const status = useApi((signal) => api.collectorStatus(signal), [], { pollMs: POLL_MS });
   const health = useApi((signal) => api.ingestHealth(signal), [], { pollMs: POLL_MS });
   return (
     <>
       <h1>Jobs &amp; health</h1>
-      <Async state={health} label="Loading ingest health…">
-        {(data) => <Ingest health={data} />}
+      <Async state={status} label="Loading collector status…">
+        {(data) => (
+          <>
+            <Verdict status={data} />
+            <LiveCapture status={data} health={health.data} />
+          </>
+        )}
       </Async>
       <section aria-labelledby="jobs-title">
         <h2 id="jobs-title">Scheduled jobs</h2>
-        <Jobs health={health.data} />
+        <Jobs health={health.data} status={status.data} onChange={status.reload} />
       </section>
       <section aria-labelledby="runs-title">
         <h2 id="runs-title">Recent job runs</h2>
+        {health.error ? <ErrorMessage error={health.error} onRetry={health.reload} /> : null}
         {health.data ? <RunsTable runs={health.data.recent_job_runs} caption="Recent job runs" /> : null}
       </section>
     </>

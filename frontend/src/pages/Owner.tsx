@@ -1,17 +1,79 @@
 import { api } from "../api/client";
-import type { OwnerDashboard, SessionWithStats, SourcedSnapshot } from "../api/types";
+import type { LiveSignal, LiveStatus, OwnerDashboard, SessionWithStats, SourcedSnapshot } from "../api/types";
 import { DataTable, PersonLink, ProviderBadge, Time } from "../components/bits";
 import { SessionStatsGrid } from "../components/SessionStatsGrid";
 import { SnapshotCard } from "../components/StatsPanel";
 import { Async, ErrorMessage } from "../components/status";
-import { deltaClass, formatDelta, formatDuration, formatNumber, snapshotLabel } from "../format";
+import { deltaClass, formatAgo, formatDelta, formatDuration, formatNumber, snapshotLabel } from "../format";
 import { Link } from "../router";
 import { useAction, useApi } from "../useApi";
 
 const POLL_MS = 30_000;
 
+const SIGNAL_SOURCE: Record<LiveSignal["source"], string> = {
+  stream_sessions: "sessions",
+  cb_stats: "Stats API",
+  affiliate: "affiliate feed",
+};
+const SIGNAL_BY: Record<LiveSignal["source"], string> = {
+  stream_sessions: "your sessions",
+  cb_stats: "the Stats API",
+  affiliate: "the affiliate feed",
+};
+
+function LiveHeading({ live }: { live: LiveStatus }) {
+  if (live.is_live === true) {
+    return (
+      <>
+        <span className="live-dot" aria-hidden="true" />
+        Live{live.since ? (
+          <>
+            {" "}since <Time iso={live.since} />
+          </>
+        ) : null}
+      </>
+    );
+  }
+  return <>{live.is_live === false ? "Offline" : "Live status unknown"}</>;
+}
+
+/** Which signal decided, how old it is, and every signal considered. */
+function LiveSignals({ live }: { live: LiveStatus }) {
+  const decided = live.decided_by;
+  return (
+    <>
+      <p className="small">
+        {decided ? (
+          <>
+            Decided by {SIGNAL_BY[decided.source]} ({formatAgo(decided.observed_at)}): {decided.detail}.
+          </>
+        ) : (
+          <span className="muted">
+            No fresh live signal: no open session, no Stats API snapshot in the last 15 min, no sighting in the
+            affiliate feed in the last 10 min.
+          </span>
+        )}
+      </p>
+      {live.signals.length > 0 ? (
+        <details>
+          <summary>Every live signal ({live.signals.length})</summary>
+          <ul className="small">
+            {live.signals.map((signal) => (
+              <li key={signal.source}>
+                <strong>{SIGNAL_SOURCE[signal.source]}</strong>: {signal.is_live ? "live" : "offline"}, {formatAgo(signal.observed_at)}
+                {signal.fresh ? "" : " (too old to count)"} · {signal.detail}
+              </li>
+            ))}
+          </ul>
+        </details>
+      ) : null}
+    </>
+  );
+}
+
 function SessionControls({ dashboard, onChange }: { dashboard: OwnerDashboard; onChange: () => void }) {
-  const live = dashboard.live.is_live;
+  const { live } = dashboard;
+  const open = dashboard.current_session;
   const action = useAction(async (start: boolean) => {
     if (start) await api.startSession();
     else await api.endSession();
@@ -21,19 +83,23 @@ function SessionControls({ dashboard, onChange }: { dashboard: OwnerDashboard; o
     <section className="card" aria-labelledby="live-title">
       <header className="card-header">
         <h2 id="live-title">
-          {live ? (
-            <>
-              <span className="live-dot" aria-hidden="true" />
-              Live since <Time iso={dashboard.live.since} />
-            </>
-          ) : (
-            "Offline"
-          )}
+          <LiveHeading live={live} />
         </h2>
-        <ProviderBadge provider={dashboard.live.provider ?? "mhc"} detail="sessions" />
+        <ProviderBadge
+          provider={live.provider ?? "mhc"}
+          detail={live.decided_by ? SIGNAL_SOURCE[live.decided_by.source] : "sessions"}
+        />
       </header>
-      <p className="muted small">Sessions start and end with broadcast events; you can also start or end one by hand.</p>
-      {live ? (
+      <LiveSignals live={live} />
+      <p className="muted small">
+        {open ? (
+          <>
+            Session open since <Time iso={open.session.started_at} />.{" "}
+          </>
+        ) : null}
+        Sessions start and end with broadcast events; you can also start or end one by hand.
+      </p>
+      {open ? (
         <button type="button" className="danger" disabled={action.running} onClick={() => void action.run(false)}>
           {action.running ? "Ending…" : "End session"}
         </button>
@@ -43,10 +109,10 @@ function SessionControls({ dashboard, onChange }: { dashboard: OwnerDashboard; o
         </button>
       )}
       {action.error ? <ErrorMessage error={action.error} /> : null}
-      {dashboard.current_session ? (
+      {open ? (
         <>
           <h3>Current session</h3>
-          <SessionStatsGrid stats={dashboard.current_session.stats} />
+          <SessionStatsGrid stats={open.stats} />
         </>
       ) : null}
     </section>

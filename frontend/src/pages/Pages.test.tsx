@@ -2,9 +2,9 @@ import { render, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { tokenStore } from "../api/client";
-import type { JobView, OwnerDashboard, StreamSession } from "../api/types";
+import type { JobView, LiveSignal, LiveStatus, OwnerDashboard, StreamSession } from "../api/types";
 import { App } from "../App";
-import { apiError, fakeApi, healthyIngest, person } from "../test/fakeApi";
+import { apiError, fakeApi, healthyIngest, healthyStatus, jobHealth, person } from "../test/fakeApi";
 
 beforeEach(() => tokenStore.set("good"));
 afterEach(() => vi.unstubAllGlobals());
@@ -24,11 +24,25 @@ const session: StreamSession = {
 };
 const stats = { session_id: 3, duration_seconds: 3600, interactions: 40, tips: 4, tokens: 1234, distinct_visitors: 17 };
 
-function dashboard(live: boolean): OwnerDashboard {
+function sessionLive(live: boolean): LiveStatus {
+  const signal = {
+    source: "stream_sessions" as const,
+    provider: "mhc" as const,
+    is_live: live,
+    observed_at: session.started_at,
+    age_seconds: 7200,
+    fresh: true,
+    since: live ? session.started_at : null,
+    detail: live ? "a session is open (started by hand)" : "the last session ended (started by hand)",
+  };
+  return { provider: "mhc", source: "stream_sessions", is_live: live, since: signal.since, decided_by: signal, signals: [signal] };
+}
+
+function dashboard(live: boolean, liveStatus: LiveStatus = sessionLive(live)): OwnerDashboard {
   return {
     owner: "owner_cam",
     person_id: 1,
-    live: { provider: "mhc", source: "stream_sessions", is_live: live, since: live ? session.started_at : null },
+    live: liveStatus,
     current_session: live ? { session, stats } : null,
     stats: {
       provider: "chaturbate",
@@ -85,6 +99,47 @@ describe("owner dashboard", () => {
     await userEvent.click(screen.getByRole("button", { name: "End session" }));
     expect(await screen.findByRole("button", { name: "Start session" })).toBeInTheDocument();
     expect(calls.filter((c) => c.method === "POST").map((c) => c.path)).toEqual(["/api/sessions/start", "/api/sessions/end"]);
+  });
+
+  it("says live when the Stats API says so, which signal decided, and offers to start a session", async () => {
+    // Given no open session, but a Stats API snapshot 2 minutes old: online for 95 minutes
+    const stats = {
+      source: "cb_stats" as const,
+      provider: "chaturbate" as const,
+      is_live: true,
+      observed_at: "2026-11-01T11:58:00Z",
+      age_seconds: 120,
+      fresh: true,
+      since: "2026-11-01T10:23:00Z",
+      detail: "the Stats API says online for 95 min",
+    };
+    const old: LiveSignal = {
+      ...stats,
+      source: "stream_sessions",
+      provider: "mhc",
+      is_live: false,
+      observed_at: "2026-10-31T12:00:00Z",
+      age_seconds: 86400,
+      since: null,
+      detail: "the last session ended (from broadcast events)",
+    };
+    const live: LiveStatus = { provider: "chaturbate", source: "cb_stats", is_live: true, since: stats.since, decided_by: stats, signals: [stats, old] };
+    fakeApi({ "GET /api/owner": { body: dashboard(false, live) } });
+    open("/owner");
+    const card = await screen.findByRole("region", { name: /^Live since/ });
+    expect(within(card).getByText(/Decided by the Stats API/)).toHaveTextContent("the Stats API says online for 95 min");
+    expect(within(card).getByText("Chaturbate")).toBeInTheDocument();
+    expect(within(card).getByText("Every live signal (2)")).toBeInTheDocument();
+    expect(within(card).getByRole("button", { name: "Start session" })).toBeInTheDocument();
+    expect(screen.queryByText("Offline")).not.toBeInTheDocument();
+  });
+
+  it("says the live status is unknown when no signal is fresh", async () => {
+    const live: LiveStatus = { provider: "mhc", source: "stream_sessions", is_live: null, since: null, decided_by: null, signals: [] };
+    fakeApi({ "GET /api/owner": { body: dashboard(false, live) } });
+    open("/owner");
+    const card = await screen.findByRole("region", { name: "Live status unknown" });
+    expect(within(card).getByText(/No fresh live signal/)).toBeInTheDocument();
   });
 
   it("shows the API's message when the owner is not configured", async () => {
@@ -191,30 +246,100 @@ describe("search", () => {
   });
 });
 
-describe("jobs & health", () => {
+describe("collector health", () => {
   const failedRun = { id: 5, job: "statbate_refresh", started_at: "2026-11-01T11:00:00Z", finished_at: "2026-11-01T11:00:03Z", status: "failed" as const, counts: { refreshed: 0 }, error: "statbate: HTTP 500 (server error)" };
 
-  it("shows a failing job from the jobs API, with its error, and runs it on request", async () => {
-    const view: JobView = {
-      job: { name: "statbate_refresh", kind: "statbate_refresh", enabled: true, interval_seconds: 900, config: {}, last_run_at: failedRun.started_at, last_status: "failed", next_run_at: null, created_at: "2026-10-01T00:00:00Z", updated_at: "2026-10-01T00:00:00Z" },
+  function view(name: string, overrides: Partial<JobView> = {}): JobView {
+    return {
+      job: { name, kind: name, enabled: true, interval_seconds: 900, config: {}, last_run_at: failedRun.started_at, last_status: "failed", next_run_at: null, created_at: "2026-10-01T00:00:00Z", updated_at: "2026-10-01T00:00:00Z" },
       effective_config: { batch: 10 },
       last_run: failedRun,
       recent_runs: [failedRun],
       cool_down_until: null,
+      ...overrides,
     };
+  }
+
+  it("flags a failed job in the header from the API's verdict, however many runs came after it", async () => {
+    // Given recent runs that are all fine (21 lookups pushed the failure out of the last 20),
+    // while the API judges cb_stats by its own last run: failed
+    fakeApi({
+      "GET /api/health/ingest": { body: healthyIngest() },
+      "GET /api/health/status": { body: healthyStatus({ verdict: "failing", reasons: [{ level: "failing", text: "cb_stats failed" }] }) },
+      "GET /api/sessions": { body: [] },
+    });
+    open("/sessions");
+    const alert = await screen.findByRole("alert");
+    expect(alert).toHaveTextContent("▲ Collector failing: cb_stats failed");
+    expect(screen.queryByText(/collectors OK/)).not.toBeInTheDocument();
+  });
+
+  it("never says collectors OK when nothing is configured and the poller never ran", async () => {
+    fakeApi({
+      "GET /api/health/status": {
+        body: healthyStatus({
+          verdict: "attention",
+          reasons: ["events poller has never run", "cb_stats not configured", "statbate_refresh not configured"].map((text) => ({ level: "attention", text })),
+          events_poller: { ...healthyStatus().events_poller, state: "never_run", last_successful_poll_at: null, poll_lag_seconds: null },
+        }),
+      },
+      "GET /api/sessions": { body: [] },
+    });
+    open("/sessions");
+    const pill = await screen.findByRole("link", { name: /Not all collecting/ });
+    expect(pill).toHaveTextContent("◆ Not all collecting: events poller has never run and 2 more");
+    expect(screen.queryByText(/collectors OK/)).not.toBeInTheDocument();
+  });
+
+  it("shows each collector's state: failing with its error, not configured with the missing setting, never run", async () => {
+    const unconfiguredRun = { ...failedRun, id: 6, job: "cb_stats", status: "not_configured" as const, error: "MHC_STATS_TOKEN is not set (add it to .env or the environment)" };
+    const status = healthyStatus({
+      verdict: "failing",
+      reasons: [
+        { level: "failing", text: "statbate_refresh failed" },
+        ...["events poller not configured", "cb_stats not configured", "affiliate_sweep has never run"].map((text) => ({ level: "attention" as const, text })),
+      ],
+      events_poller: {
+        ...healthyStatus().events_poller,
+        state: "not_configured",
+        last_successful_poll_at: null,
+        poll_lag_seconds: null,
+        missing: ["MHC_EVENTS_URL"],
+        error: "MHC_EVENTS_URL is not set (add it to .env or the environment)",
+      },
+      jobs: [
+        jobHealth("statbate_refresh", { state: "failing", last_run: failedRun, error: failedRun.error }),
+        jobHealth("cb_stats", { state: "not_configured", missing: ["MHC_STATS_TOKEN"], error: "MHC_STATS_TOKEN is not set (add it to .env or the environment)" }),
+        jobHealth("affiliate_sweep", { state: "never_run", last_run: null }),
+      ],
+    });
     const { calls } = fakeApi({
-      "GET /api/health/ingest": { body: healthyIngest({ poller: "stale", recent_job_runs: [failedRun], recent_event_gaps: [{ id: 1, detected_at: "2026-11-01T09:00:00Z", last_event_id: "abc", last_event_at: "2026-11-01T08:00:00Z", reason: "cursor expired", created_at: "2026-11-01T09:00:00Z" }] }) },
-      "GET /api/jobs": { body: [view] },
-      "POST /api/jobs/statbate_refresh/run": { status: 202, body: view },
+      "GET /api/health/ingest": { body: healthyIngest({ poller: "not_configured", recent_job_runs: [failedRun], recent_event_gaps: [{ id: 1, detected_at: "2026-11-01T09:00:00Z", last_event_id: "abc", last_event_at: "2026-11-01T08:00:00Z", reason: "cursor expired", created_at: "2026-11-01T09:00:00Z" }] }) },
+      "GET /api/health/status": { body: status },
+      "GET /api/jobs": { body: [view("statbate_refresh"), view("cb_stats", { last_run: unconfiguredRun, recent_runs: [unconfiguredRun, { ...failedRun, job: "cb_stats" }] }), view("affiliate_sweep", { last_run: null, recent_runs: [] })] },
+      "POST /api/jobs/statbate_refresh/run": { status: 202, body: view("statbate_refresh") },
     });
     open("/health");
-    const card = await screen.findByRole("region", { name: "statbate_refresh" });
-    expect(within(card).getAllByText("▲ FAILED").length).toBeGreaterThan(0);
-    expect(within(card).getByText("Last error:").parentElement).toHaveTextContent("statbate: HTTP 500 (server error)");
+    const failing = await screen.findByRole("region", { name: "statbate_refresh" });
+    expect(within(failing).getByText("▲ FAILING")).toBeInTheDocument();
+    expect(within(failing).getByText("Last error:").parentElement).toHaveTextContent("statbate: HTTP 500 (server error)");
+    // The job waiting for its token names it, and shows no stale error of an older run
+    const unconfigured = screen.getByRole("region", { name: "cb_stats" });
+    expect(unconfigured.querySelector(".card-header .state")).toHaveTextContent("not configured");
+    expect(within(unconfigured).getByText("MHC_STATS_TOKEN")).toBeInTheDocument();
+    expect(within(unconfigured).queryByText("Last error:")).not.toBeInTheDocument();
+    expect(within(screen.getByRole("region", { name: "affiliate_sweep" })).getByText("never run")).toBeInTheDocument();
+    // The events poller says "not configured", naming the setting, never just "never"
+    const capture = screen.getByRole("region", { name: "Live capture (Events API)" });
+    expect(within(capture).getByText("not configured")).toBeInTheDocument();
+    expect(within(capture).getByText("MHC_EVENTS_URL")).toBeInTheDocument();
     expect(screen.getByText("cursor expired")).toBeInTheDocument();
     const alerts = screen.getAllByRole("alert").map((a) => a.textContent);
-    expect(alerts.some((t) => t?.includes("events poller is stale, statbate_refresh failed"))).toBe(true);
-    await userEvent.click(within(card).getByRole("button", { name: "Run now" }));
+    expect(alerts.some((t) => t?.includes("Collector failing: statbate_refresh failed"))).toBe(true);
+    expect(screen.getByText("Needs attention:").parentElement).toHaveTextContent(
+      "events poller not configured, cb_stats not configured, affiliate_sweep has never run",
+    );
+    await userEvent.click(within(failing).getByRole("button", { name: "Run now" }));
     expect(calls.some((c) => c.method === "POST" && c.path === "/api/jobs/statbate_refresh/run")).toBe(true);
   });
 

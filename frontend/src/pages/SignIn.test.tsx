@@ -3,7 +3,7 @@ import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { tokenStore } from "../api/client";
 import { App } from "../App";
-import { apiError, fakeApi, healthyIngest } from "../test/fakeApi";
+import { apiError, fakeApi, healthyIngest, healthyStatus } from "../test/fakeApi";
 
 afterEach(() => vi.unstubAllGlobals());
 
@@ -45,7 +45,7 @@ describe("sign in", () => {
 
   it("returns to sign-in with a reason when a stored token stops working", async () => {
     tokenStore.set("revoked");
-    fakeApi({ "GET /api/health/ingest": refused });
+    fakeApi({ "GET /api/health/ingest": refused, "GET /api/health/status": refused });
     render(<App />);
     expect(await screen.findByText(/The API refused the token/)).toBeInTheDocument();
     expect(tokenStore.get()).toBeNull();
@@ -54,17 +54,9 @@ describe("sign in", () => {
 
 describe("header", () => {
   it("flags a failing collector on every page", async () => {
-    // Given a job whose last run failed
+    // Given the API judging a job failing
     tokenStore.set("good");
-    fakeApi({
-      "GET /api/health/ingest": {
-        body: healthyIngest({
-          recent_job_runs: [
-            { id: 1, job: "statbate_refresh", started_at: "2026-11-01T11:00:00Z", finished_at: null, status: "failed", counts: {}, error: "HTTP 500" },
-          ],
-        }),
-      },
-    });
+    fakeApi({ "GET /api/health/status": { body: healthyStatus({ verdict: "failing", reasons: [{ level: "failing", text: "statbate_refresh failed" }] }) } });
     window.history.replaceState(null, "", "/search");
     render(<App />);
     // Then the header says so, as an alert linking to the health page

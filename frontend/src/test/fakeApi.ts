@@ -1,6 +1,7 @@
 // A fake `fetch` that answers like the MHC API: handlers per "METHOD /api/path" (query ignored).
+// The header polls the collectors' status on every page: unless a test says otherwise, it is OK.
 import { vi } from "vitest";
-import type { IngestHealth, Person } from "../api/types";
+import type { CollectorStatus, IngestHealth, JobHealth, Person } from "../api/types";
 
 export interface Call {
   method: string;
@@ -25,7 +26,7 @@ export function fakeApi(routes: Record<string, Reply>) {
       headers: (init?.headers ?? {}) as Record<string, string>,
     };
     calls.push(call);
-    const route = routes[`${method} ${url.pathname}`];
+    const route = routes[`${method} ${url.pathname}`] ?? DEFAULT_ROUTES[`${method} ${url.pathname}`];
     if (!route) {
       const missing = apiError(404, "not_found", `no fake for ${method} ${url.pathname}`);
       return jsonResponse(missing.status, missing.body);
@@ -84,3 +85,44 @@ export function healthyIngest(overrides: Partial<IngestHealth> = {}): IngestHeal
     ...overrides,
   };
 }
+
+export function jobHealth(name: string, overrides: Partial<JobHealth> = {}): JobHealth {
+  return {
+    name,
+    kind: name,
+    enabled: true,
+    state: "ok",
+    last_run: { id: 1, job: name, started_at: "2026-11-01T11:55:00Z", finished_at: "2026-11-01T11:55:02Z", status: "succeeded", counts: {}, error: null },
+    running: false,
+    next_run_at: "2026-11-01T12:00:00Z",
+    cool_down_until: null,
+    missing: [],
+    error: null,
+    ...overrides,
+  };
+}
+
+export function healthyStatus(overrides: Partial<CollectorStatus> = {}): CollectorStatus {
+  return {
+    checked_at: NOW,
+    verdict: "ok",
+    reasons: [],
+    events_poller: {
+      state: "ok",
+      last_run: null,
+      last_successful_poll_at: "2026-11-01T11:59:30Z",
+      poll_lag_seconds: 30,
+      last_event_at: "2026-11-01T11:59:00Z",
+      event_lag_seconds: 60,
+      gaps_last_day: 0,
+      missing: [],
+      error: null,
+    },
+    jobs: ["affiliate_sweep", "cb_stats", "profile_collection", "statbate_refresh"].map((name) => jobHealth(name)),
+    ...overrides,
+  };
+}
+
+const DEFAULT_ROUTES: Record<string, Reply> = {
+  "GET /api/health/status": { body: healthyStatus() },
+};

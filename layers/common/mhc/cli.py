@@ -171,11 +171,11 @@ def cmd_rebuild_sessions(settings: Settings, _args: argparse.Namespace) -> int:
 
     owner = settings.require_owner()
     db = _single_connection(settings)
-    count = rebuild_sessions(
+    report = rebuild_sessions(
         db, owner=owner, merge_gap=timedelta(minutes=settings.mhc_session_merge_gap_minutes)
     )
     db.close()
-    _say(f"{count} session(s) rebuilt from broadcast events")
+    _say(report.summary())
     return 0
 
 

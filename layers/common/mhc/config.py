@@ -4,11 +4,16 @@ Secrets follow one rule: `NAME` holds the value (local use) or `NAME_PARAM` name
 SecureString parameter (AWS), fetched on first use with Powertools `parameters` and cached.
 Setting both is an error. Secret values are `SecretStr` so they never print by accident, and
 each resolved value is registered with the redactor in `mhc.observability`.
+
+A missing setting is explained in the words of the world the code runs in: locally the variable
+and `.env`, in Lambda (`AWS_LAMBDA_FUNCTION_NAME` is set) the SSM parameter or the stack
+parameter that feeds it. The owner reads these messages on the Jobs page.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -38,6 +43,12 @@ SECRET_NAMES = (
 
 _SSM_NAME = re.compile(r"^/?[A-Za-z0-9_.\-/]{1,2048}$")
 _SECRET_CACHE_SECONDS = 300
+
+#: Plain settings a use case may require: what the value is, and where the stack sets it.
+_REQUIRABLE: dict[str, tuple[str, str]] = {
+    "MHC_OWNER_USERNAME": ("the owner's Chaturbate username", "OwnerUsername"),
+    "MHC_AFFILIATE_CAMPAIGN": ("the owner's affiliate code", "AffiliateCampaign"),
+}
 
 
 class ConfigError(Exception):
@@ -199,6 +210,10 @@ class Settings(BaseSettings):
     #: application's least-privilege role, which it creates or updates after migrating.
     mhc_app_db_secret_arn: str | None = Field(default=None, min_length=20, max_length=2048)
 
+    # --- where we run ---
+    #: Set by AWS Lambda in every function; tells error messages to speak of SSM and the stack.
+    aws_lambda_function_name: str | None = None
+
     @model_validator(mode="after")
     def _one_source_per_secret(self) -> Settings:
         for name in SECRET_NAMES:
@@ -218,23 +233,26 @@ class Settings(BaseSettings):
             value = direct.get_secret_value()
         else:
             param: str | None = getattr(self, f"{field}_param")
-            value = _fetch_ssm_secret(param) if param is not None else None
+            value = _fetch_ssm_secret(param, name) if param is not None else None
         if value:
             from mhc.observability import register_secret
 
             register_secret(value)
         return value or None
 
+    @property
+    def in_lambda(self) -> bool:
+        """Running as an AWS Lambda function (else locally: `mhc run`, the CLI, tests)."""
+        return self.aws_lambda_function_name is not None
+
     def require_secret(self, name: str) -> str:
         value = self.secret(name)
         if value is None:
-            raise ConfigError(f"{name} is not set (set {name}, or {name}_PARAM to an SSM name)")
+            raise ConfigError(self._not_set(name))
         return value
 
     def require_affiliate_campaign(self) -> str:
-        if self.mhc_affiliate_campaign is None:
-            raise ConfigError("MHC_AFFILIATE_CAMPAIGN is not set (the owner's affiliate code)")
-        return self.mhc_affiliate_campaign
+        return self.require("MHC_AFFILIATE_CAMPAIGN")
 
     @property
     def statbate_plus_cookie_file(self) -> Path:
@@ -253,19 +271,56 @@ class Settings(BaseSettings):
         return field_map_from_override(_field_map_text(value))
 
     def require_owner(self) -> str:
-        if self.mhc_owner_username is None:
-            raise ConfigError("MHC_OWNER_USERNAME is not set (the owner's Chaturbate username)")
-        return self.mhc_owner_username
+        return self.require("MHC_OWNER_USERNAME")
+
+    def require(self, name: str) -> str:
+        """The value of setting `name` (a secret or a requirable plain setting); ConfigError
+        says how to set it when it is missing."""
+        if name in SECRET_NAMES:
+            return self.require_secret(name)
+        if name not in _REQUIRABLE:
+            raise KeyError(name)
+        value: str | None = getattr(self, name.lower())
+        if value is None:
+            raise ConfigError(self._not_set(name))
+        return value
+
+    def unavailable(self, names: Iterable[str]) -> dict[str, str]:
+        """Which of `names` cannot be had now, each with the reason. A value set directly is
+        only checked for presence; an SSM parameter is read (cached), since only a read tells
+        whether it exists yet."""
+        problems: dict[str, str] = {}
+        for name in names:
+            try:
+                self.require(name)
+            except ConfigError as exc:
+                problems[name] = str(exc)
+        return problems
+
+    def _not_set(self, name: str) -> str:
+        what, stack_parameter = _REQUIRABLE.get(name, ("", ""))
+        if not self.in_lambda:
+            detail = f": {what}" if what else ""
+            return f"{name} is not set (add it to .env or the environment{detail})"
+        if name in SECRET_NAMES:
+            return (
+                f"{name}_PARAM is not set (the SSM SecureString parameter holding {name}; "
+                "see docs/deploy.md)"
+            )
+        return f"{name} is not set ({what}: {stack_parameter} in samconfig.toml, then deploy)"
 
 
-def _fetch_ssm_secret(name: str) -> str:
+def _fetch_ssm_secret(parameter: str, setting: str) -> str:
     # Imported lazily: Powertools parameters pulls in boto3 (~0.2 s of cold start).
     from aws_lambda_powertools.utilities import parameters
 
     try:
-        value = parameters.get_parameter(name, decrypt=True, max_age=_SECRET_CACHE_SECONDS)
+        value = parameters.get_parameter(parameter, decrypt=True, max_age=_SECRET_CACHE_SECONDS)
     except Exception as exc:
-        raise ConfigError(f"could not read SSM parameter {name}: {type(exc).__name__}") from None
+        raise ConfigError(
+            f"could not read SSM parameter {parameter} ({setting}_PARAM): {type(exc).__name__}"
+            " (create it with aws ssm put-parameter, see docs/deploy.md)"
+        ) from None
     return str(value)
 
 

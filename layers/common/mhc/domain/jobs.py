@@ -8,7 +8,7 @@ Pure: no I/O, no clock of its own (callers pass `now`).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Literal
@@ -16,7 +16,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from mhc.domain.errors import InvalidInput
-from mhc.domain.models import JobStatus
+from mhc.domain.health import missing_settings
+from mhc.domain.models import JobRun, JobStatus
 from mhc.domain.roles import Role
 
 
@@ -41,6 +42,16 @@ KIND_API = {
     JobKind.AFFILIATE_SWEEP: "affiliate",
     JobKind.STATBATE_REFRESH: "statbate",
     JobKind.PROFILE_COLLECTION: "profiles",
+}
+
+#: The settings each kind cannot run without (environment variable names). The collector
+#: checks them before a run, so a job missing one is `not_configured` and names it without a
+#: request, and at every tick for a job waiting on them, so it runs as soon as they are there.
+REQUIRED_SETTINGS: dict[JobKind, tuple[str, ...]] = {
+    JobKind.CB_STATS: ("MHC_OWNER_USERNAME", "MHC_STATS_TOKEN"),
+    JobKind.AFFILIATE_SWEEP: ("MHC_AFFILIATE_CAMPAIGN",),
+    JobKind.STATBATE_REFRESH: ("MHC_STATBATE_TOKEN",),
+    JobKind.PROFILE_COLLECTION: (),
 }
 
 MIN_INTERVAL_SECONDS = 60
@@ -238,3 +249,14 @@ def next_run(now: datetime, interval: timedelta, cool_down_until: datetime | Non
     """The next run: one interval on, or when the API's cool-down ends if that is later."""
     planned = now + interval
     return max(planned, cool_down_until) if cool_down_until is not None else planned
+
+
+def configured_again(job: Job, last_run: JobRun | None, unavailable_now: Collection[str]) -> bool:
+    """A job that was `not_configured` for want of settings, every one of which (and of the
+    kind's required settings) is there now: it is due at once, not an hour later."""
+    return (
+        job.enabled
+        and job.last_status is JobStatus.NOT_CONFIGURED
+        and bool(missing_settings(last_run))
+        and not unavailable_now
+    )

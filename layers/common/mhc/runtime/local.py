@@ -1,7 +1,8 @@
 """The pollers of `mhc run`: the same services the Lambdas run, on threads of the local server.
 
 - Events: when MHC_EVENTS_URL and MHC_OWNER_USERNAME are set, the events poller long-polls
-  continuously (one link after another, like the Lambda chain, minus the self-invoke).
+  continuously (one link after another, like the Lambda chain, minus the self-invoke); when
+  not, a "not configured" run naming them is recorded for the Jobs & health page.
 - Scheduled jobs: every minute the collector runs the jobs that are due; jobs whose
   credentials are missing record "not configured" runs, shown on the Jobs page. `wake` (the
   API's "run now") makes it look at once instead of at the end of its minute.
@@ -17,6 +18,7 @@ from datetime import timedelta
 
 from mhc.config import Settings
 from mhc.db.connection import Database
+from mhc.domain.health import EVENTS_POLLER_SETTINGS
 from mhc.domain.polling import Trigger, TriggerKind
 from mhc.observability import logger, redact
 
@@ -44,19 +46,31 @@ class LocalPollers:
     def start(self) -> list[str]:
         """Start what is configured; return a line per poller saying what runs."""
         lines = []
+        missing = self._settings.unavailable(EVENTS_POLLER_SETTINGS) if self._events else {}
         if not self._events:
             pass
-        elif self._settings.secret("MHC_EVENTS_URL") and self._settings.mhc_owner_username:
+        elif not missing:
             self._spawn("mhc-events-poller", self._events_loop)
             lines.append("events poller: long-polling the Events API")
         else:
-            lines.append(
-                "events poller: not configured (set MHC_EVENTS_URL and MHC_OWNER_USERNAME)"
-            )
+            self._record_not_configured(missing)
+            lines.append(f"events poller: not configured (set {' and '.join(missing)})")
         if self._jobs:
             self._spawn("mhc-collector", self._jobs_loop)
             lines.append(f"scheduled jobs: checked every {JOBS_TICK_SECONDS:.0f} s (Jobs page)")
         return lines
+
+    def _record_not_configured(self, missing: dict[str, str]) -> None:
+        """Shown on the Jobs & health page as "not configured" (not "never run")."""
+        from mhc.services.events_poller import record_not_configured
+
+        db = Database(self._url)
+        try:
+            record_not_configured(db, missing)
+        except Exception as exc:  # the server still starts; the page then says "never run"
+            logger.error("could not record the events poller's state", extra={"error": redact(exc)})
+        finally:
+            db.close()
 
     def wake(self, _job_name: str = "") -> None:
         """Run the due jobs now (a JobStarter: the API has just made a job due)."""

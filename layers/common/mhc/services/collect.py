@@ -4,10 +4,12 @@ One run of one job:
 1. claim the job (due, not already running) so an overlapping invocation leaves it alone;
 2. write a `job_runs` row (`running`), so even a crash mid-run is visible;
 3. respect a persisted cool-down of the job's upstream API (then the run is `skipped`);
-4. run the job; missing credentials or settings make it `not_configured` (asked again after an
-   hour, not every cycle), a throttle persists a cool-down, anything else is `failed` with
-   redacted text. Nothing a job raises reaches the next job;
-5. finish the `job_runs` row and schedule the next run.
+4. run the job, unless a setting its kind requires is missing: then it is `not_configured`,
+   naming the settings, without a request. A throttle persists a cool-down, anything else is
+   `failed` with redacted text. Nothing a job raises reaches the next job;
+5. finish the `job_runs` row and schedule the next run. A `not_configured` job is recorded
+   again hourly, not every cycle, but every tick checks its settings (no request, no row): once
+   they are all there it runs at that tick.
 
 The owner-facing use cases for jobs (list, change, request a run) are in `mhc.services.jobs`,
 which the API imports without the collectors' HTTP clients. The collector is handed its job
@@ -26,15 +28,18 @@ from mhc.clients.errors import Blocked, ClientError, Throttled
 from mhc.config import ConfigError
 from mhc.db.connection import TransactionSource
 from mhc.domain.errors import NotFound
+from mhc.domain.health import MISSING_SETTINGS, missing_settings
 from mhc.domain.jobs import (
     KIND_API,
+    REQUIRED_SETTINGS,
     Job,
     JobKind,
+    configured_again,
     due_jobs,
     next_run,
     parse_config,
 )
-from mhc.domain.models import JobStatus
+from mhc.domain.models import JobRun, JobStatus
 from mhc.observability import MetricsSink, job_metric, logger, redact
 from mhc.services import job_runs
 from mhc.services.job_context import CollectDeps, CoolDown, JobContext, JobFunction, JobResult
@@ -95,25 +100,57 @@ class Collector:
         now = self.deps.clock()
         with self.db.transaction() as conn:
             jobs = store.list_all(conn)
+            waiting = {
+                job.name: job_runs.recent(conn, job=job.name, limit=1)
+                for job in jobs
+                if job.last_status is JobStatus.NOT_CONFIGURED
+            }
         if only is not None:
             by_name = {job.name: job for job in jobs}
             unknown = [name for name in only if name not in by_name]
             if unknown:
                 raise NotFound(f"no such job: {', '.join(unknown)}")
             chosen, force = [by_name[name] for name in dict.fromkeys(only)], True
+            ready: set[str] = set()
         else:
-            chosen = due_jobs([j.model_copy(update={"next_run_at": _early(j)}) for j in jobs], now)
+            ready = {
+                job.name
+                for job in jobs
+                if job.name in waiting and self._configured_again(job, waiting[job.name])
+            }
+            chosen = due_jobs(
+                [
+                    j.model_copy(update={"next_run_at": None if j.name in ready else _early(j)})
+                    for j in jobs
+                ],
+                now,
+            )
             force = False
         reports = []
         for job in chosen:
             if remaining() < self.safety_margin + MIN_JOB_TIME:
                 reports.append(RunReport(job=job.name, ran=False, reason="no_time"))
                 continue
-            reports.append(self.run_job(job.name, remaining, force=force))
+            reports.append(
+                self.run_job(job.name, remaining, force=force, configured_again=job.name in ready)
+            )
         return reports
 
+    def _configured_again(self, job: Job, last_runs: list[JobRun]) -> bool:
+        """Whether a job waiting on settings has them all now (settings are asked only then)."""
+        last_run = last_runs[0] if last_runs else None
+        if not job.enabled or not missing_settings(last_run):
+            return False
+        unavailable = self.deps.settings.unavailable(REQUIRED_SETTINGS[job.kind])
+        return configured_again(job, last_run, unavailable)
+
     def run_job(
-        self, name: str, remaining: Callable[[], timedelta], *, force: bool = True
+        self,
+        name: str,
+        remaining: Callable[[], timedelta],
+        *,
+        force: bool = True,
+        configured_again: bool = False,
     ) -> RunReport:
         started = self.deps.clock()
         with self.db.transaction() as conn:
@@ -128,6 +165,7 @@ class Collector:
                 until=started + job.interval,
                 force=force,
                 stale_before=started - STALE_RUN,
+                configured_again=configured_again,
             )
             if claimed is None:
                 return RunReport(job=name, ran=False, reason="not_claimed")
@@ -148,6 +186,13 @@ class Collector:
 
     def _execute(self, job: Job, started: datetime, deadline: datetime) -> JobResult:
         api = KIND_API[job.kind]
+        missing = self.deps.settings.unavailable(REQUIRED_SETTINGS[job.kind])
+        if missing:
+            return JobResult(
+                status=JobStatus.NOT_CONFIGURED,
+                counts={MISSING_SETTINGS: list(missing)},
+                error="; ".join(missing.values()),
+            )
         try:
             config = parse_config(job.kind, job.config)
             function = self.jobs[job.kind]

@@ -11,17 +11,17 @@ heartbeat stored with the cursor let the watchdog restart a dead chain and stop 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from mhc.clients.chaturbate_events import EventsPage, StaleCursor
 from mhc.clients.errors import ClientError, TransientExhausted
-from mhc.db.connection import Database
+from mhc.db.connection import Database, TransactionSource
 from mhc.domain.clock import Clock, utc_now
-from mhc.domain.health import EVENTS_POLLER_JOB
-from mhc.domain.models import JobStatus
+from mhc.domain.health import EVENTS_POLLER_JOB, MISSING_SETTINGS
+from mhc.domain.models import JobRun, JobStatus
 from mhc.domain.polling import CorruptCursor, Cursor, Trigger, TriggerKind
 from mhc.observability import Metric, MetricsSink, NoMetrics, redact
 from mhc.services import capture, ingest, job_runs
@@ -310,3 +310,35 @@ class EventsPoller:
         self._metrics.add(Metric.DUPLICATES, outcome.counts.duplicates, "Count")
         if outcome.lag_seconds is not None:
             self._metrics.add(Metric.LAG_SECONDS, outcome.lag_seconds, "Seconds")
+
+
+#: While its settings stay missing, the poller records that at most this often (the watchdog
+#: asks every few minutes).
+NOT_CONFIGURED_REPEAT = timedelta(hours=1)
+
+
+def record_not_configured(
+    db: TransactionSource, missing: Mapping[str, str], *, clock: Clock = utc_now
+) -> JobRun | None:
+    """Record that the poller cannot start for want of `missing` settings (name -> why), as a
+    `not_configured` run naming them: the Jobs & health page then says "not configured", not
+    "never run". None when the same was recorded within NOT_CONFIGURED_REPEAT."""
+    now = clock()
+    error = "; ".join(missing.values())
+    with db.transaction() as conn:
+        last = job_runs.recent(conn, job=JOB_NAME, limit=1)
+        if (
+            last
+            and last[0].status is JobStatus.NOT_CONFIGURED
+            and last[0].error == error
+            and now - last[0].started_at < NOT_CONFIGURED_REPEAT
+        ):
+            return None
+        return job_runs.record(
+            conn,
+            JOB_NAME,
+            at=now,
+            status=JobStatus.NOT_CONFIGURED,
+            counts={MISSING_SETTINGS: list(missing)},
+            error=error,
+        )

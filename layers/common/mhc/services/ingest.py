@@ -22,7 +22,7 @@ from mhc.domain.events import event_time
 from mhc.domain.ingest import Derivation, SessionSignal, derive
 from mhc.domain.models import InteractionSource, NewInteraction, SessionSource
 from mhc.domain.roles import Role, merge_role
-from mhc.domain.sessions import sessions_from_signals
+from mhc.domain.sessions import RebuildReport, sessions_from_signals
 from mhc.services import interactions, sessions
 from mhc.services.persons import resolve_sightings
 from mhc.services.sessions import DEFAULT_MERGE_GAP
@@ -217,8 +217,10 @@ def replay(
 
 def rebuild_sessions(
     db: TransactionSource, *, owner: str, merge_gap: timedelta = DEFAULT_MERGE_GAP
-) -> int:
-    """Recompute the sessions that came from broadcastStart/Stop from raw events."""
+) -> RebuildReport:
+    """Recompute the sessions that came from broadcastStart/Stop from raw events, in one
+    transaction: ids stay where a session still exists, manual sessions absorb the spans they
+    overlap (`mhc.services.sessions.reconcile_event_sessions`)."""
     with db.transaction() as conn:
         sessions.lock(conn)  # before reading: no session opens or closes meanwhile
         signals: list[tuple[datetime, bool]] = []
@@ -226,4 +228,4 @@ def rebuild_sessions(
             derivation = derive(raw.payload, owner)
             if derivation.session_signal is not None:
                 signals.append((raw.occurred_at, derivation.session_signal is SessionSignal.START))
-        return sessions.replace_event_sessions(conn, sessions_from_signals(signals, merge_gap))
+        return sessions.reconcile_event_sessions(conn, sessions_from_signals(signals, merge_gap))

@@ -2,34 +2,43 @@
 
 Read only: the owner's person row is never created here. Every section says where its figures
 come from (`provider`: chaturbate, statbate, or mhc for figures computed from captured events).
+The live status weighs every live signal (`mhc.domain.live`) and says which one decided.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from mhc.db.connection import TransactionSource
+from mhc.db.connection import Conn, TransactionSource
 from mhc.domain.clock import Clock, utc_now
-from mhc.domain.models import SessionStats, SnapshotSource, SnapshotWithDelta, StreamSession
-from mhc.services import interactions, persons, sessions, snapshots
+from mhc.domain.live import (
+    LiveSignal,
+    LiveStatus,
+    Provider,
+    feed_signal,
+    live_status,
+    session_signal,
+    stats_signal,
+)
+from mhc.domain.models import (
+    SessionSource,
+    SessionStats,
+    SnapshotSource,
+    SnapshotWithDelta,
+    StreamSession,
+)
+from mhc.services import interactions, persons, profiles, sessions, snapshots
 
-Provider = Literal["chaturbate", "statbate", "mhc"]
 RECENT_TIPS = 20
 RECENT_SESSIONS = 10
 
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True)
-
-
-class LiveStatus(_Frozen):
-    provider: Provider = "mhc"
-    source: str = "stream_sessions"
-    is_live: bool
-    since: datetime | None
 
 
 class SourcedSnapshot(_Frozen):
@@ -85,6 +94,38 @@ def _message(metadata: dict[str, Any], content: str | None) -> str | None:
     return value if isinstance(value, str) else content
 
 
+def _live_signals(
+    conn: Conn,
+    person_id: int | None,
+    latest_session: StreamSession | None,
+    cb_stats: SnapshotWithDelta | None,
+    now: datetime,
+) -> list[LiveSignal | None]:
+    """Every live signal there is: the open (or else latest) session, the latest Stats API
+    snapshot, the latest affiliate feed sighting."""
+    signals: list[LiveSignal | None] = []
+    if latest_session is not None:
+        signals.append(
+            session_signal(
+                latest_session.started_at,
+                latest_session.ended_at,
+                manual=latest_session.source is SessionSource.MANUAL,
+                now=now,
+            )
+        )
+    if cb_stats is not None and isinstance(cb_stats.snapshot.raw_payload, Mapping):
+        signals.append(
+            stats_signal(cb_stats.snapshot.captured_at, cb_stats.snapshot.raw_payload, now=now)
+        )
+    if person_id is not None:
+        seen = profiles.last_seen_online(
+            conn, [person_id], profiles.get_many(conn, [person_id])
+        ).get(person_id)
+        if seen is not None:
+            signals.append(feed_signal(seen, now=now))
+    return signals
+
+
 def dashboard(db: TransactionSource, owner: str, *, clock: Clock = utc_now) -> OwnerDashboard:
     now = clock()
     with db.transaction() as conn:
@@ -93,6 +134,15 @@ def dashboard(db: TransactionSource, owner: str, *, clock: Clock = utc_now) -> O
         current = sessions.open_session(conn)
         recent = sessions.recent(conn, limit=RECENT_SESSIONS)
         tips = interactions.recent_tips(conn, owner, limit=RECENT_TIPS)
+        live = live_status(
+            _live_signals(
+                conn,
+                None if person is None else person.id,
+                current or (recent[0] if recent else None),
+                latest.get(SnapshotSource.CB_STATS),
+                now,
+            )
+        )
         current_view = (
             None
             if current is None
@@ -125,7 +175,7 @@ def dashboard(db: TransactionSource, owner: str, *, clock: Clock = utc_now) -> O
     return OwnerDashboard(
         owner=owner,
         person_id=None if person is None else person.id,
-        live=LiveStatus(is_live=current is not None, since=current and current.started_at),
+        live=live,
         current_session=current_view,
         stats=SourcedSnapshot(
             provider="chaturbate",

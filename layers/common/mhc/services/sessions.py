@@ -1,6 +1,6 @@
 """The owner's broadcast sessions: start and end (by hand or from broadcast events), the open
 session with live statistics, the list, one session with its interactions, and rebuilding the
-event-made sessions from derived signals."""
+event-made sessions from derived signals (ids kept, nothing overlapping)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,14 @@ from mhc.domain.clock import Clock, utc_now
 from mhc.domain.errors import NotFound
 from mhc.domain.models import Interaction, Page, SessionSource, SessionStats, StreamSession
 from mhc.domain.paging import check_limit, decode_cursor
-from mhc.domain.sessions import continues_session, duration_seconds
+from mhc.domain.sessions import (
+    RebuildReport,
+    Span,
+    StoredSession,
+    continues_session,
+    duration_seconds,
+    plan_rebuild,
+)
 from mhc.services import interactions
 from mhc.store import sessions as store
 
@@ -67,10 +74,31 @@ def lock(conn: Conn) -> None:
     store.lock_sessions(conn)
 
 
-def replace_event_sessions(conn: Conn, spans: list[tuple[datetime, datetime | None]]) -> int:
-    """Swap every session made from broadcast events for `spans` (manual ones stay)."""
+def reconcile_event_sessions(conn: Conn, spans: list[Span]) -> RebuildReport:
+    """Make the stored sessions match `spans` rebuilt from broadcast events
+    (`mhc.domain.sessions.plan_rebuild`): ids stay where a session still exists, spans fold
+    into the manual sessions they overlap, and no two sessions overlap afterwards."""
     store.lock_sessions(conn)
-    return store.replace_event_sessions(conn, spans)
+    existing = [
+        StoredSession(s.id, s.started_at, s.ended_at, s.source is SessionSource.MANUAL)
+        for s in store.all_sessions(conn)
+    ]
+    plan = plan_rebuild(existing, spans)
+    # At most one session may be open at any moment (a unique index): removals first, then
+    # the sessions that end, then the one that stays open.
+    store.delete(conn, plan.delete)
+    store.set_bounds(conn, sorted(plan.update, key=lambda bounds: bounds[2] is None))
+    store.insert_many(
+        conn, sorted(plan.insert, key=lambda span: span[1] is None), SessionSource.CB_EVENTS
+    )
+    return RebuildReport(
+        spans=len(spans),
+        kept=len(plan.kept),
+        updated=len(plan.update),
+        added=len(plan.insert),
+        removed=len(plan.delete),
+        merged_into_manual=len(plan.merged),
+    )
 
 
 def get(conn: Conn, session_id: int) -> StreamSession:

@@ -37,15 +37,18 @@ def claim(
     until: datetime,
     force: bool,
     stale_before: datetime,
+    configured_again: bool = False,
 ) -> Job | None:
-    """Take the job for one run: it must be due (or `force`) and not running (a run older than
-    `stale_before` died mid-way and no longer counts). `next_run_at` moves to `until`, so an
-    overlapping invocation leaves it alone. None when it is not ours to run now."""
+    """Take the job for one run: it must be due (or `force`, or `configured_again` while it is
+    still `not_configured`) and not running (a run older than `stale_before` died mid-way and
+    no longer counts). `next_run_at` moves to `until`, so an overlapping invocation leaves it
+    alone. None when it is not ours to run now."""
     row = conn.execute(
         f"""UPDATE jobs AS j SET next_run_at = %(until)s, last_status = 'running',
                 last_run_at = %(now)s, updated_at = now()
             WHERE j.name = %(name)s
-              AND (%(force)s OR (j.enabled AND (j.next_run_at IS NULL OR j.next_run_at <= %(due_by)s)))
+              AND (%(force)s OR (j.enabled AND (j.next_run_at IS NULL OR j.next_run_at <= %(due_by)s
+                   OR (%(configured_again)s AND j.last_status = 'not_configured'))))
               AND (j.last_status IS DISTINCT FROM 'running' OR j.last_run_at < %(stale)s)
             RETURNING {COLUMNS}""",
         {
@@ -55,6 +58,7 @@ def claim(
             "until": until,
             "force": force,
             "stale": stale_before,
+            "configured_again": configured_again,
         },
     ).fetchone()
     return None if row is None else Job.model_validate(row)

@@ -79,12 +79,33 @@ def list_recent(conn: Conn, *, limit: int, before: datetime | None = None) -> li
     return [StreamSession.model_validate(row) for row in rows]
 
 
-def replace_event_sessions(conn: Conn, sessions: list[tuple[datetime, datetime | None]]) -> int:
-    """Swap every session that came from broadcast events for `sessions` (manual ones stay)."""
-    conn.execute("DELETE FROM stream_sessions WHERE source = 'cb_events'")
+def all_sessions(conn: Conn) -> list[StreamSession]:
+    rows = conn.execute(
+        f"SELECT {COLUMNS} FROM stream_sessions s ORDER BY s.started_at, s.id"
+    ).fetchall()
+    return [StreamSession.model_validate(row) for row in rows]
+
+
+def delete(conn: Conn, session_ids: list[int]) -> int:
+    cur = conn.execute("DELETE FROM stream_sessions WHERE id = ANY(%s)", (session_ids,))
+    return cur.rowcount
+
+
+def set_bounds(conn: Conn, bounds: list[tuple[int, datetime, datetime | None]]) -> None:
+    """New (start, end) for each session id, applied in the order given."""
     with conn.cursor() as cur:
         cur.executemany(
-            "INSERT INTO stream_sessions (started_at, ended_at, source) VALUES (%s, %s, 'cb_events')",
-            sessions,
+            """UPDATE stream_sessions SET started_at = %s, ended_at = %s, updated_at = now()
+               WHERE id = %s""",
+            [(start, end, session_id) for session_id, start, end in bounds],
         )
-    return len(sessions)
+
+
+def insert_many(
+    conn: Conn, spans: list[tuple[datetime, datetime | None]], source: SessionSource
+) -> None:
+    with conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO stream_sessions (started_at, ended_at, source) VALUES (%s, %s, %s)",
+            [(start, end, source.value) for start, end in spans],
+        )

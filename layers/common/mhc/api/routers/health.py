@@ -1,4 +1,5 @@
-"""Health: liveness (the only public route) and ingest health (is live capture alive?)."""
+"""Health: liveness (the only public route), the collectors' status with one verdict, and ingest
+health (is live capture alive?)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from mhc import __version__
 from mhc.api.deps import Context, Db
 from mhc.api.routes import RouteTable
 from mhc.api.schemas import Health
+from mhc.domain.health import CollectorStatus
 from mhc.observability import logger, redact
-from mhc.services.health import IngestHealth, database_status, ingest_health
+from mhc.services.health import IngestHealth, collector_status, database_status, ingest_health
 
 routes = RouteTable(tags=["health"])
 
@@ -45,3 +47,9 @@ def health(db: Db) -> JSONResponse:
 def ingest(db: Db, context: Context) -> IngestHealth:
     """Last event, last successful events poll, lag, recent job runs and event gaps."""
     return ingest_health(db, clock=context.clock)
+
+
+@routes.get("/health/status", response_model=CollectorStatus)
+def status(db: Db, context: Context) -> CollectorStatus:
+    """Each collector's state (events poller, every job) and one verdict with its reasons."""
+    return collector_status(db, clock=context.clock)
