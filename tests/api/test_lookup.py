@@ -158,14 +158,17 @@ def test_statbate_not_found_and_not_configured(
 ) -> None:
     body = client.post("/api/lookup", json={"username": "nobody_1", "include_statbate": True})
     assert body.json()["statbate"][0]["status"] == "not_found"
-    # Given no Statbate client at all (no token)
-    unconfigured: FastAPI = create_app(lambda: db, statbate=lambda: None)
+    # Given the real Statbate factory with no token set (a local run)
+    unconfigured: FastAPI = create_app(lambda: db)
     other = TestClient(unconfigured, headers=client.headers)
     outcome = other.post(
         "/api/lookup", json={"username": "nobody_1", "include_statbate": True}
     ).json()["statbate"][0]
     assert outcome["status"] == "not_configured"
-    assert "MHC_STATBATE_TOKEN" in outcome["error"]
+    # Then the message names the setting in the words of a local run (no SSM)
+    assert "MHC_STATBATE_TOKEN is not set" in outcome["error"]
+    assert ".env" in outcome["error"]
+    assert "SSM" not in outcome["error"]
     assert _count(db, "snapshots") == 0
 
 

@@ -159,14 +159,11 @@ class _Fetched:
 
 
 def _fetch(
-    statbate: StatbateSource | None, source: SnapshotSource, name: str, deadline: datetime
+    statbate: StatbateSource | str, source: SnapshotSource, name: str, deadline: datetime
 ) -> _Fetched | StatbateOutcome:
-    if statbate is None:
-        return StatbateOutcome(
-            source=source,
-            status="not_configured",
-            error="Statbate is not configured (set MHC_STATBATE_TOKEN or MHC_STATBATE_TOKEN_PARAM)",
-        )
+    """`statbate` is the client, or why there is none (the settings' own words)."""
+    if isinstance(statbate, str):
+        return StatbateOutcome(source=source, status="not_configured", error=statbate)
     try:
         if source is SnapshotSource.STATBATE_MODEL:
             reply = statbate.model_info(name, deadline=deadline)
@@ -292,11 +289,14 @@ def lookup(
     outcomes: list[StatbateOutcome] = []
     notices: list[str] = []
     if include_statbate:
-        source = statbate()
+        try:
+            client: StatbateSource | str = statbate() or "Statbate is not configured"
+        except ConfigError as exc:
+            client = redact(exc)
         kinds = _statbate_kinds(role or person.role)
         # Bounded: API Gateway gives the whole request 30 s, retries and pacing included.
         deadline = now + STATBATE_BUDGET
-        fetched = [_fetch(source, kind, person.username, deadline) for kind in kinds]
+        fetched = [_fetch(client, kind, person.username, deadline) for kind in kinds]
         with db.transaction() as conn:
             for item in fetched:
                 outcome = (
@@ -339,7 +339,7 @@ def lookup(
 
 
 def statbate_from_settings(settings: Callable[[], Settings]) -> StatbateFactory:
-    """A factory for the Statbate Premium client: None while MHC_STATBATE_TOKEN is unset.
+    """A factory for the Statbate Premium client; ConfigError while MHC_STATBATE_TOKEN is unset.
 
     The client (and its HTTP connection pool) is created on first use and kept for the life of
     the execution environment; the import is lazy so the API's cold start does not pay for it.
@@ -348,9 +348,8 @@ def statbate_from_settings(settings: Callable[[], Settings]) -> StatbateFactory:
 
     def factory() -> StatbateSource | None:
         current = settings()
-        token = current.secret("MHC_STATBATE_TOKEN")
-        if token is None:
-            return None
+        # Missing: ConfigError saying how to set it where this runs (locally or in AWS).
+        token = current.require_secret("MHC_STATBATE_TOKEN")
         if token not in cache:
             import httpx
 
