@@ -8,7 +8,8 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 .PHONY: help install run migrate test lint typecheck pytest bench clean
 
 help:
-	@echo "make run            install, build the UI, start the embedded PostgreSQL, migrate, serve http://127.0.0.1:8080"
+	@echo "make run            install, build the UI, write .env on the first run (mhc init), start the"
+	@echo "                    embedded PostgreSQL, migrate, serve http://127.0.0.1:8080"
 	@echo "make test           install what the tests need; lint, type checks, UI tests and the whole suite"
 	@echo "make frontend       build the UI (frontend/dist) when its sources changed"
 	@echo "make frontend-test  UI type check and Vitest"
@@ -26,7 +27,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# First run: `mhc init` asks for the owner (on a terminal) and writes .env with a new API token.
 run: install frontend
+	@test -f .env || $(BIN)/mhc init
 	$(BIN)/mhc migrate
 	$(BIN)/mhc run
 

@@ -19,7 +19,7 @@ from mhc.services import persons, watchlists
 from mhc.store import job_runs, profiles
 from mhc.store.profiles import FeedProfile
 
-TOKEN = "jobs-api-token-0c9b8a7f"
+TOKEN = "jobs-api-token-0c9b8a7f-9e8d7c6b5a"
 
 
 @pytest.fixture

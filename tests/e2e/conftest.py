@@ -40,7 +40,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-TOKEN = "e2e-token-" + uuid.uuid4().hex[:12]
+TOKEN = "e2e-token-" + uuid.uuid4().hex
 
 
 @dataclass(frozen=True)

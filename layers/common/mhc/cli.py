@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mhc.config import ConfigError, Settings, get_settings
@@ -26,6 +27,85 @@ def _database_url(settings: Settings) -> str:
     from mhc.db.resolve import database_url
 
     return database_url(settings)
+
+
+def _warn(message: str) -> None:
+    print(f"warning: {message}", file=sys.stderr, flush=True)
+
+
+# --- first run ------------------------------------------------------------------------------
+def _ask_owner(default: str | None) -> str | None:
+    """Ask for the owner's username until it is valid; empty keeps `default` (None: set later)."""
+    from mhc.domain.usernames import InvalidUsername, normalize_username
+
+    hint = f" [{default}]" if default else " (empty: set MHC_OWNER_USERNAME later)"
+    while True:
+        try:
+            answer = input(f"Your Chaturbate username (the broadcaster MHC works for){hint}: ")
+        except EOFError:
+            _say("")
+            return default
+        if not answer.strip():
+            return default
+        try:
+            return normalize_username(answer)
+        except InvalidUsername as exc:
+            _say(f"  {exc}; try again")
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    """Write `.env` with the owner and a new API token (interactive on a terminal)."""
+    from mhc import envfile
+    from mhc.domain.usernames import InvalidUsername, normalize_username
+
+    path = Path(args.env_file).absolute()
+    previous = path.read_text("utf-8") if path.is_file() else None
+    if previous is not None and not args.force:
+        raise ConfigError(
+            f"{path} already exists; `mhc init --force` replaces its owner and API token "
+            "(its other settings are kept)"
+        )
+    owner = envfile.previous_owner(previous) if previous else None
+    if args.owner is not None:
+        try:
+            owner = normalize_username(args.owner)
+        except InvalidUsername as exc:
+            raise ConfigError(f"--owner: {exc}") from None
+    elif sys.stdin.isatty():
+        owner = _ask_owner(owner)
+    token = envfile.new_api_token()
+    try:
+        envfile.write(path, envfile.render(owner, token, previous), force=args.force)
+    except envfile.EnvFileExists:
+        raise ConfigError(f"{path} already exists (use --force)") from None
+    _say(f"Wrote {path} (mode 0600).")
+    if owner is None:
+        _warn("no owner set: add MHC_OWNER_USERNAME=<your username> to .env")
+    else:
+        _say(f"Owner: {owner}")
+    _say(
+        "Your API token (sign in to the web UI with it). It is shown only now and kept only "
+        f"in {path.name}:\n\n    {token}\n"
+    )
+    _say("Next: `make run`, then open http://127.0.0.1:8080. Collector credentials: README.md,")
+    _say('"Where each token comes from".')
+    return 0
+
+
+def setup_warnings(settings: Settings) -> list[str]:
+    """What a first run is missing, said before the server starts (it runs without them)."""
+    problems = []
+    if settings.mhc_owner_username is None:
+        problems.append(
+            "MHC_OWNER_USERNAME is not set: the events poller stays off and the dashboard has "
+            "no owner (run `mhc init`, or set it in .env)"
+        )
+    if settings.secret("MHC_API_TOKEN") is None:
+        problems.append(
+            "MHC_API_TOKEN is not set: the API and the web UI refuse every request until it is "
+            "(run `mhc init`, or set it in .env)"
+        )
+    return problems
 
 
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
@@ -74,6 +154,8 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     from mhc.db.pool import PooledDatabase
     from mhc.services.jobs import at_next_tick
 
+    for problem in setup_warnings(settings):
+        _warn(problem)
     url = _database_url(settings)
     with connect(url) as conn:
         migrate(conn, settings.mhc_migrations_dir, progress=_say)
@@ -330,6 +412,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mhc", description="MHC Control Panel")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+    init = commands.add_parser(
+        "init", help="first run: write .env with the owner and a new API token (mode 0600)"
+    )
+    init.add_argument("--owner", help="the owner's Chaturbate username (asked on a terminal)")
+    init.add_argument(
+        "--force",
+        action="store_true",
+        help="replace the owner and token of an existing .env (its other lines are kept)",
+    )
+    init.add_argument("--env-file", default=".env", help="where to write (default ./.env)")
+    init.set_defaults(standalone=cmd_init)
+
     run = commands.add_parser("run", help="migrate and serve the API and UI locally")
     run.add_argument("--host", help="interface to bind (default MHC_HOST or 127.0.0.1)")
     run.add_argument("--port", type=int, help="port (default MHC_PORT or 8080)")
@@ -376,8 +470,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        settings = get_settings()
-        code: int = args.handler(settings, args)
+        # `mhc init` reads no settings: it is how a missing or broken .env gets written.
+        standalone: Callable[[argparse.Namespace], int] | None = getattr(args, "standalone", None)
+        code: int = standalone(args) if standalone else args.handler(get_settings(), args)
         return code
     except ConfigError as exc:
         print(f"mhc: configuration error: {redact(exc)}", file=sys.stderr)
