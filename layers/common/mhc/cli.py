@@ -17,6 +17,7 @@ from mhc.observability import redact
 if TYPE_CHECKING:
     from mhc.db.connection import Database
     from mhc.services.collect import RunReport
+    from mhc.services.data_export import Progress
 
 
 def _say(message: str) -> None:
@@ -261,6 +262,50 @@ def cmd_rebuild_sessions(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
+# --- owning the data ------------------------------------------------------------------------
+def _print_progress(progress: Progress) -> None:
+    """One line per 50k rows and per finished table (stdout may be a log, so no \\r)."""
+    _say(f"{progress.step:<8} {progress.table:<28} {progress.rows:>12,} / {progress.total:,} rows")
+
+
+def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
+    from mhc.db.connection import connect
+    from mhc.services.data_export import ExportError, export
+
+    directory = Path(args.directory)
+    try:
+        with connect(_database_url(settings)) as conn:
+            manifest = export(conn, directory, progress=_print_progress)
+    except ExportError as exc:
+        print(f"mhc: {exc}", file=sys.stderr)
+        return 2
+    rows = sum(table.rows for table in manifest.tables)
+    _say(
+        f"exported {len(manifest.tables)} tables, {rows:,} rows, schema version "
+        f"{manifest.schema_version}, into {directory} (manifest.json has the checksums)"
+    )
+    return 0
+
+
+def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
+    from mhc.db.connection import connect
+    from mhc.services.data_export import RestoreError, RestoreRefused, restore
+
+    try:
+        with connect(_database_url(settings)) as conn:
+            report = restore(conn, Path(args.directory), progress=_print_progress)
+    except RestoreRefused as exc:
+        print(f"mhc: restore refused, nothing was written: {exc}", file=sys.stderr)
+        return 2
+    except RestoreError as exc:
+        print(f"mhc: restore failed: {exc}", file=sys.stderr)
+        return 1
+    for table in report:
+        _say(f"{table.name:<28} {table.rows:>12,} rows  {table.action}")
+    _say(f"restored {sum(t.rows for t in report):,} rows; every table matches the export")
+    return 0
+
+
 # --- scheduled jobs -------------------------------------------------------------------------
 def _jobs_call(action: Callable[[], int]) -> int:
     """Run a jobs command; a bad value or an unknown job is a usage error naming the field."""
@@ -462,6 +507,17 @@ def build_parser() -> argparse.ArgumentParser:
         "rebuild-sessions", help="recompute broadcast sessions from stored raw events"
     )
     rebuild.set_defaults(handler=cmd_rebuild_sessions)
+
+    export = commands.add_parser(
+        "export", help="write every table (JSON lines) and a manifest with checksums to DIR"
+    )
+    export.add_argument("directory", metavar="DIR", help="a new or empty directory")
+    export.set_defaults(handler=cmd_export)
+    restore = commands.add_parser(
+        "restore", help="load an export into an empty, migrated database (checksums first)"
+    )
+    restore.add_argument("directory", metavar="DIR", help="a directory written by `mhc export`")
+    restore.set_defaults(handler=cmd_restore)
 
     add_jobs_commands(commands)
     return parser
