@@ -262,6 +262,73 @@ def cmd_rebuild_sessions(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
+# --- Lambda handlers, locally -----------------------------------------------------------------
+def _event_path(name: str, given: str | None) -> Path:
+    from mhc.runtime.local_invoke import EVENTS_DIR, sample_events
+
+    if given is None:
+        samples = sample_events(name)
+        if not samples:
+            raise ConfigError(f"no sample event for {name} in {EVENTS_DIR}: give EVENT.json")
+        return samples[0]
+    path = Path(given)
+    for candidate in (path, EVENTS_DIR / given, EVENTS_DIR / f"{given}.json"):
+        if candidate.is_file():
+            return candidate
+    raise ConfigError(f"event file {given} not found (nor in {EVENTS_DIR})")
+
+
+def cmd_invoke(settings: Settings, args: argparse.Namespace) -> int:
+    """Run functions/<name>/app.py's handler once, as Lambda would; its result on stdout."""
+    import json
+    import os
+
+    from mhc.config import get_settings
+    from mhc.db.resolve import uses_embedded
+    from mhc.runtime.local_invoke import UnknownFunction, function_spec, invoke, with_api_token
+
+    try:
+        name = function_spec(args.function).name
+        event_path = _event_path(name, args.event)
+    except UnknownFunction as exc:
+        raise ConfigError(str(exc)) from None
+    try:
+        event = json.loads(event_path.read_text("utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{event_path}: not JSON ({exc.msg})") from None
+    if uses_embedded(settings):
+        # Handlers never start a database (Lambda has none to start): hand them the local one,
+        # as env.json hands `sam local invoke` its settings.
+        os.environ["DATABASE_URL"] = _database_url(settings)
+        get_settings.cache_clear()
+    event = with_api_token(event, settings.secret("MHC_API_TOKEN"))
+    outcome = invoke(name, event, timeout_seconds=args.timeout)
+    spec = outcome.spec
+    print(
+        f"{spec.function_name} ({spec.memory_mb} MB, timeout {spec.timeout_seconds:g} s) "
+        f"with {event_path.name}: request {outcome.request_id}, {outcome.seconds:.2f} s",
+        file=sys.stderr,
+    )
+    for call in outcome.invokes:
+        print(
+            f"not sent (local): {call['InvocationType']} invoke of {call['FunctionName']} "
+            f"with {json.dumps(call['Payload'])}",
+            file=sys.stderr,
+        )
+    if outcome.error is not None:
+        error = {"errorType": type(outcome.error).__name__, "errorMessage": redact(outcome.error)}
+        _say(json.dumps(error, indent=2))
+        return 1
+    _say(json.dumps(outcome.result, indent=2, default=str))
+    if outcome.timed_out:
+        _warn(
+            f"the handler ran {outcome.seconds:.1f} s, past its {spec.timeout_seconds:g} s "
+            "timeout: Lambda would have stopped it"
+        )
+        return 1
+    return 0
+
+
 # --- owning the data ------------------------------------------------------------------------
 def _print_progress(progress: Progress) -> None:
     """One line per 50k rows and per finished table (stdout may be a log, so no \\r)."""
@@ -507,6 +574,22 @@ def build_parser() -> argparse.ArgumentParser:
         "rebuild-sessions", help="recompute broadcast sessions from stored raw events"
     )
     rebuild.set_defaults(handler=cmd_rebuild_sessions)
+
+    invoke = commands.add_parser(
+        "invoke",
+        help="run a Lambda handler locally with a sample event (sam local invoke, no Docker)",
+    )
+    invoke.add_argument("function", help="functions/<FUNCTION>/app.py: lookup, events_poller, ...")
+    invoke.add_argument(
+        "event",
+        nargs="?",
+        metavar="EVENT.json",
+        help="the event (a path, or a name in events/; default: the function's first sample)",
+    )
+    invoke.add_argument(
+        "--timeout", type=float, help="seconds until the deadline (default: template.yaml)"
+    )
+    invoke.set_defaults(handler=cmd_invoke)
 
     export = commands.add_parser(
         "export", help="write every table (JSON lines) and a manifest with checksums to DIR"
