@@ -29,7 +29,7 @@ function dashboard(live: boolean): OwnerDashboard {
     owner: "owner_cam",
     person_id: 1,
     live: { provider: "mhc", source: "stream_sessions", is_live: live, since: live ? session.started_at : null },
-    current_session: live ? { session, stats } : null,
+    current_session: live ? { provider: "mhc", source: "cb_events", session, stats } : null,
     stats: {
       provider: "chaturbate",
       source: "cb_stats",
@@ -48,7 +48,14 @@ function dashboard(live: boolean): OwnerDashboard {
         { interaction_id: 10, occurred_at: "2026-11-01T11:01:00Z", tokens: 50, message: null, is_anonymous: true, person_id: null, username: null },
       ],
     },
-    recent_sessions: [{ session: { ...session, id: 2, ended_at: "2026-10-31T12:00:00Z" }, stats: { ...stats, session_id: 2 } }],
+    recent_sessions: [
+      {
+        provider: "mhc",
+        source: "cb_events",
+        session: { ...session, id: 2, ended_at: "2026-10-31T12:00:00Z" },
+        stats: { ...stats, session_id: 2 },
+      },
+    ],
   };
 }
 
