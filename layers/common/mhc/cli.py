@@ -132,14 +132,15 @@ def cmd_db_url(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def cmd_db_stop(settings: Settings, _args: argparse.Namespace) -> int:
-    from mhc.db.embedded import stop_embedded
+    """Stop every embedded server the project started: the app's and the test suite's."""
+    from mhc.db.embedded import project_data_dirs, stop_embedded
     from mhc.db.resolve import embedded_data_dir, uses_embedded
 
     if not uses_embedded(settings):
-        raise ConfigError("a database is configured (DATABASE_URL): there is no embedded server")
-    data_dir = embedded_data_dir(settings)
-    stopped = stop_embedded(data_dir)
-    _say(f"embedded PostgreSQL in {data_dir}: {'stopped' if stopped else 'was not running'}")
+        _say("a database is configured (DATABASE_URL): MHC's own data is not in an embedded server")
+    for data_dir in project_data_dirs(embedded_data_dir(settings)):
+        stopped = stop_embedded(data_dir)
+        _say(f"embedded PostgreSQL in {data_dir}: {'stopped' if stopped else 'was not running'}")
     return 0
 
 
@@ -554,7 +555,9 @@ def build_parser() -> argparse.ArgumentParser:
     db_url = commands.add_parser("db-url", help="print the URL of the database in use")
     db_url.set_defaults(handler=cmd_db_url)
     db_stop = commands.add_parser(
-        "db-stop", help="stop the local embedded PostgreSQL (it keeps running between commands)"
+        "db-stop",
+        help="stop the local embedded PostgreSQL servers (the app's and the tests'); they keep "
+        "running between commands",
     )
     db_stop.set_defaults(handler=cmd_db_stop)
 
