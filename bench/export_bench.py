@@ -55,6 +55,7 @@ def main() -> int:
             export_seconds = time.perf_counter() - started
         rows = sum(table.rows for table in manifest.tables)
         size = sum(path.stat().st_size for path in directory.iterdir())
+        print(f"exported {rows:,} rows in {export_seconds:.1f} s; restoring ...", flush=True)
         with connect(server) as conn:
             drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
                 sql.Identifier(RESTORE_DB)
@@ -64,6 +65,8 @@ def main() -> int:
         try:
             with connect(with_database(server, RESTORE_DB)) as conn:
                 migrate(conn, ROOT / "migrations")
+                # The dataset's marker table is part of its schema: the target needs it too.
+                conn.execute("CREATE TABLE bench_done (built_at timestamptz DEFAULT now())")
                 started = time.perf_counter()
                 report = restore(conn, directory)
                 restore_seconds = time.perf_counter() - started

@@ -1,17 +1,16 @@
 """The local `.env` file `mhc init` writes: the owner, a generated API token, hints for the rest.
 
-The file holds secrets, so it is created with mode 0600 and written atomically: the text goes to
-a private temporary file in the same directory, is flushed to disk, and is then linked into
-place (which fails when a `.env` already exists) or, with `force`, renamed over the old one. A
-crash at any point leaves either no `.env` or a complete one, never half of one.
+The file holds secrets: it is written with `mhc.files.write_private` (mode 0600, atomic; without
+`force` an existing `.env` is never replaced, even one that appears while it is written).
 """
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
 from pathlib import Path
+
+from mhc.files import write_private
 
 #: Settings `mhc init` writes; with `force`, every other line of an existing `.env` is kept.
 OWNER_VARIABLE = "MHC_OWNER_USERNAME"
@@ -68,35 +67,7 @@ def render(owner: str | None, token: str, previous: str | None = None) -> str:
 
 def write(path: Path, text: str, *, force: bool = False) -> None:
     """Write `text` to `path` (mode 0600) atomically; raise EnvFileExists unless `force`."""
-    if path.exists() and not force:
-        raise EnvFileExists(str(path))
-    directory = path.parent
-    temporary = directory / f".{path.name}.{secrets.token_hex(6)}.tmp"
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if force:
-            os.replace(temporary, path)
-        else:
-            try:
-                os.link(temporary, path)  # atomic, and never replaces an existing file
-            except FileExistsError:
-                raise EnvFileExists(str(path)) from None
-            except OSError:  # a file system without hard links: re-check, then rename
-                if path.exists():
-                    raise EnvFileExists(str(path)) from None
-                os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
-    _sync_directory(directory)
-
-
-def _sync_directory(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        write_private(path, text, replace=force)
+    except FileExistsError:
+        raise EnvFileExists(str(path)) from None

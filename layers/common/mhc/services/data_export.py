@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from mhc.db.connection import Conn
 from mhc.domain.clock import Clock, utc_now
+from mhc.files import write_private
 from mhc.store import data_export as store
 from mhc.store.data_export import TableInfo
 
@@ -120,14 +121,6 @@ def _file_name(table: str) -> str:
     return f"{table}.jsonl"
 
 
-def _sync_directory(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _blocks(lines: Iterable[str]) -> Iterator[list[str]]:
     block: list[str] = []
     for line in lines:
@@ -139,12 +132,11 @@ def _blocks(lines: Iterable[str]) -> Iterator[list[str]]:
         yield block
 
 
-def _report_every(
-    lines: Iterable[str], sink: ProgressSink, step: Literal["check", "restore"], entry: TableEntry
-) -> Iterator[str]:
+def _report_every(lines: Iterable[str], sink: ProgressSink, entry: TableEntry) -> Iterator[str]:
+    """`lines`, reporting restore progress every PROGRESS_EVERY of them."""
     for number, line in enumerate(lines, start=1):
         if number % PROGRESS_EVERY == 0:
-            sink(Progress(step, entry.name, number, entry.rows))
+            sink(Progress("restore", entry.name, number, entry.rows))
         yield line
 
 
@@ -216,14 +208,8 @@ def export(
         migrations=migrations,
         tables=entries,
     )
-    temporary = directory / f".{MANIFEST}.tmp"
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(manifest.model_dump_json(indent=2) + "\n")
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(temporary, directory / MANIFEST)  # last: a manifest means a complete export
-    _sync_directory(directory)
+    # Last, and atomically: a manifest means a complete export.
+    write_private(directory / MANIFEST, manifest.model_dump_json(indent=2) + "\n")
     return manifest
 
 
@@ -325,7 +311,7 @@ def _restore_table(
         if store.rows_not_from_migrations(conn, table):
             raise RestoreError(f"{table.name} was written to during the restore")
         store.delete_rows_from_migrations(conn, table)
-        lines = _report_every(_lines(directory / entry.file), progress, "restore", entry)
+        lines = _report_every(_lines(directory / entry.file), progress, entry)
         store.load_json_rows(conn, table, lines)
         store.reset_sequences(conn, table)
         if _table_digest(conn, table) != (entry.sha256, entry.rows):
