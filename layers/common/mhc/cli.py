@@ -284,7 +284,6 @@ def cmd_invoke(settings: Settings, args: argparse.Namespace) -> int:
     import json
     import os
 
-    from mhc.config import get_settings
     from mhc.db.resolve import uses_embedded
     from mhc.runtime.local_invoke import UnknownFunction, function_spec, invoke, with_api_token
 
