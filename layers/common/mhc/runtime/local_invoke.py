@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import importlib.util
 import json
 import logging
@@ -219,14 +220,15 @@ def invoke(
     event: Any,
     *,
     timeout_seconds: float | None = None,
-    log_stream: TextIO = sys.stderr,
+    log_stream: TextIO | None = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> Invocation:
-    """Import the handler afresh and call it once with `event` and a local context."""
+    """Import the handler afresh and call it once with `event` and a local context; its logs
+    go to `log_stream` (default: stderr)."""
     spec = function_spec(name)
     if timeout_seconds is not None:
-        spec = FunctionSpec(spec.name, spec.function_name, timeout_seconds, spec.memory_mb)
-    with recorded_lambda_invokes() as recorder, output_to(log_stream):
+        spec = dataclasses.replace(spec, timeout_seconds=timeout_seconds)
+    with recorded_lambda_invokes() as recorder, output_to(log_stream or sys.stderr):
         module = load_function(spec.name)
         context = LocalContext(spec, clock=clock)
         outcome = Invocation(spec, context.aws_request_id)
