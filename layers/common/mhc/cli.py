@@ -88,8 +88,8 @@ def cmd_init(args: argparse.Namespace) -> int:
         "Your API token (sign in to the web UI with it). It is shown only now and kept only "
         f"in {path.name}:\n\n    {token}\n"
     )
-    _say("Next: `make run`, then open http://127.0.0.1:8080. Collector credentials: README.md,")
-    _say('"Where each token comes from".')
+    _say("`make run` serves the UI at http://127.0.0.1:8080 (MHC_PORT): sign in there with it.")
+    _say('Collector credentials: README.md, "Where each token comes from".')
     return 0
 
 
