@@ -9,9 +9,9 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from e2e.conftest import ARTIFACTS, AXE, Server, axe_violations
+from e2e.conftest import ARTIFACTS, Server, axe_violations, open_page
 from e2e.seed import CHAT_LINE, FAILED_JOB, VIEWER
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 pytestmark = pytest.mark.integration
 
@@ -20,27 +20,16 @@ WIDTH, HEIGHT = 390, 844
 
 @pytest.fixture
 def phone(browser: Browser, server: Server) -> Iterator[Page]:
-    """A phone-sized browser context; any page error or console error fails the test."""
-    context = browser.new_context(
-        base_url=server.url,
+    """A phone-sized page (any console or page error fails the test)."""
+    with open_page(
+        browser,
+        server,
         viewport={"width": WIDTH, "height": HEIGHT},
         device_scale_factor=2,
         is_mobile=True,
         has_touch=True,
-    )
-    context.add_init_script(path=str(AXE))
-    page = context.new_page()
-    problems: list[str] = []
-
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error" and not message.text.startswith("Failed to load resource"):
-            problems.append(f"console error: {message.text}")
-
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    yield page
-    context.close()
-    assert problems == [], "\n".join(problems)
+    ) as page:
+        yield page
 
 
 def fits(page: Page, name: str) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import pty
 import re
-import socket
 import stat
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from local_server import free_port, stop, wait_until_serving
 from mhc.config import MIN_API_TOKEN_LENGTH
 
 TOKEN_LINE = re.compile(r"^\s{4}(\S+)$", re.MULTILINE)
@@ -49,13 +49,6 @@ def _mhc(
     )
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def _env_values(path: Path) -> dict[str, str]:
     values = {}
     for line in path.read_text().splitlines():
@@ -71,7 +64,7 @@ def serve(database_url: str) -> Iterator[Serve]:
     processes: list[subprocess.Popen[bytes]] = []
 
     def start(cwd: Path) -> tuple[str, Path]:
-        port = _free_port()
+        port = free_port()
         log = cwd / "server.log"
         with log.open("wb") as out:
             process = subprocess.Popen(
@@ -83,27 +76,12 @@ def serve(database_url: str) -> Iterator[Serve]:
             )
         processes.append(process)
         base = f"http://127.0.0.1:{port}"
-        for _ in range(300):
-            try:
-                if httpx.get(f"{base}/api/health", timeout=1.0).status_code == 200:
-                    return base, log
-            except httpx.TransportError:
-                pass
-            try:
-                code = process.wait(timeout=0.2)  # returns early when the server died
-            except subprocess.TimeoutExpired:
-                continue
-            pytest.fail(f"mhc run exited with {code}:\n{log.read_text()}")
-        pytest.fail(f"mhc run did not answer:\n{log.read_text()}")
+        wait_until_serving(process, base, log)
+        return base, log
 
     yield start
     for process in processes:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 def test_init_then_run_then_sign_in_with_the_printed_token(tmp_path: Path, serve: Serve) -> None:
