@@ -8,10 +8,12 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 .PHONY: help install run migrate test lint typecheck pytest bench clean
 
 help:
-	@echo "make run            install, build the UI, start the embedded PostgreSQL, migrate, serve http://127.0.0.1:8080"
+	@echo "make run            install, build the UI, write .env on the first run (mhc init), start the"
+	@echo "                    embedded PostgreSQL, migrate, serve http://127.0.0.1:8080"
 	@echo "make test           install what the tests need; lint, type checks, UI tests and the whole suite"
 	@echo "make frontend       build the UI (frontend/dist) when its sources changed"
 	@echo "make frontend-test  UI type check and Vitest"
+	@echo "make api-types      regenerate the UI's API types from the API (after changing the API)"
 	@echo "make e2e            browser walk of the owner's flows (Debian chromium + Playwright)"
 	@echo "make bench          run the store benchmark (see bench/ for the others)"
 	@echo "make infra-check    sam validate --lint and cfn-lint, offline"
@@ -26,7 +28,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# First run: `mhc init` asks for the owner (on a terminal) and writes .env with a new API token.
 run: install frontend
+	@test -f .env || $(BIN)/mhc init
 	$(BIN)/mhc migrate
 	$(BIN)/mhc run
 
@@ -45,7 +49,7 @@ typecheck: install
 pytest: install sam-tools frontend chromium
 	$(BIN)/pytest
 
-test: lint typecheck frontend-test pytest
+test: lint typecheck frontend-test api-types-check pytest
 
 bench: install
 	$(BIN)/python bench/store_bench.py
@@ -84,6 +88,29 @@ chromium:
 
 e2e: install frontend chromium
 	$(BIN)/pytest tests/e2e
+
+# The UI's API types are generated from the API's OpenAPI document (decision 38): `api-types`
+# writes frontend/src/api/openapi.json from create_app() and schema.d.ts from it with
+# openapi-typescript (its own package: it needs TypeScript 5's compiler API, the UI builds with
+# TypeScript 7); `api-types-check` fails when either committed file is out of date.
+API_TYPES_TOOL := frontend/tools/api-types
+API_TYPES_DEPS := $(API_TYPES_TOOL)/node_modules/.package-lock.json
+OPENAPI_JSON := frontend/src/api/openapi.json
+SCHEMA_TS := frontend/src/api/schema.d.ts
+
+.PHONY: api-types api-types-check
+
+$(API_TYPES_DEPS): $(API_TYPES_TOOL)/package-lock.json
+	cd $(API_TYPES_TOOL) && $(NPM) ci --no-audit --no-fund
+	@touch $@
+
+api-types: install $(API_TYPES_DEPS)
+	$(BIN)/python -m mhc.api.openapi_document $(OPENAPI_JSON)
+	$(API_TYPES_TOOL)/node_modules/.bin/openapi-typescript $(OPENAPI_JSON) --output $(SCHEMA_TS)
+
+api-types-check: install $(API_TYPES_DEPS)
+	$(BIN)/python -m mhc.api.openapi_document --check $(OPENAPI_JSON)
+	$(API_TYPES_TOOL)/node_modules/.bin/openapi-typescript $(OPENAPI_JSON) --output $(SCHEMA_TS) --check
 
 # ---------------------------------------------------------------- AWS (SAM): docs/deploy.md
 # SAM CLI and cfn-lint live in their own virtualenv (their pins would fight the app's), built

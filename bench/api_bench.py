@@ -40,7 +40,7 @@ from store_bench import (  # noqa: E402
     server_url,
 )
 
-TOKEN = "bench-token-0123456789"  # noqa: S105 (a throwaway token for the in-process app)
+TOKEN = "bench-token-0123456789abcdef0123456789"  # noqa: S105 (a throwaway token for the in-process app)
 
 
 def _timed(call: Callable[[], int], samples: int, warmup: int = 50) -> list[float]:

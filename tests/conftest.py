@@ -1,7 +1,8 @@
 """Test-wide guards and the real PostgreSQL every integration test runs on.
 
 - Sockets may only reach loopback or Unix sockets: no test can touch the internet.
-- PostgreSQL: `MHC_TEST_DATABASE_URL` when set, else the embedded server under .mhc/test-pgdata.
+- PostgreSQL: `MHC_TEST_DATABASE_URL` when set, else the embedded server under .mhc/test-pgdata,
+  which stops when the last test process using it exits (parallel runs share it).
   A template database is migrated once per run; each test gets a fresh copy of it.
 """
 
@@ -80,9 +81,9 @@ def _server_url() -> str:
     url = os.environ.get("MHC_TEST_DATABASE_URL")
     if url:
         return url
-    from mhc.db.embedded import start_embedded
+    from mhc.db.embedded import TEST_DATA_DIR, start_embedded
 
-    return start_embedded(REPO_ROOT / ".mhc" / "test-pgdata")
+    return start_embedded(TEST_DATA_DIR, keep_running=False)
 
 
 def _with_database(url: str, name: str) -> str:

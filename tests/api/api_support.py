@@ -22,7 +22,7 @@ from mhc.domain.roles import Role
 from mhc.services import interactions, memory, persons, snapshots, watchlists
 from psycopg.types.json import Jsonb
 
-TOKEN = "test-api-token-5f1c9a7e"
+TOKEN = "test-api-token-5f1c9a7e-0b1c2d3e4f5a6b7c"
 OWNER = "the_owner"
 T0 = datetime(2026, 6, 1, 20, 0, tzinfo=UTC)
 NOW = T0 + timedelta(hours=2)

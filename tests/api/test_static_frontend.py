@@ -10,7 +10,7 @@ from mhc.api import create_app
 from mhc.api.static import default_frontend_dir, resolve_file, with_frontend
 from mhc.config import get_settings
 
-TOKEN = "static-test-token"
+TOKEN = "static-test-token-0123456789abcdef"
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from mhc.domain.roles import Role
 from mhc.services import job_runs, persons, profiles, watchlists
 from mhc.services.profiles import FeedProfile, FeedRoom
 
-TOKEN = "jobs-api-token-0c9b8a7f"
+TOKEN = "jobs-api-token-0c9b8a7f-9e8d7c6b5a"
 
 
 @pytest.fixture

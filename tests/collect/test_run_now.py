@@ -25,7 +25,7 @@ from mhc.runtime.invoke import StatsPollerStarter
 from mhc.runtime.local import LocalPollers
 from mhc.services import jobs
 
-TOKEN = "run-now-api-token-5e4d3c2b"
+TOKEN = "run-now-api-token-5e4d3c2b-1a2b3c4d"
 FUNCTION = "mhc-prod-stats-poller"
 
 

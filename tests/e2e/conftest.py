@@ -8,19 +8,19 @@ Screenshots land in test-artifacts/e2e/ (git-ignored), with the server's log.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import psycopg
 import pytest
 from e2e.seed import OWNER, World, seed
+from local_server import free_port, stop, wait_until_serving
 from mhc.db.connection import Database, connect
 from mhc.db.migrate import migrate
 from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
@@ -40,7 +40,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-TOKEN = "e2e-token-" + uuid.uuid4().hex[:12]
+TOKEN = "e2e-token-" + uuid.uuid4().hex
 
 
 @dataclass(frozen=True)
@@ -68,13 +68,6 @@ def _with_database(url: str, name: str) -> str:
     return psycopg.conninfo.make_conninfo(**info)  # type: ignore[arg-type]
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def e2e_database(pg_server: str) -> Iterator[tuple[str, World]]:
     """A fresh database for this module, migrated and seeded."""
@@ -94,33 +87,13 @@ def e2e_database(pg_server: str) -> Iterator[tuple[str, World]]:
         )
 
 
-def _wait_until_serving(process: subprocess.Popen[bytes], url: str, log: Path) -> None:
-    """Poll /api/health until it answers; fail at once if the server exits."""
-    deadline = 60.0
-    waited = 0.0
-    while waited < deadline:
-        try:
-            if httpx.get(f"{url}/api/health", timeout=1.0).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        try:
-            # Waits on the process (not a bare sleep): returns early if it died.
-            code = process.wait(timeout=0.2)
-        except subprocess.TimeoutExpired:
-            waited += 0.2
-            continue
-        pytest.fail(f"mhc run exited with {code}:\n{log.read_text()[-3000:]}", pytrace=False)
-    pytest.fail(f"mhc run did not answer within {deadline} s:\n{log.read_text()[-3000:]}")
-
-
 @pytest.fixture(scope="module")
 def server(
     e2e_database: tuple[str, World], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Server]:
     _require_prerequisites()
     url, world = e2e_database
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {
         key: value
@@ -156,24 +129,22 @@ def server(
             stderr=subprocess.STDOUT,
         )
         try:
-            _wait_until_serving(process, base, log)
+            wait_until_serving(process, base, log)
             yield Server(url=base, token=TOKEN, world=world)
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process)
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API keeps an asyncio loop marked as running in the
+# main thread while it is open, and any later test that runs asyncio there (Mangum in a Lambda
+# handler test) would fail with "This event loop is already running".
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     _require_prerequisites()
     browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -181,11 +152,12 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     browser.close()
 
 
-@pytest.fixture
-def page(browser: Browser, server: Server) -> Iterator[Page]:
-    """A fresh browser context (empty sessionStorage). axe-core is added as an init script, so
-    the page keeps its real Content-Security-Policy; any CSP report or page error fails the test."""
-    context = browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 900})
+@contextmanager
+def open_page(browser: Browser, server: Server, **options: Any) -> Iterator[Page]:
+    """A page in a fresh browser context (empty sessionStorage; `options` as for
+    `new_context`). axe-core is added as an init script, so the page keeps its real
+    Content-Security-Policy; any console error or page error fails the test."""
+    context = browser.new_context(base_url=server.url, **options)
     context.add_init_script(path=str(AXE))
     page = context.new_page()
     problems: list[str] = []
@@ -201,6 +173,12 @@ def page(browser: Browser, server: Server) -> Iterator[Page]:
     yield page
     context.close()
     assert problems == [], "\n".join(problems)
+
+
+@pytest.fixture
+def page(browser: Browser, server: Server) -> Iterator[Page]:
+    with open_page(browser, server, viewport={"width": 1280, "height": 900}) as desktop:
+        yield desktop
 
 
 def axe_violations(page: Page) -> list[dict[str, Any]]:

@@ -3,25 +3,15 @@ and a context whose remaining time follows a clock."""
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from pathlib import Path
-from types import ModuleType
+
+from mhc.runtime.local_invoke import load_function
 
 from fakes.clock import FakeClock
 
-FUNCTIONS = Path(__file__).resolve().parents[2] / "functions"
-
-
-def load_function(name: str) -> ModuleType:
-    """A fresh import of functions/<name>/app.py (module-level state starts empty)."""
-    spec = importlib.util.spec_from_file_location(f"{name}_app", FUNCTIONS / name / "app.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+# load_function: the one loader of functions/<name>/app.py (`mhc invoke` uses it too).
+__all__ = ["FakeLambdaContext", "load_function"]
 
 
 class FakeLambdaContext:

@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from mhc import cli
 from mhc.api import create_app
 from mhc.config import get_settings
+from mhc.db import embedded
 from mhc.db.connection import Database
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -43,30 +44,44 @@ def test_cli_migrate_status_and_db_url(
     assert capsys.readouterr().out.strip() == empty_database_url
 
 
-def test_cli_db_stop_stops_the_embedded_server(
+def test_cli_db_stop_stops_the_app_and_test_servers(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # Given a fresh embedded server (under the repository: the server's own user must reach it)
-    data_dir = Path(__file__).resolve().parents[2] / ".mhc" / f"test-db-stop-{uuid.uuid4().hex}"
+    # Given fresh embedded servers for the app and for "the tests" (scratch directories under
+    # the repository: the servers' own user must reach them; never this run's real test server)
+    scratch = Path(__file__).resolve().parents[2] / ".mhc" / f"test-db-stop-{uuid.uuid4().hex}"
+    tests_dir = scratch / "test-pgdata"
     monkeypatch.delenv("DATABASE_URL", raising=False)
-    monkeypatch.setenv("MHC_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("MHC_DATA_DIR", str(scratch))
+    monkeypatch.setattr(embedded, "TEST_DATA_DIR", tests_dir)
     get_settings.cache_clear()
     try:
         assert cli.main(["db-url"]) == 0
-        url = capsys.readouterr().out.strip()
-        with psycopg.connect(url) as conn:
-            assert conn.execute("SELECT 1").fetchone() == (1,)
-        # When it is stopped, then nothing answers at that URL; stopping again says so
+        app_url = capsys.readouterr().out.strip()
+        tests_url = embedded.start_embedded(tests_dir)
+        for url in (app_url, tests_url):
+            with psycopg.connect(url) as conn:
+                assert conn.execute("SELECT 1").fetchone() == (1,)
+        # When they are stopped, then nothing answers at either URL; stopping again says so
         assert cli.main(["db-stop"]) == 0
-        assert capsys.readouterr().out.strip().endswith(": stopped")
-        with pytest.raises(psycopg.OperationalError):
-            psycopg.connect(url, connect_timeout=2)
+        assert capsys.readouterr().out.splitlines() == [
+            f"embedded PostgreSQL in {scratch / 'pgdata'}: stopped",
+            f"embedded PostgreSQL in {tests_dir}: stopped",
+        ]
+        for url in (app_url, tests_url):
+            with pytest.raises(psycopg.OperationalError):
+                psycopg.connect(url, connect_timeout=2)
         assert cli.main(["db-stop"]) == 0
-        assert capsys.readouterr().out.strip().endswith(": was not running")
-        # And with a configured database there is no embedded server to stop
+        assert capsys.readouterr().out.count(": was not running") == 2
+        # And with a configured database it says so, and still stops the test server
         monkeypatch.setenv("DATABASE_URL", "postgresql://mhc:pw@127.0.0.1:1/mhc")
         get_settings.cache_clear()
-        assert cli.main(["db-stop"]) == 2
+        assert cli.main(["db-stop"]) == 0
+        out = capsys.readouterr().out
+        assert "a database is configured (DATABASE_URL)" in out
+        assert f"embedded PostgreSQL in {tests_dir}: was not running" in out
     finally:
         get_settings.cache_clear()
-        shutil.rmtree(data_dir, ignore_errors=True)
+        for data_dir in (scratch / "pgdata", tests_dir):
+            embedded.stop_embedded(data_dir)
+        shutil.rmtree(scratch, ignore_errors=True)

@@ -1,7 +1,7 @@
 import boto3
 import pytest
 from mhc import cli
-from mhc.config import ConfigError, get_settings, load_settings
+from mhc.config import MIN_API_TOKEN_LENGTH, ConfigError, get_settings, load_settings
 from mhc.observability import redact
 from moto import mock_aws
 
@@ -36,6 +36,39 @@ def test_bad_value_names_the_variable(
     with pytest.raises(ConfigError) as info:
         load_settings()
     assert name in str(info.value)
+
+
+def test_a_short_api_token_is_refused_naming_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MHC_API_TOKEN", "short")
+    with pytest.raises(ConfigError, match=r"MHC_API_TOKEN: must be at least 32 characters"):
+        load_settings()
+    # The value itself never appears in the message
+    monkeypatch.setenv("MHC_API_TOKEN", "x" * (MIN_API_TOKEN_LENGTH - 1))
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert "x" * 10 not in str(info.value)
+
+
+def test_an_api_token_of_the_minimum_length_is_accepted_and_empty_means_unset(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MHC_API_TOKEN", "k" * MIN_API_TOKEN_LENGTH)
+    assert load_settings().secret("MHC_API_TOKEN") == "k" * MIN_API_TOKEN_LENGTH
+    monkeypatch.setenv("MHC_API_TOKEN", "")
+    assert load_settings().secret("MHC_API_TOKEN") is None
+
+
+@mock_aws
+def test_a_short_api_token_in_ssm_is_refused_naming_the_parameter(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    ssm = boto3.client("ssm", region_name="us-east-1")
+    ssm.put_parameter(Name="/mhc/test/api-token", Value="short-in-ssm", Type="SecureString")
+    monkeypatch.setenv("MHC_API_TOKEN_PARAM", "/mhc/test/api-token")
+    with pytest.raises(ConfigError, match="MHC_API_TOKEN_PARAM") as info:
+        load_settings().secret("MHC_API_TOKEN")
+    assert "short-in-ssm" not in str(info.value)
 
 
 def test_value_and_parameter_together_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -111,13 +144,15 @@ def test_unavailable_reads_an_ssm_parameter_to_know_it_exists(
 
 
 def test_secret_values_never_print(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("MHC_API_TOKEN", "very-secret-api-token")
+    monkeypatch.setenv("MHC_API_TOKEN", "very-secret-api-token-0123456789abcdef")
     settings = load_settings()
-    assert "very-secret-api-token" not in repr(settings)
-    assert "very-secret-api-token" not in str(settings.model_dump())
-    assert settings.secret("MHC_API_TOKEN") == "very-secret-api-token"
+    assert "very-secret-api-token-0123456789abcdef" not in repr(settings)
+    assert "very-secret-api-token-0123456789abcdef" not in str(settings.model_dump())
+    assert settings.secret("MHC_API_TOKEN") == "very-secret-api-token-0123456789abcdef"
     # Once resolved, the value is redacted wherever it appears.
-    assert "very-secret-api-token" not in redact("token very-secret-api-token in a message")
+    assert "very-secret-api-token-0123456789abcdef" not in redact(
+        "token very-secret-api-token-0123456789abcdef in a message"
+    )
 
 
 @mock_aws

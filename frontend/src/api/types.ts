@@ -1,381 +1,65 @@
-// Shapes of the MHC HTTP API (see /api/openapi.json). Kept by hand: small, and read by people.
+// Shapes of the MHC HTTP API, by the names the UI uses. Generated, not mirrored: schema.d.ts is
+// produced from the API's OpenAPI document (openapi.json) by `make api-types`; a check in
+// `make test` fails when either drifts from what the API produces.
+import type { components } from "./schema";
+
+type Schemas = components["schemas"];
 
 export type Iso = string;
-export type Role = "MODEL" | "VIEWER" | "BOTH" | "UNKNOWN";
-export type Confidence = "low" | "medium" | "high";
-export type EvidenceKind = "snapshot" | "interaction" | "manual";
-export type Provider = "chaturbate" | "statbate" | "mhc";
-export type SnapshotSource =
-  | "statbate_member"
-  | "statbate_model"
-  | "cb_stats"
-  | "cb_profile"
-  | "affiliate"
-  | "manual";
-export type InteractionSource = "cb_events" | "statbate_plus" | "manual" | "dm_import";
-export type InteractionType =
-  | "CHAT_MESSAGE"
-  | "PRIVATE_MESSAGE"
-  | "DIRECT_MESSAGE"
-  | "TIP_EVENT"
-  | "PROFILE_PASTE"
-  | "CHAT_IMPORT"
-  | "MANUAL_NOTE"
-  | "FOLLOW"
-  | "UNFOLLOW"
-  | "USER_ENTER"
-  | "USER_LEAVE"
-  | "FANCLUB_JOIN"
-  | "MEDIA_PURCHASE"
-  | "ROOM_SUBJECT_CHANGE";
-export type JobStatus = "running" | "succeeded" | "failed" | "skipped" | "not_configured";
+export type Role = Schemas["Role"];
+export type Confidence = Schemas["Confidence"];
+export type EvidenceKind = Schemas["EvidenceKind"];
+/** Where a figure comes from (shown as a badge next to it). */
+export type Provider = Schemas["LiveStatus"]["provider"];
+export type SnapshotSource = Schemas["SnapshotSource"];
+export type InteractionSource = Schemas["InteractionSource"];
+export type InteractionType = Schemas["InteractionType"];
+export type JobStatus = Schemas["JobStatus"];
 
-export interface ApiErrorBody {
-  error: { code: string; message: string; details?: unknown };
-}
-
-export interface Person {
-  id: number;
-  platform: string;
-  username: string;
-  username_since: Iso;
-  role: Role;
-  role_is_manual: boolean;
-  rid: number | null;
-  did: number | null;
-  is_excluded: boolean;
-  /** When MHC first/last observed them; null while they were only looked up. */
-  first_seen_at: Iso | null;
-  last_seen_at: Iso | null;
-  created_at: Iso;
-  updated_at: Iso;
-  /** Set when this row was merged into another person. */
-  merged_into?: number | null;
-}
-
-export interface PersonAlias {
-  id: number;
-  person_id: number;
-  username: string;
-  valid_from: Iso;
-  valid_to: Iso;
-  source: "statbate_did" | "statbate_rid" | "manual" | "merge";
-}
-
-export interface Snapshot {
-  id: number;
-  person_id: number;
-  source: SnapshotSource;
-  captured_at: Iso;
-  raw_payload: unknown;
-  normalized_metrics: Record<string, unknown>;
-  created_at: Iso;
-}
-
-export interface SnapshotWithDelta {
-  snapshot: Snapshot;
-  delta: Record<string, number | null> | null;
-}
-
-export interface Interaction {
-  id: number;
-  /** null for an anonymous tip: the tipper asked not to be named. */
-  person_id: number | null;
-  /** The person's current username. */
-  person_username: string | null;
-  is_anonymous?: boolean;
-  type: InteractionType;
-  source: InteractionSource;
-  external_id: string;
-  occurred_at: Iso;
-  broadcaster: string | null;
-  content: string | null;
-  metadata: Record<string, unknown>;
-  created_at: Iso;
-}
-
-export interface Page<T> {
-  items: T[];
-  next_cursor: string | null;
-}
-
-export interface Attribute {
-  id: number;
-  person_id: number;
-  key: string;
-  value: string;
-  confidence: Confidence;
-  evidence_kind: EvidenceKind;
-  snapshot_id: number | null;
-  interaction_id: number | null;
-  evidence_note: string | null;
-  created_at: Iso;
-  updated_at: Iso;
-}
-
-export interface Watchlist {
-  id: number;
-  name: string;
-  is_system: boolean;
-  member_count: number;
-}
-
-export interface PersonDetail {
-  person: Person;
-  aliases: PersonAlias[];
-  latest_snapshots: Record<string, SnapshotWithDelta>;
-  recent_interactions: Interaction[];
-  interaction_counts: Record<string, number>;
-  watchlists: Watchlist[];
-  attributes: Attribute[];
-  /** Person rows merged into this one. */
-  merged?: Person[];
-}
-
-export interface StatbateOutcome {
-  source: SnapshotSource;
-  status: "ok" | "not_found" | "failed" | "not_configured";
-  snapshot_id?: number | null;
-  error?: string | null;
-}
-
-export interface RoomActivity {
-  owner: string;
-  interactions: number;
-  tips: number;
-  tokens: number;
-  chat_messages: number;
-  private_messages: number;
-  visits: number;
-  first_seen_at: Iso | null;
-  last_seen_at: Iso | null;
-  recent: Interaction[];
-}
-
-export interface LookupRequest {
-  username?: string | null;
-  role?: Role | null;
-  pasted_text?: string | null;
-  include_statbate?: boolean;
-  include_my_room?: boolean;
-}
-
-export interface LookupResult {
-  person: Person;
-  aliases: PersonAlias[];
-  resolution: "existing" | "alias" | "renamed" | "new" | "conflict";
-  extracted_usernames: string[];
-  also_found: Person[];
-  paste: Interaction | null;
-  paste_created: boolean;
-  statbate: StatbateOutcome[];
-  latest_snapshots: Record<string, SnapshotWithDelta>;
-  recent_interactions: Interaction[];
-  attributes: Attribute[];
-  notes: Interaction[];
-  my_room: RoomActivity | null;
-  notices: string[];
-}
-
-export interface StreamSession {
-  id: number;
-  started_at: Iso;
-  ended_at: Iso | null;
-  source: "manual" | "cb_events";
-  created_at: Iso;
-  updated_at: Iso;
-}
-
-export interface SessionStats {
-  session_id: number;
-  duration_seconds: number;
-  interactions: number;
-  tips: number;
-  tokens: number;
-  distinct_visitors: number;
-}
-
-export interface SessionWithStats {
-  provider?: Provider;
-  source?: string;
-  session: StreamSession;
-  stats: SessionStats;
-}
-
-export interface CurrentSession {
-  live: boolean;
-  session: StreamSession | null;
-  stats: SessionStats | null;
-}
-
-export interface SessionDetail {
-  session: StreamSession;
-  stats: SessionStats;
-  interactions: Page<Interaction>;
-}
-
-export interface SessionResult {
-  session: StreamSession | null;
-}
-
-export interface SourcedSnapshot {
-  provider: Provider;
-  source: SnapshotSource;
-  snapshot: SnapshotWithDelta | null;
-  follower_delta?: number | null;
-}
-
-export interface Tip {
-  interaction_id: number;
-  occurred_at: Iso;
-  tokens: number | null;
-  message: string | null;
-  is_anonymous: boolean;
-  person_id: number | null;
-  username: string | null;
-}
-
-/** One live signal (GET /api/owner `live.signals`): a stale one is listed but decides nothing. */
-export interface LiveSignal {
-  source: "stream_sessions" | "cb_stats" | "affiliate";
-  provider: Provider;
-  is_live: boolean;
-  observed_at: Iso;
-  age_seconds: number;
-  fresh: boolean;
-  since: Iso | null;
-  detail: string;
-}
-
-export interface LiveStatus {
-  provider?: Provider;
-  source?: string;
-  /** null: no fresh signal, so MHC does not know. */
-  is_live: boolean | null;
-  since: Iso | null;
-  decided_by: LiveSignal | null;
-  signals: LiveSignal[];
-}
-
-export interface OwnerDashboard {
-  owner: string;
-  person_id: number | null;
-  live: LiveStatus;
-  current_session: SessionWithStats | null;
-  stats: SourcedSnapshot;
-  statbate: SourcedSnapshot;
-  recent_tips: { provider?: Provider; source?: string; items: Tip[] };
-  recent_sessions: SessionWithStats[];
-}
-
-export interface MemberView {
-  person: Person;
-  added_at: Iso;
-  last_interaction_at: Iso | null;
-  last_snapshot: SnapshotWithDelta | null;
-  online: boolean | null;
-  last_seen_online_at: Iso | null;
-}
-
-export interface MembershipResult {
-  watchlist_id: number;
-  person_id: number;
-  member: boolean;
-  changed: boolean;
-}
-
-export interface JobRun {
-  id: number;
-  job: string;
-  started_at: Iso;
-  finished_at: Iso | null;
-  status: JobStatus;
-  counts: Record<string, unknown>;
-  error: string | null;
-}
-
-export interface EventGap {
-  id: number;
-  detected_at: Iso;
-  last_event_id: string | null;
-  last_event_at: Iso | null;
-  reason: string;
-  created_at: Iso;
-}
-
-export interface IngestHealth {
-  checked_at: Iso;
-  last_event_at: Iso | null;
-  last_event_received_at: Iso | null;
-  event_lag_seconds: number | null;
-  last_successful_poll_at: Iso | null;
-  poll_lag_seconds: number | null;
-  poller: PollerState;
-  recent_job_runs: JobRun[];
-  recent_event_gaps: EventGap[];
-}
-
+export type ApiErrorBody = Schemas["ErrorBody"];
+export type Person = Schemas["Person"];
+export type PersonAlias = Schemas["PersonAlias"];
+export type Snapshot = Schemas["Snapshot"];
+export type SnapshotWithDelta = Schemas["SnapshotWithDelta"];
+export type Interaction = Schemas["Interaction"];
+/** A page of a cursor-paged list (the API pages interactions). */
+export type Page<T> = Omit<Schemas["Page_Interaction_"], "items"> & { items: T[] };
+export type Attribute = Schemas["Attribute"];
+export type Watchlist = Schemas["Watchlist"];
+export type PersonDetail = Schemas["PersonDetail"];
+export type StatbateOutcome = Schemas["StatbateOutcome"];
+export type RoomActivity = Schemas["RoomActivity"];
+export type LookupRequest = Schemas["LookupRequest"];
+export type LookupResult = Schemas["LookupResult"];
+export type StreamSession = Schemas["StreamSession"];
+export type SessionStats = Schemas["SessionStats"];
+export type SessionWithStats = Schemas["SessionWithStats"];
+export type CurrentSession = Schemas["CurrentSession"];
+export type SessionDetail = Schemas["SessionDetail"];
+export type SessionResult = Schemas["SessionResult"];
+export type SourcedSnapshot = Schemas["SourcedSnapshot"];
+export type Tip = Schemas["Tip"];
+export type OwnerDashboard = Schemas["OwnerDashboard"];
+export type MemberView = Schemas["MemberView"];
+export type MembershipResult = Schemas["MembershipResult"];
+export type JobRun = Schemas["JobRun"];
+export type EventGap = Schemas["EventGap"];
+export type IngestHealth = Schemas["IngestHealth"];
+export type Job = Schemas["Job"];
+export type JobView = Schemas["JobView"];
+export type NoteResult = Schemas["NoteResult"];
+export type PersonPatch = Schemas["PersonPatch"];
+export type AttributeRequest = Schemas["AttributeRequest"];
+export type JobPatch = Schemas["JobPatch"];
 // GET /api/health/status: each collector's state and one verdict, judged by the API.
-export type PollerState = "ok" | "stale" | "failing" | "not_configured" | "never_run";
-export type JobState = "ok" | "failing" | "not_configured" | "never_run" | "cooling_down" | "disabled";
-export type Verdict = "ok" | "attention" | "failing";
-
-export interface PollerHealth {
-  state: PollerState;
-  last_run: JobRun | null;
-  last_successful_poll_at: Iso | null;
-  poll_lag_seconds: number | null;
-  last_event_at: Iso | null;
-  event_lag_seconds: number | null;
-  gaps_last_day: number;
-  missing: string[];
-  error: string | null;
-}
-
-export interface JobHealth {
-  name: string;
-  kind: string;
-  enabled: boolean;
-  state: JobState;
-  last_run: JobRun | null;
-  running: boolean;
-  next_run_at: Iso | null;
-  cool_down_until: Iso | null;
-  missing: string[];
-  error: string | null;
-}
-
-export interface Reason {
-  level: "failing" | "attention";
-  text: string;
-}
-
-export interface CollectorStatus {
-  checked_at: Iso;
-  verdict: Verdict;
-  /** Failures first. */
-  reasons: Reason[];
-  events_poller: PollerHealth;
-  jobs: JobHealth[];
-}
-
-export interface Job {
-  name: string;
-  kind: string;
-  enabled: boolean;
-  interval_seconds: number;
-  config: Record<string, unknown>;
-  last_run_at: Iso | null;
-  last_status: JobStatus | null;
-  next_run_at: Iso | null;
-  created_at: Iso;
-  updated_at: Iso;
-}
-
-export interface JobView {
-  job: Job;
-  effective_config: Record<string, unknown>;
-  last_run: JobRun | null;
-  recent_runs: JobRun[];
-  cool_down_until: Iso | null;
-}
+export type CollectorStatus = Schemas["CollectorStatus"];
+export type PollerHealth = Schemas["PollerHealth"];
+export type JobHealth = Schemas["JobHealth"];
+export type Reason = Schemas["Reason"];
+export type PollerState = PollerHealth["state"];
+export type JobState = JobHealth["state"];
+export type Verdict = CollectorStatus["verdict"];
+// The owner's live status and the signals weighed for it.
+export type LiveStatus = Schemas["LiveStatus"];
+export type LiveSignal = Schemas["LiveSignal"];
+export type MergeRequest = Schemas["MergeRequest"];

@@ -1,14 +1,28 @@
 import type { Interaction } from "../api/types";
 import { formatNumber, interactionProvider, typeLabel } from "../format";
+import { highlightSegments } from "../search";
 import { DataTable, PersonLink, ProviderBadge, Time, tipTokens } from "./bits";
 
-function Content({ interaction }: { interaction: Interaction }) {
+/** Text with the searched words marked (plain React text: nothing is parsed as HTML). */
+function Highlighted({ text, terms }: { text: string; terms: readonly string[] }) {
+  return (
+    <>
+      {highlightSegments(text, terms).map((segment, index) =>
+        segment.match ? <mark key={index}>{segment.text}</mark> : segment.text,
+      )}
+    </>
+  );
+}
+
+function Content({ interaction, highlight }: { interaction: Interaction; highlight: readonly string[] }) {
   const tokens = tipTokens(interaction);
   return (
     <>
       {tokens !== null ? <strong className="tokens">{formatNumber(tokens)} tk </strong> : null}
       {interaction.content ? (
-        <span className="content">{interaction.content}</span>
+        <span className="content">
+          <Highlighted text={interaction.content} terms={highlight} />
+        </span>
       ) : tokens === null ? (
         <span className="muted">—</span>
       ) : null}
@@ -20,14 +34,17 @@ export function InteractionTable({
   items,
   showPerson = false,
   caption,
+  highlight = [],
 }: {
   items: Interaction[];
   showPerson?: boolean;
   caption: string;
+  /** Words to mark in the content (a search's terms). */
+  highlight?: readonly string[];
 }) {
   if (items.length === 0) return <p className="muted">No interactions.</p>;
   return (
-    <DataTable caption={caption} columns={["When", showPerson ? "Person" : null, "Type", "Source", "Content"]}>
+    <DataTable caption={caption} columns={["When", showPerson ? "Person" : null, "Type", "Source", "Content"]} reflow>
       {items.map((interaction) => (
         <tr key={interaction.id}>
           <td className="nowrap">
@@ -46,8 +63,8 @@ export function InteractionTable({
           <td>
             <ProviderBadge provider={interactionProvider(interaction.source)} />
           </td>
-          <td>
-            <Content interaction={interaction} />
+          <td className="cell-content">
+            <Content interaction={interaction} highlight={highlight} />
             {interaction.broadcaster ? (
               <span className="muted small"> in {interaction.broadcaster}'s room</span>
             ) : null}

@@ -34,11 +34,23 @@ export function tipTokens(interaction: Interaction): number | null {
 /** A table column: its header text; numbers right-aligned; `hidden` = for screen readers only. */
 export type Column = string | { label: string; numeric?: boolean; hidden?: boolean };
 
-/** The one table layout: scroll wrapper, a caption for screen readers, one header row. */
-export function DataTable({ caption, columns, children }: { caption: string; columns: (Column | null)[]; children: ReactNode }) {
+/** The one table layout: a caption for screen readers, one header row, inside a box that scrolls
+ * sideways on a narrow screen (focusable, so the keyboard can scroll it too). `reflow`: on a
+ * narrow screen each row becomes a small card instead (for long text, like interactions). */
+export function DataTable({
+  caption,
+  columns,
+  children,
+  reflow = false,
+}: {
+  caption: string;
+  columns: (Column | null)[];
+  children: ReactNode;
+  reflow?: boolean;
+}) {
   return (
-    <div className="table-wrap">
-      <table className="table">
+    <div className="table-wrap" role="group" aria-label={caption} tabIndex={0}>
+      <table className={reflow ? "table table-reflow" : "table"}>
         <caption className="sr-only">{caption}</caption>
         <thead>
           <tr>

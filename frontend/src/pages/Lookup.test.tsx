@@ -41,7 +41,7 @@ const result: LookupResult = {
   },
   recent_interactions: [],
   attributes: [{ id: 1, person_id: 7, key: "city", value: "Lyon", confidence: "high", evidence_kind: "manual", snapshot_id: null, interaction_id: null, evidence_note: null, created_at: "2026-01-01T00:00:00Z", updated_at: "2026-01-01T00:00:00Z" }],
-  notes: [{ id: 5, person_id: 7, person_username: "alice_01", type: "MANUAL_NOTE", source: "manual", external_id: "n1", occurred_at: "2026-10-30T10:00:00Z", broadcaster: null, content: "tips big on Fridays", metadata: {}, created_at: "2026-10-30T10:00:00Z" }],
+  notes: [{ id: 5, person_id: 7, person_username: "alice_01", is_anonymous: false, type: "MANUAL_NOTE", source: "manual", external_id: "n1", occurred_at: "2026-10-30T10:00:00Z", broadcaster: null, content: "tips big on Fridays", metadata: {}, created_at: "2026-10-30T10:00:00Z" }],
   my_room: null,
   notices: ["carol could not be resolved"],
 };

@@ -43,7 +43,7 @@ function dashboard(live: boolean, liveStatus: LiveStatus = sessionLive(live)): O
     owner: "owner_cam",
     person_id: 1,
     live: liveStatus,
-    current_session: live ? { session, stats } : null,
+    current_session: live ? { provider: "mhc", source: "cb_events", session, stats } : null,
     stats: {
       provider: "chaturbate",
       source: "cb_stats",
@@ -62,7 +62,14 @@ function dashboard(live: boolean, liveStatus: LiveStatus = sessionLive(live)): O
         { interaction_id: 10, occurred_at: "2026-11-01T11:01:00Z", tokens: 50, message: null, is_anonymous: true, person_id: null, username: null },
       ],
     },
-    recent_sessions: [{ session: { ...session, id: 2, ended_at: "2026-10-31T12:00:00Z" }, stats: { ...stats, session_id: 2 } }],
+    recent_sessions: [
+      {
+        provider: "mhc",
+        source: "cb_events",
+        session: { ...session, id: 2, ended_at: "2026-10-31T12:00:00Z" },
+        stats: { ...stats, session_id: 2 },
+      },
+    ],
   };
 }
 
@@ -224,9 +231,13 @@ describe("search", () => {
     });
     open("/search");
     await userEvent.type(screen.getByLabelText(/Words/), "guitar");
+    expect(screen.getByLabelText(/Words/)).toHaveAccessibleDescription(/"exact phrase" for words together/);
     await userEvent.click(screen.getByLabelText("Chat message"));
     await userEvent.click(screen.getByRole("button", { name: "Search" }));
-    expect(await screen.findByText("the blue guitar")).toBeInTheDocument();
+    const results = await screen.findByRole("table", { name: "Search results for guitar" });
+    expect(results).toHaveTextContent("the blue guitar");
+    // The searched word is marked in the result (as text, never as HTML)
+    expect([...results.querySelectorAll("mark")].map((m) => m.textContent)).toEqual(["guitar"]);
     expect(await screen.findByRole("link", { name: "alice_01" })).toHaveAttribute("href", "/persons/7");
     expect(window.location.search).toBe("?q=guitar&type=CHAT_MESSAGE");
     const sent = calls.find((c) => c.path === "/api/search");
@@ -234,6 +245,23 @@ describe("search", () => {
     expect(sent?.query.getAll("type")).toEqual(["CHAT_MESSAGE"]);
     // Results carry the person's name: no request per person.
     expect(calls.some((c) => c.path.startsWith("/api/persons"))).toBe(false);
+  });
+
+  it("marks matched words safely: markup in a message stays text", async () => {
+    fakeApi({
+      "GET /api/health/ingest": { body: healthyIngest() },
+      "GET /api/search": {
+        body: {
+          items: [{ id: 2, person_id: 7, person_username: "alice_01", type: "CHAT_MESSAGE", source: "cb_events", external_id: "y", occurred_at: "2026-11-01T10:05:00Z", broadcaster: "owner_cam", content: '<img src=x onerror="alert(1)"> Guitar <b>solo</b>', metadata: {}, created_at: "2026-11-01T10:05:00Z" }],
+          next_cursor: null,
+        },
+      },
+    });
+    open('/search?q=guitar+-drums+or+%22solo%22');
+    const results = await screen.findByRole("table", { name: /Search results/ });
+    expect([...results.querySelectorAll("mark")].map((m) => m.textContent)).toEqual(["Guitar", "solo"]);
+    expect(results.querySelector("img, b")).toBeNull();
+    expect(results).toHaveTextContent('<img src=x onerror="alert(1)"> Guitar <b>solo</b>');
   });
 
   it("shows the API's message for a bad query", async () => {
@@ -251,7 +279,7 @@ describe("collector health", () => {
 
   function view(name: string, overrides: Partial<JobView> = {}): JobView {
     return {
-      job: { name, kind: name, enabled: true, interval_seconds: 900, config: {}, last_run_at: failedRun.started_at, last_status: "failed", next_run_at: null, created_at: "2026-10-01T00:00:00Z", updated_at: "2026-10-01T00:00:00Z" },
+      job: { name, kind: name as JobView["job"]["kind"], enabled: true, interval_seconds: 900, config: {}, last_run_at: failedRun.started_at, last_status: "failed", next_run_at: null, created_at: "2026-10-01T00:00:00Z", updated_at: "2026-10-01T00:00:00Z" },
       effective_config: { batch: 10 },
       last_run: failedRun,
       recent_runs: [failedRun],

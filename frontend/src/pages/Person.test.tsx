@@ -23,6 +23,7 @@ function interaction(id: number, overrides: Partial<Interaction> = {}): Interact
     id,
     person_id: 7,
     person_username: "alice_01",
+    is_anonymous: false,
     type: "CHAT_MESSAGE",
     source: "cb_events",
     external_id: `e${id}`,
@@ -44,6 +45,7 @@ function detail(overrides: Partial<PersonDetail> = {}): PersonDetail {
     interaction_counts: { CHAT_MESSAGE: 1 },
     watchlists: [],
     attributes: [],
+    merged: [],
     ...overrides,
   };
 }

@@ -6,6 +6,7 @@ import { Pager, useCursorStack } from "../components/Pager";
 import { Async } from "../components/status";
 import { typeLabel } from "../format";
 import { navigate, useLocation } from "../router";
+import { matchedTerms } from "../search";
 import { useApi } from "../useApi";
 
 const SEARCHABLE: InteractionType[] = ["CHAT_MESSAGE", "PRIVATE_MESSAGE", "DIRECT_MESSAGE", "MANUAL_NOTE", "CHAT_IMPORT", "PROFILE_PASTE", "TIP_EVENT"];
@@ -21,7 +22,9 @@ function Results({ q, types, includeExcluded }: { q: string; types: InteractionT
           <p className="muted" role="status">
             {page.items.length === 0 ? `No matches for “${q}”.` : `Matches for “${q}”, newest first.`}
           </p>
-          {page.items.length > 0 ? <InteractionTable items={page.items} showPerson caption={`Search results for ${q}`} /> : null}
+          {page.items.length > 0 ? (
+            <InteractionTable items={page.items} showPerson caption={`Search results for ${q}`} highlight={matchedTerms(q)} />
+          ) : null}
           <Pager page={paging.page} nextCursor={page.next_cursor} onOlder={paging.older} onNewer={paging.newer} loading={results.loading} />
         </>
       )}
@@ -37,7 +40,7 @@ export function SearchPage() {
   const [text, setText] = useState(q);
   const [chosen, setChosen] = useState<InteractionType[]>(types);
   const [withExcluded, setWithExcluded] = useState(includeExcluded);
-  const ids = { q: useId(), excluded: useId() };
+  const ids = { q: useId(), hint: useId(), excluded: useId() };
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -54,8 +57,11 @@ export function SearchPage() {
       <form className="card" onSubmit={submit} role="search" aria-label="Search interactions">
         <div className="row">
           <div className="field grow">
-            <label htmlFor={ids.q}>Words, "phrases", -exclude, or</label>
-            <input id={ids.q} type="search" value={text} onChange={(e) => setText(e.target.value)} autoFocus maxLength={200} />
+            <label htmlFor={ids.q}>Words to find</label>
+            <input id={ids.q} type="search" value={text} onChange={(e) => setText(e.target.value)} autoFocus maxLength={200} aria-describedby={ids.hint} />
+            <p id={ids.hint} className="muted small hint">
+              All the words must appear. <code>"exact phrase"</code> for words together, <code>-word</code> to leave out lines with it, <code>this or that</code> for either.
+            </p>
           </div>
           <button type="submit" className="primary">
             Search

@@ -31,7 +31,10 @@ export function SignIn() {
     <main className="signin" id="main">
       <form className="card signin-card" onSubmit={submit} aria-labelledby="signin-title">
         <h1 id="signin-title">MHC Control Panel</h1>
-        <p className="muted">Enter the API token (MHC_API_TOKEN). It is kept only for this browser session.</p>
+        <p className="muted">
+          Enter the API token: <code>MHC_API_TOKEN</code> in <code>.env</code>, printed by <code>mhc init</code> on the first run. It is kept only for
+          this browser session.
+        </p>
         {reason ? <p className="notice" role="status">{reason}</p> : null}
         <label htmlFor={inputId}>API token</label>
         <input

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mhc.config import ConfigError, Settings, get_settings
@@ -16,6 +17,7 @@ from mhc.observability import redact
 if TYPE_CHECKING:
     from mhc.db.connection import Database
     from mhc.services.collect import RunReport
+    from mhc.services.data_export import Progress
 
 
 def _say(message: str) -> None:
@@ -26,6 +28,85 @@ def _database_url(settings: Settings) -> str:
     from mhc.db.resolve import database_url
 
     return database_url(settings)
+
+
+def _warn(message: str) -> None:
+    print(f"warning: {message}", file=sys.stderr, flush=True)
+
+
+# --- first run ------------------------------------------------------------------------------
+def _ask_owner(default: str | None) -> str | None:
+    """Ask for the owner's username until it is valid; empty keeps `default` (None: set later)."""
+    from mhc.domain.usernames import InvalidUsername, normalize_username
+
+    hint = f" [{default}]" if default else " (empty: set MHC_OWNER_USERNAME later)"
+    while True:
+        try:
+            answer = input(f"Your Chaturbate username (the broadcaster MHC works for){hint}: ")
+        except EOFError:
+            _say("")
+            return default
+        if not answer.strip():
+            return default
+        try:
+            return normalize_username(answer)
+        except InvalidUsername as exc:
+            _say(f"  {exc}; try again")
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    """Write `.env` with the owner and a new API token (interactive on a terminal)."""
+    from mhc import envfile
+    from mhc.domain.usernames import InvalidUsername, normalize_username
+
+    path = Path(args.env_file).absolute()
+    previous = path.read_text("utf-8") if path.is_file() else None
+    if previous is not None and not args.force:
+        raise ConfigError(
+            f"{path} already exists; `mhc init --force` replaces its owner and API token "
+            "(its other settings are kept)"
+        )
+    owner = envfile.previous_owner(previous) if previous else None
+    if args.owner is not None:
+        try:
+            owner = normalize_username(args.owner)
+        except InvalidUsername as exc:
+            raise ConfigError(f"--owner: {exc}") from None
+    elif sys.stdin.isatty():
+        owner = _ask_owner(owner)
+    token = envfile.new_api_token()
+    try:
+        envfile.write(path, envfile.render(owner, token, previous), force=args.force)
+    except envfile.EnvFileExists:
+        raise ConfigError(f"{path} already exists (use --force)") from None
+    _say(f"Wrote {path} (mode 0600).")
+    if owner is None:
+        _warn("no owner set: add MHC_OWNER_USERNAME=<your username> to .env")
+    else:
+        _say(f"Owner: {owner}")
+    _say(
+        "Your API token (sign in to the web UI with it). It is shown only now and kept only "
+        f"in {path.name}:\n\n    {token}\n"
+    )
+    _say("`make run` serves the UI at http://127.0.0.1:8080 (MHC_PORT): sign in there with it.")
+    _say('Collector credentials: README.md, "Where each token comes from".')
+    return 0
+
+
+def setup_warnings(settings: Settings) -> list[str]:
+    """What a first run is missing, said before the server starts (it runs without them)."""
+    problems = []
+    if settings.mhc_owner_username is None:
+        problems.append(
+            "MHC_OWNER_USERNAME is not set: the events poller stays off and the dashboard has "
+            "no owner (run `mhc init`, or set it in .env)"
+        )
+    if settings.secret("MHC_API_TOKEN") is None:
+        problems.append(
+            "MHC_API_TOKEN is not set: the API and the web UI refuse every request until it is "
+            "(run `mhc init`, or set it in .env)"
+        )
+    return problems
 
 
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
@@ -51,14 +132,15 @@ def cmd_db_url(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def cmd_db_stop(settings: Settings, _args: argparse.Namespace) -> int:
-    from mhc.db.embedded import stop_embedded
+    """Stop every embedded server the project started: the app's and the test suite's."""
+    from mhc.db.embedded import project_data_dirs, stop_embedded
     from mhc.db.resolve import embedded_data_dir, uses_embedded
 
     if not uses_embedded(settings):
-        raise ConfigError("a database is configured (DATABASE_URL): there is no embedded server")
-    data_dir = embedded_data_dir(settings)
-    stopped = stop_embedded(data_dir)
-    _say(f"embedded PostgreSQL in {data_dir}: {'stopped' if stopped else 'was not running'}")
+        _say("a database is configured (DATABASE_URL): MHC's own data is not in an embedded server")
+    for data_dir in project_data_dirs(embedded_data_dir(settings)):
+        stopped = stop_embedded(data_dir)
+        _say(f"embedded PostgreSQL in {data_dir}: {'stopped' if stopped else 'was not running'}")
     return 0
 
 
@@ -74,6 +156,8 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     from mhc.db.pool import PooledDatabase
     from mhc.services.jobs import at_next_tick
 
+    for problem in setup_warnings(settings):
+        _warn(problem)
     url = _database_url(settings)
     with connect(url) as conn:
         migrate(conn, settings.mhc_migrations_dir, progress=_say)
@@ -176,6 +260,116 @@ def cmd_rebuild_sessions(settings: Settings, _args: argparse.Namespace) -> int:
     )
     db.close()
     _say(report.summary())
+    return 0
+
+
+# --- Lambda handlers, locally -----------------------------------------------------------------
+def _event_path(name: str, given: str | None) -> Path:
+    from mhc.runtime.local_invoke import EVENTS_DIR, sample_events
+
+    if given is None:
+        samples = sample_events(name)
+        if not samples:
+            raise ConfigError(f"no sample event for {name} in {EVENTS_DIR}: give EVENT.json")
+        return samples[0]
+    path = Path(given)
+    for candidate in (path, EVENTS_DIR / given, EVENTS_DIR / f"{given}.json"):
+        if candidate.is_file():
+            return candidate
+    raise ConfigError(f"event file {given} not found (nor in {EVENTS_DIR})")
+
+
+def cmd_invoke(settings: Settings, args: argparse.Namespace) -> int:
+    """Run functions/<name>/app.py's handler once, as Lambda would; its result on stdout."""
+    import json
+    import os
+
+    from mhc.db.resolve import uses_embedded
+    from mhc.runtime.local_invoke import UnknownFunction, function_spec, invoke, with_api_token
+
+    try:
+        name = function_spec(args.function).name
+        event_path = _event_path(name, args.event)
+    except UnknownFunction as exc:
+        raise ConfigError(str(exc)) from None
+    try:
+        event = json.loads(event_path.read_text("utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{event_path}: not JSON ({exc.msg})") from None
+    if uses_embedded(settings):
+        # Handlers never start a database (Lambda has none to start): hand them the local one,
+        # as env.json hands `sam local invoke` its settings.
+        os.environ["DATABASE_URL"] = _database_url(settings)
+        get_settings.cache_clear()
+    event = with_api_token(event, settings.secret("MHC_API_TOKEN"))
+    outcome = invoke(name, event, timeout_seconds=args.timeout)
+    spec = outcome.spec
+    print(
+        f"{spec.function_name} ({spec.memory_mb} MB, timeout {spec.timeout_seconds:g} s) "
+        f"with {event_path.name}: request {outcome.request_id}, {outcome.seconds:.2f} s",
+        file=sys.stderr,
+    )
+    for call in outcome.invokes:
+        print(
+            f"not sent (local): {call['InvocationType']} invoke of {call['FunctionName']} "
+            f"with {json.dumps(call['Payload'])}",
+            file=sys.stderr,
+        )
+    if outcome.error is not None:
+        error = {"errorType": type(outcome.error).__name__, "errorMessage": redact(outcome.error)}
+        _say(json.dumps(error, indent=2))
+        return 1
+    _say(json.dumps(outcome.result, indent=2, default=str))
+    if outcome.timed_out:
+        _warn(
+            f"the handler ran {outcome.seconds:.1f} s, past its {spec.timeout_seconds:g} s "
+            "timeout: Lambda would have stopped it"
+        )
+        return 1
+    return 0
+
+
+# --- owning the data ------------------------------------------------------------------------
+def _print_progress(progress: Progress) -> None:
+    """One line per 50k rows and per finished table (stdout may be a log, so no \\r)."""
+    _say(f"{progress.step:<8} {progress.table:<28} {progress.rows:>12,} / {progress.total:,} rows")
+
+
+def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
+    from mhc.db.connection import connect
+    from mhc.services.data_export import ExportError, export
+
+    directory = Path(args.directory)
+    try:
+        with connect(_database_url(settings)) as conn:
+            manifest = export(conn, directory, progress=_print_progress)
+    except ExportError as exc:
+        print(f"mhc: {exc}", file=sys.stderr)
+        return 2
+    rows = sum(table.rows for table in manifest.tables)
+    _say(
+        f"exported {len(manifest.tables)} tables, {rows:,} rows, schema version "
+        f"{manifest.schema_version}, into {directory} (manifest.json has the checksums)"
+    )
+    return 0
+
+
+def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
+    from mhc.db.connection import connect
+    from mhc.services.data_export import RestoreError, RestoreRefused, restore
+
+    try:
+        with connect(_database_url(settings)) as conn:
+            report = restore(conn, Path(args.directory), progress=_print_progress)
+    except RestoreRefused as exc:
+        print(f"mhc: restore refused, nothing was written: {exc}", file=sys.stderr)
+        return 2
+    except RestoreError as exc:
+        print(f"mhc: restore failed: {exc}", file=sys.stderr)
+        return 1
+    for table in report:
+        _say(f"{table.name:<28} {table.rows:>12,} rows  {table.action}")
+    _say(f"restored {sum(t.rows for t in report):,} rows; every table matches the export")
     return 0
 
 
@@ -389,6 +583,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mhc", description="MHC Control Panel")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+    init = commands.add_parser(
+        "init", help="first run: write .env with the owner and a new API token (mode 0600)"
+    )
+    init.add_argument("--owner", help="the owner's Chaturbate username (asked on a terminal)")
+    init.add_argument(
+        "--force",
+        action="store_true",
+        help="replace the owner and token of an existing .env (its other lines are kept)",
+    )
+    init.add_argument("--env-file", default=".env", help="where to write (default ./.env)")
+    init.set_defaults(standalone=cmd_init)
+
     run = commands.add_parser("run", help="migrate and serve the API and UI locally")
     run.add_argument("--host", help="interface to bind (default MHC_HOST or 127.0.0.1)")
     run.add_argument("--port", type=int, help="port (default MHC_PORT or 8080)")
@@ -407,7 +613,9 @@ def build_parser() -> argparse.ArgumentParser:
     db_url = commands.add_parser("db-url", help="print the URL of the database in use")
     db_url.set_defaults(handler=cmd_db_url)
     db_stop = commands.add_parser(
-        "db-stop", help="stop the local embedded PostgreSQL (it keeps running between commands)"
+        "db-stop",
+        help="stop the local embedded PostgreSQL servers (the app's and the tests'); they keep "
+        "running between commands",
     )
     db_stop.set_defaults(handler=cmd_db_stop)
 
@@ -428,6 +636,33 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rebuild.set_defaults(handler=cmd_rebuild_sessions)
 
+    invoke = commands.add_parser(
+        "invoke",
+        help="run a Lambda handler locally with a sample event (sam local invoke, no Docker)",
+    )
+    invoke.add_argument("function", help="functions/<FUNCTION>/app.py: lookup, events_poller, ...")
+    invoke.add_argument(
+        "event",
+        nargs="?",
+        metavar="EVENT.json",
+        help="the event (a path, or a name in events/; default: the function's first sample)",
+    )
+    invoke.add_argument(
+        "--timeout", type=float, help="seconds until the deadline (default: template.yaml)"
+    )
+    invoke.set_defaults(handler=cmd_invoke)
+
+    export = commands.add_parser(
+        "export", help="write every table (JSON lines) and a manifest with checksums to DIR"
+    )
+    export.add_argument("directory", metavar="DIR", help="a new or empty directory")
+    export.set_defaults(handler=cmd_export)
+    restore = commands.add_parser(
+        "restore", help="load an export into an empty, migrated database (checksums first)"
+    )
+    restore.add_argument("directory", metavar="DIR", help="a directory written by `mhc export`")
+    restore.set_defaults(handler=cmd_restore)
+
     add_jobs_commands(commands)
     add_persons_commands(commands)
     return parser
@@ -436,8 +671,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        settings = get_settings()
-        code: int = args.handler(settings, args)
+        # `mhc init` reads no settings: it is how a missing or broken .env gets written.
+        standalone: Callable[[argparse.Namespace], int] | None = getattr(args, "standalone", None)
+        code: int = standalone(args) if standalone else args.handler(get_settings(), args)
         return code
     except ConfigError as exc:
         print(f"mhc: configuration error: {redact(exc)}", file=sys.stderr)

@@ -50,6 +50,10 @@ _REQUIRABLE: dict[str, tuple[str, str]] = {
     "MHC_AFFILIATE_CAMPAIGN": ("the owner's affiliate code", "AffiliateCampaign"),
 }
 
+#: The API token guards everything the owner has; a short one can be guessed. `mhc init`
+#: generates 43 characters (`secrets.token_urlsafe(32)`).
+MIN_API_TOKEN_LENGTH = 32
+
 
 class ConfigError(Exception):
     """A setting is missing or invalid. The message names the environment variable."""
@@ -103,9 +107,27 @@ def _field_map(value: str | None) -> str | None:
     return value
 
 
+def api_token_problem(value: str) -> str | None:
+    """Why `value` cannot be the API token, or None when it can (an empty value means unset)."""
+    if value and len(value) < MIN_API_TOKEN_LENGTH:
+        return (
+            f"must be at least {MIN_API_TOKEN_LENGTH} characters (it has {len(value)}); "
+            "`mhc init` writes a strong one to .env"
+        )
+    return None
+
+
+def _api_token(value: SecretStr | None) -> SecretStr | None:
+    problem = api_token_problem(value.get_secret_value()) if value is not None else None
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
 OptionalUsername = Annotated[str | None, AfterValidator(_username)]
 Timezone = Annotated[str, AfterValidator(_timezone)]
 OptionalSsmName = Annotated[str | None, AfterValidator(_ssm_name)]
+ApiToken = Annotated[SecretStr | None, AfterValidator(_api_token)]
 
 
 class Settings(BaseSettings):
@@ -122,7 +144,7 @@ class Settings(BaseSettings):
     # --- secrets: value (local) or *_PARAM (SSM SecureString name) ---
     database_url: SecretStr | None = None
     database_url_param: OptionalSsmName = None
-    mhc_api_token: SecretStr | None = None
+    mhc_api_token: ApiToken = None
     mhc_api_token_param: OptionalSsmName = None
     mhc_events_url: SecretStr | None = None
     mhc_events_url_param: OptionalSsmName = None
@@ -234,6 +256,8 @@ class Settings(BaseSettings):
         else:
             param: str | None = getattr(self, f"{field}_param")
             value = _fetch_ssm_secret(param, name) if param is not None else None
+            if name == "MHC_API_TOKEN" and value and (problem := api_token_problem(value)):
+                raise ConfigError(f"{name}_PARAM ({param}): the token {problem}")
         if value:
             from mhc.observability import register_secret
 
