@@ -89,7 +89,7 @@ chromium:
 e2e: install frontend chromium
 	$(BIN)/pytest tests/e2e
 
-# The UI's API types are generated from the API's OpenAPI document (decision 38): `api-types`
+# The UI's API types are generated from the API's OpenAPI document (decision 70): `api-types`
 # writes frontend/src/api/openapi.json from create_app() and schema.d.ts from it with
 # openapi-typescript (its own package: it needs TypeScript 5's compiler API, the UI builds with
 # TypeScript 7); `api-types-check` fails when either committed file is out of date.
