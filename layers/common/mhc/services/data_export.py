@@ -290,7 +290,9 @@ def _plan(conn: Conn, manifest: Manifest) -> list[tuple[TableInfo, TableEntry, b
             raise RestoreRefused(f"{table.name}: the export's columns differ from the target's")
         own_rows = store.rows_not_from_migrations(conn, table)
         done = own_rows > 0 and _table_digest(conn, table) == (entry.sha256, entry.rows)
-        if own_rows and not done:
+        # A derived table holds what the database built while its source table loaded (a
+        # resumed restore); a target with other data is caught by the source table itself.
+        if own_rows and not done and table.name not in DERIVED_TABLES:
             occupied.append(f"{table.name} ({own_rows} rows)")
         plan.append((table, entry, done))
     if occupied:
