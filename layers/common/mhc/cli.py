@@ -141,26 +141,34 @@ def cmd_poll_events(settings: Settings, args: argparse.Namespace) -> int:
     return 0 if outcome.status.value in ("succeeded", "skipped") else 1
 
 
+def _printable(text: str) -> str:
+    """Text from a capture, safe to print on one line (control characters escaped)."""
+    return text if text.isprintable() else repr(text)[1:-1]
+
+
 def cmd_replay(settings: Settings, args: argparse.Namespace) -> int:
-    import json
+    from pathlib import Path
 
     from mhc.domain.clock import utc_now
-    from mhc.services.ingest import replay
+    from mhc.services.ingest import CaptureFileError, read_capture, replay
 
-    documents = []
-    with open(args.file, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                documents.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                raise ConfigError(f"{args.file}:{number}: not JSON ({exc.msg})") from None
     owner = settings.require_owner()
+    try:
+        captured = read_capture(Path(args.file))
+    except CaptureFileError as exc:
+        print(f"mhc: replay error: {_printable(str(exc))}", file=sys.stderr)
+        return 2
     db = _single_connection(settings)
-    counts = replay(db, documents, owner=owner, received_at=utc_now(), progress=_say)
-    db.close()
-    _say(", ".join(f"{key}={value}" for key, value in counts.as_dict().items()))
+    try:
+        counts = replay(db, captured, owner=owner, received_at=utc_now(), progress=_say)
+    finally:
+        db.close()
+    for problem in counts.problem_events:
+        _say(
+            f"{args.file}:{problem.line}: event {_printable(problem.event_id)}: "
+            f"{_printable(problem.reason)}"
+        )
+    _say(", ".join(f"{key}={value}" for key, value in counts.totals().items()))
     return 0
 
 

@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 #: Exclusive.
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
-#: How the range is named in error messages.
-DESCRIPTION = "from 2000-01-01T00:00:00Z to before 2100-01-01T00:00:00Z"
+#: How the range is named in messages.
+DESCRIPTION = "the years 2000-2099 (UTC)"
 
 
 def is_sane(moment: datetime) -> bool:
