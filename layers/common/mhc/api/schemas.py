@@ -2,10 +2,29 @@
 
 from __future__ import annotations
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from datetime import datetime
+from typing import Annotated
 
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+
+from mhc.domain import date_range
 from mhc.domain.models import Confidence, EvidenceKind, Interaction, StreamSession
 from mhc.domain.roles import Role
+
+
+def _in_range(moment: datetime) -> datetime:
+    if not date_range.is_sane(moment):
+        raise ValueError(f"must be within {date_range.DESCRIPTION}")
+    return moment
+
+
+#: Every date the API accepts, in a body or a query: timezone-aware and within
+#: `mhc.domain.date_range` (a year-10000 alias date made its person unreadable).
+DateTimeInRange = Annotated[
+    AwareDatetime,
+    AfterValidator(_in_range),
+    Field(description=f"ISO 8601 with a timezone, within {date_range.DESCRIPTION}"),
+]
 
 
 class _Body(BaseModel):
@@ -55,8 +74,8 @@ class PersonPatch(_Body):
 
 class AliasRequest(_Body):
     old_username: str = Field(min_length=1, max_length=64)
-    valid_from: AwareDatetime | None = None
-    valid_to: AwareDatetime | None = None
+    valid_from: DateTimeInRange | None = None
+    valid_to: DateTimeInRange | None = None
 
 
 class SessionResult(BaseModel):

@@ -6,11 +6,10 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Path, Query
-from pydantic import AwareDatetime
 
 from mhc.api.deps import Context, Db, Owner
 from mhc.api.routes import RouteTable
-from mhc.api.schemas import SessionResult
+from mhc.api.schemas import DateTimeInRange, SessionResult
 from mhc.domain.models import StreamSession
 from mhc.domain.paging import MAX_PAGE_SIZE
 from mhc.services import sessions
@@ -44,7 +43,7 @@ def current_session(db: Db, context: Context, owner: Owner) -> CurrentSession:
 def list_sessions(
     db: Db,
     limit: Limit = 20,
-    before: Annotated[AwareDatetime | None, Query(description="sessions started before")] = None,
+    before: Annotated[DateTimeInRange | None, Query(description="sessions started before")] = None,
 ) -> list[StreamSession]:
     """Newest first."""
     return sessions.list_recent(db, limit=limit, before=before)
