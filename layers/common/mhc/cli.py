@@ -27,9 +27,11 @@ def _say(message: str) -> None:
 
 
 def _database_url(settings: Settings) -> str:
-    from mhc.db.resolve import database_url
+    """The database's URL, once a connection to it opened (else one ConfigError naming the
+    setting, exit 2)."""
+    from mhc.db.resolve import reachable_database_url
 
-    return database_url(settings)
+    return reachable_database_url(settings)
 
 
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
@@ -50,7 +52,9 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_db_url(settings: Settings, _args: argparse.Namespace) -> int:
-    _say(_database_url(settings))
+    from mhc.db.resolve import database_url
+
+    _say(database_url(settings))
     return 0
 
 
