@@ -24,6 +24,7 @@ STORE_OWNERS: dict[str, set[str]] = {
     "mhc.store.broadcasts": {"mhc.services.profiles"},
     "mhc.store.collect_targets": {"mhc.services.collect_statbate", "mhc.services.collect_profiles"},
     "mhc.store.copy_rows": set(),
+    "mhc.store.deletions": {"mhc.services.deletions"},
     "mhc.store.event_gaps": {"mhc.services.capture"},
     "mhc.store.health": {"mhc.services.health"},
     "mhc.store.interactions": {"mhc.services.interactions"},

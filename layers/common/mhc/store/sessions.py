@@ -88,3 +88,8 @@ def replace_event_sessions(conn: Conn, sessions: list[tuple[datetime, datetime |
             sessions,
         )
     return len(sessions)
+
+
+def delete(conn: Conn, session_id: int) -> bool:
+    cur = conn.execute("DELETE FROM stream_sessions WHERE id = %s", (session_id,))
+    return cur.rowcount == 1
