@@ -195,6 +195,22 @@ export interface SessionWithStats {
   stats: SessionStats;
 }
 
+export interface Deletion {
+  id: number;
+  kind: string;
+  row_key: string;
+  deleted_row: Record<string, unknown>;
+  deleted_by: string;
+  deleted_at: Iso;
+}
+
+export interface SessionDeletion {
+  session: StreamSession;
+  deletion: Deletion;
+  /** False when it had already been deleted. */
+  changed: boolean;
+}
+
 export interface CurrentSession {
   live: boolean;
   session: StreamSession | null;
