@@ -365,3 +365,25 @@ def test_a_route_declares_a_larger_body_cap_of_its_own() -> None:
     # And the OpenAPI document states the larger cap
     operation = client.get("/openapi.json").json()["paths"]["/upload"]["post"]
     assert operation[input_guard.MAX_BODY_EXTRA] == 5_000
+
+
+def test_an_unknown_query_parameter_is_422_not_silently_ignored(
+    client: TestClient, seeded: Seed
+) -> None:
+    # A typo in a filter name returned everything, unfiltered, as if it had matched
+    response = client.get(f"/api/persons/{seeded.alice}/interactions?tpye=TIP_EVENT")
+    assert response.status_code == 422
+    assert _error(response)["details"] == [
+        {
+            "field": "tpye",
+            "message": "not a parameter of this request (it takes type, source, since, until,"
+            " limit, cursor)",
+        }
+    ]
+    response = client.get("/api/search?q=hi&=null")
+    assert response.status_code == 422
+    assert _error(response)["details"][0]["field"] == "(unnamed)"
+    # Known parameters, repeated ones and routes without any still work
+    assert client.get("/api/search?q=hi&type=TIP_EVENT&type=CHAT_MESSAGE").status_code == 200
+    assert client.get("/api/watchlists").status_code == 200
+    assert client.get("/api/watchlists?x=1").status_code == 422

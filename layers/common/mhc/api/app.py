@@ -12,6 +12,7 @@ from mhc import __version__
 from mhc.api.deps import ApiContext
 from mhc.api.errors import ERROR_RESPONSES, error_schemas, install_error_handlers
 from mhc.api.input_guard import InputGuard
+from mhc.api.links import add_links
 from mhc.api.middleware import RequestContextMiddleware, install_log_filter
 from mhc.api.routers import health, jobs, lookup, owner, persons, search, sessions, watchlists
 from mhc.config import Settings, get_settings
@@ -92,6 +93,7 @@ def create_app(
                 "bearer": {"type": "http", "scheme": "bearer", "description": "MHC_API_TOKEN"}
             }
             schema["security"] = [{"bearer": []}]
+            add_links(schema)
             app.openapi_schema = schema
         return app.openapi_schema
 

@@ -8,6 +8,9 @@ One pure-ASGI middleware, inside the auth middleware (an anonymous request is a 
   what was typed. 422 names the field: `q`, `key` (a path parameter), `config.roles.0`,
   `header x-note`. Checked here rather than by a string type on every model and parameter,
   so a route added later is covered without remembering to use that type (decision 37).
+- **Unknown query parameters**: a typo in a filter name (`tpye=TIP_EVENT`) answered everything,
+  unfiltered, as if it had matched. 422 names it and the parameters the route takes (request
+  bodies refuse unknown fields the same way).
 - **Body size**: a body larger than its route accepts is a 413 before it is read in full
   (a 1 MB body of unknown keys made a 7 MB error). Every route takes
   `DEFAULT_MAX_BODY_BYTES`; one that needs more declares it on the route with
@@ -24,6 +27,8 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 from starlette.datastructures import Headers, QueryParams
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -82,6 +87,14 @@ def _query_nul(scope: Scope) -> list[str]:
     return fields
 
 
+def _query_names(dependant: Dependant) -> list[str]:
+    """The query parameters a route takes, its dependencies' included, in declaration order."""
+    names = [field.alias for field in dependant.query_params]
+    for sub in dependant.dependencies:
+        names.extend(name for name in _query_names(sub) if name not in names)
+    return names
+
+
 def _header_nul(headers: Headers) -> list[str]:
     return [f"header {_shown(name)}" for name, value in headers.items() if "\x00" in value]
 
@@ -106,6 +119,10 @@ class InputGuard:
         fields = [*self._path_nul(scope), *_query_nul(scope), *_header_nul(headers)]
         if fields:
             await self._refuse_nul(fields, scope, receive, send)
+            return
+        unknown = self._unknown_query(scope)
+        if unknown:
+            await invalid_input(unknown[:MAX_DETAILS], total=len(unknown))(scope, receive, send)
             return
         if scope.get("method") not in _BODY_METHODS:
             await self.app(scope, receive, send)
@@ -141,6 +158,34 @@ class InputGuard:
             if match is not None:
                 yield route, match.groupdict()
 
+    def _route(self, scope: Scope) -> APIRoute | None:
+        """The API route that will answer (path and method), or None (a 404 or 405)."""
+        method = scope.get("method")
+        for route, _params in self._matching(scope):
+            if isinstance(route, APIRoute) and method in (route.methods or ()):
+                return route
+        return None
+
+    def _unknown_query(self, scope: Scope) -> list[dict[str, str]]:
+        raw: bytes = scope.get("query_string", b"")
+        if not raw:
+            return []
+        route = self._route(scope)
+        if route is None:
+            return []
+        takes = _query_names(route.dependant)
+        accepted = f"it takes {', '.join(takes)}" if takes else "it takes none"
+        unknown = dict.fromkeys(
+            name for name, _value in QueryParams(raw).multi_items() if name not in takes
+        )
+        return [
+            {
+                "field": name or "(unnamed)",
+                "message": f"not a parameter of this request ({accepted})",
+            }
+            for name in unknown
+        ]
+
     def _path_nul(self, scope: Scope) -> list[str]:
         if "\x00" not in scope.get("path", ""):
             return []
@@ -151,13 +196,9 @@ class InputGuard:
         return ["path"]
 
     def _body_limit(self, scope: Scope) -> int:
-        method = scope.get("method")
-        for route, _params in self._matching(scope):
-            if method in (getattr(route, "methods", None) or ()):
-                extra = getattr(route, "openapi_extra", None) or {}
-                limit = extra.get(MAX_BODY_EXTRA)
-                return limit if isinstance(limit, int) else self.max_body_bytes
-        return self.max_body_bytes
+        route = self._route(scope)
+        limit = (route.openapi_extra or {}).get(MAX_BODY_EXTRA) if route is not None else None
+        return limit if isinstance(limit, int) else self.max_body_bytes
 
     @staticmethod
     def _body_nul(body: bytes) -> list[str]:
