@@ -386,3 +386,19 @@ def test_cli_replay_of_a_missing_file_or_a_folder_says_so_in_one_line(
     assert capsys.readouterr().err == f"mhc: replay error: {missing}: no such file\n"
     assert cli.main(["replay", str(tmp_path)]) == 2
     assert capsys.readouterr().err == f"mhc: replay error: {tmp_path}: is a folder, not a file\n"
+
+
+def test_an_id_with_nul_is_stored_once_and_named_on_every_path(db: Database) -> None:
+    # Given an envelope whose id holds a NUL (stored as U+FFFD), twice in one page next to a
+    # stored event (the page takes the conflict-skipping path)
+    event = make_events(1)[0]
+    persist(db, [event])
+    odd = {"method": "follow", "id": "17\x006-0", "object": {}}
+    counts = persist(db, [event, odd, dict(odd)])
+    # Then it is stored once, reported as a problem under its stored id, and a replay of the
+    # same page changes nothing
+    assert (counts.inserted, counts.duplicates) == (1, 2)
+    assert [p.event_id for p in counts.problem_events] == ["17\ufffd6-0"]
+    again = persist(db, [event, odd])
+    assert (again.inserted, again.duplicates, again.problems) == (0, 2, 0)
+    assert count(db, "raw_events") == 2

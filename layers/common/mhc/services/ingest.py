@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from mhc.db.connection import Conn, TransactionSource
+from mhc.db.storable import storable_text
 from mhc.domain.events import event_time
 from mhc.domain.ingest import Derivation, SessionSignal, derive
 from mhc.domain.models import InteractionSource, NewInteraction, SessionSource
@@ -103,13 +104,14 @@ def _unreadable_id(envelope: Any) -> str:
 
 
 def stored_key(envelope: Any) -> tuple[str, str]:
-    """The (event id, method) an envelope is stored under; one without a usable id or method
-    gets a content-derived id and `UNREADABLE` (kept, never dropped)."""
+    """The (event id, method) an envelope is stored under, as the database will hold them (NUL
+    made storable, so ids compare equal before and after the insert); one without a usable id
+    or method gets a content-derived id and `UNREADABLE` (kept, never dropped)."""
     event_id = envelope.get("id") if isinstance(envelope, dict) else None
     method = envelope.get("method") if isinstance(envelope, dict) else None
     if not isinstance(event_id, str) or not event_id or not isinstance(method, str) or not method:
         return _unreadable_id(envelope), UNREADABLE
-    return event_id, method
+    return storable_text(event_id), storable_text(method)
 
 
 def _raw_rows(envelopes: Iterable[Any], received_at: datetime) -> list[RawEvent]:
