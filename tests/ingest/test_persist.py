@@ -401,4 +401,5 @@ def test_an_id_with_nul_is_stored_once_and_named_on_every_path(db: Database) -> 
     assert [p.event_id for p in counts.problem_events] == ["17\ufffd6-0"]
     again = persist(db, [event, odd])
     assert (again.inserted, again.duplicates, again.problems) == (0, 2, 0)
+    assert "problem_events" not in again.as_dict()
     assert count(db, "raw_events") == 2

@@ -86,14 +86,13 @@ class IngestCounts:
         return {name: getattr(self, name) for name in _TOTALS}
 
     def as_dict(self) -> dict[str, Any]:
-        """The totals and the first `REPORTED_PROBLEMS` problem events (a job run's counts)."""
-        return {
-            **self.totals(),
-            "problem_events": [
-                {"id": problem.event_id, "reason": problem.reason}
-                for problem in self.problem_events[:REPORTED_PROBLEMS]
-            ],
-        }
+        """The totals and, when there are any, the first `REPORTED_PROBLEMS` problem events
+        (a job run's counts; absent rather than an empty list on every clean run)."""
+        named = [
+            {"id": problem.event_id, "reason": problem.reason}
+            for problem in self.problem_events[:REPORTED_PROBLEMS]
+        ]
+        return {**self.totals(), **({"problem_events": named} if named else {})}
 
 
 def _unreadable_id(envelope: Any) -> str:
