@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: help install run migrate test lint typecheck pytest bench clean
+.PHONY: help install run migrate test lint typecheck pytest bench clean fuzz
 
 help:
 	@echo "make run            install, build the UI, write .env on the first run (mhc init), start the"
@@ -16,6 +16,7 @@ help:
 	@echo "make api-types      regenerate the UI's API types from the API (after changing the API)"
 	@echo "make e2e            browser walk of the owner's flows (Debian chromium + Playwright)"
 	@echo "make bench          run the store benchmark (see bench/ for the others)"
+	@echo "make fuzz           fuzz the API (schemathesis, every phase and stateful links) with a large budget"
 	@echo "make infra-check    sam validate --lint and cfn-lint, offline"
 	@echo "make build / deploy / deploy-frontend   AWS (docs/deploy.md)"
 	@echo "make clean          remove the virtualenv and caches (keeps .mhc/ data)"
@@ -53,6 +54,15 @@ test: lint typecheck frontend-test api-types-check pytest
 
 bench: install
 	$(BIN)/python bench/store_bench.py
+
+# The API under schemathesis with a far larger budget than `make test` runs (every phase, chains
+# along the OpenAPI links, hostile values in every parameter); prints the number of requests.
+FUZZ_EXAMPLES ?= 200
+FUZZ_SCENARIOS ?= 300
+FUZZ_STEPS ?= 20
+fuzz: install
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_SCENARIOS=$(FUZZ_SCENARIOS) FUZZ_STEPS=$(FUZZ_STEPS) \
+	  $(BIN)/pytest tests/api/test_openapi_properties.py -q -p no:cacheprovider
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -224,6 +224,8 @@ def requests_for(seed: Seed) -> list[tuple[str, str, dict[str, str], Any, int]]:
         ("DELETE", f"/api/persons/{alice}/aliases/1", {}, None, 200),
         ("POST", "/api/sessions/end", {}, None, 200),
         ("POST", "/api/sessions/start", {}, None, 200),
+        # The seed's session came from broadcast events: only manual ones can be deleted
+        ("DELETE", f"/api/sessions/{session}", {"confirm": "true"}, None, 409),
         ("PUT", f"/api/watchlists/2/members/{alice}", {}, None, 200),
         ("DELETE", f"/api/watchlists/2/members/{alice}", {}, None, 200),
         ("POST", "/api/lookup", {}, {"username": "alice_01", "include_my_room": True}, 200),

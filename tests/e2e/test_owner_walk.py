@@ -245,3 +245,49 @@ def test_a_failing_collector_is_flagged_everywhere_and_explained_on_the_health_p
     runs = page.get_by_role("table", name="Recent job runs")
     expect(runs.get_by_role("row", name=re.compile(FAILED_JOB))).to_contain_text(FAILED_ERROR)
     check(page, "15-health")
+
+
+def test_a_refused_lookup_says_why_and_clears_the_last_answer(page: Page, server: Server) -> None:
+    sign_in(page, server)
+    page.get_by_label("Username", exact=True).fill(VIEWER)
+    page.get_by_role("button", name="Look up").click()
+    expect(page.get_by_role("heading", name=VIEWER, level=2)).to_be_visible()
+    # When the owner looks up a name longer than any Chaturbate username
+    page.get_by_label("Username", exact=True).fill("x" * 70)
+    page.get_by_role("button", name="Look up").click()
+    # Then the error says the reason and the limit, and the last person is gone from the page
+    expect(page.locator("main").get_by_role("alert")).to_contain_text(
+        "username: at most 64 characters (got 70)"
+    )
+    expect(page.get_by_role("heading", name=VIEWER, level=2)).to_have_count(0)
+    check(page, "16-lookup-refused")
+
+
+def test_delete_a_stray_manual_session(page: Page, server: Server) -> None:
+    sign_in(page, server)
+    # Given a stray Start/End click on the dashboard
+    page.get_by_role("link", name="Dashboard").click()
+    page.get_by_role("button", name="Start session").click()
+    page.get_by_role("button", name="End session").click()
+    expect(page.get_by_role("button", name="Start session")).to_be_visible()
+    # When the owner opens that session
+    page.get_by_role("link", name="Sessions").click()
+    table = page.get_by_role("table", name="Sessions")
+    row = table.get_by_role("row", name=re.compile("you \\(by hand\\)"))
+    link = row.get_by_role("link", name=re.compile(r"Session #\d+"))
+    name = link.inner_text()
+    link.click()
+    # Then a confirmation comes before anything is deleted
+    page.get_by_role("button", name="Delete session").click()
+    dialog = page.get_by_role("alertdialog", name=f"Delete {name}?")
+    expect(dialog).to_contain_text("recorded")
+    check(page, "17-session-delete-confirm")
+    # When the owner confirms, Then the list says so and no longer shows the session
+    dialog.get_by_role("button", name=f"Delete {name}").click()
+    expect(page.get_by_role("status").filter(has_text=f"{name} was deleted")).to_be_visible()
+    expect(page.get_by_role("table", name="Sessions")).not_to_contain_text("you (by hand)")
+    check(page, "18-session-deleted")
+    # And a session made from broadcast events offers no delete
+    page.goto(f"/sessions/{server.world.session_id}")
+    expect(page.get_by_role("heading", name=re.compile("Session #"))).to_be_visible()
+    expect(page.get_by_role("button", name="Delete session")).to_have_count(0)

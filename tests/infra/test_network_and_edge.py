@@ -261,7 +261,7 @@ def test_the_app_requires_the_header_cloudfront_sends(
     # Given the parameter mid-rotation ("new,old") and the API configured from it
     stored = "new-origin-secret,old-origin-secret"
     monkeypatch.setenv("MHC_ORIGIN_SECRET", stored)
-    monkeypatch.setenv("MHC_API_TOKEN", "some-token")
+    monkeypatch.setenv("MHC_API_TOKEN", "some-token-long-enough-for-the-minimum-32")
     get_settings.cache_clear()
     client = TestClient(create_app(lambda: None))  # type: ignore[arg-type,return-value]
     # When CloudFront forwards a request with the value the template gives it

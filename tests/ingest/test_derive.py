@@ -262,16 +262,88 @@ def test_envelopes_without_id_method_or_time_derive_nothing(envelope: dict[str, 
 
 def test_fields_of_the_wrong_type_count_as_absent() -> None:
     derived = _derive(
-        "tip",
+        "chatMessage",
         {
             "broadcaster": OWNER,
-            "user": {"username": "fan"},
-            "tip": {"tokens": "lots", "isAnon": "no"},
+            "user": {"username": "fan", "inFanclub": "maybe"},
+            "message": {"message": 42, "color": "#fff"},
         },
     )
     assert derived.interaction is not None
-    assert "tokens" not in derived.interaction.metadata
-    assert "isAnon" not in derived.interaction.metadata
+    assert derived.interaction.content is None
+    assert derived.problems == ()
+
+
+@pytest.mark.parametrize(
+    ("tip", "reason"),
+    [
+        # The case: the amount is not where the API puts it (no `tip` object at all)
+        (None, "tip: tokens missing"),
+        ({"isAnon": False, "message": "hi"}, "tip: tokens missing"),
+        ({"tokens": "bad", "isAnon": False}, "tip: tokens is not a whole number"),
+        ({"tokens": "100", "isAnon": False}, "tip: tokens is not a whole number"),
+        ({"tokens": 12.5, "isAnon": False}, "tip: tokens is not a whole number"),
+        ({"tokens": True, "isAnon": False}, "tip: tokens is not a whole number"),
+        ({"tokens": 0, "isAnon": False}, "tip: tokens 0 is outside 1..10,000,000"),
+        ({"tokens": -25, "isAnon": False}, "tip: tokens -25 is outside 1..10,000,000"),
+        ({"tokens": 10**30, "isAnon": False}, "tip: tokens of 31 digits is outside 1..10,000,000"),
+        ({"tokens": 25, "isAnon": "no"}, "tip: isAnon is not true or false"),
+    ],
+)
+def test_a_tip_without_a_readable_amount_derives_nothing_and_says_why(
+    tip: dict[str, Any] | None, reason: str
+) -> None:
+    # Given a tip whose amount (or anonymity) cannot be read as documented
+    obj: dict[str, Any] = {"broadcaster": OWNER, "user": _user("fan"), "amount": 100}
+    if tip is not None:
+        obj["tip"] = tip
+    derived = _derive("tip", obj)
+    # Then nothing half-right is derived (no tip without tokens, no sighting) and the reason
+    # says what is wrong
+    assert derived.interaction is None
+    assert derived.sightings == ()
+    assert derived.problems == (reason,)
+    assert not derived.is_unknown_method
+
+
+@pytest.mark.parametrize(
+    ("event_id", "reason"),
+    [
+        # Epoch seconds read as milliseconds: January 1970
+        (
+            "1767225600-0",
+            "event id '1767225600-0': time 1970-01-21T10:53:45.600Z is outside the years"
+            " 2000-2099 (UTC)",
+        ),
+        # Epoch microseconds: year 57970
+        (
+            "1767225600000000-0",
+            "event id '1767225600000000-0': time is outside the years 2000-2099 (UTC)",
+        ),
+        (
+            "946684799999-0",
+            "event id '946684799999-0': time 1999-12-31T23:59:59.999Z is outside the years"
+            " 2000-2099 (UTC)",
+        ),
+        ("no-time", "event id 'no-time': has no '<epoch-ms>-<seq>' prefix"),
+    ],
+)
+def test_an_event_id_with_an_implausible_time_is_a_problem(event_id: str, reason: str) -> None:
+    derived = derive({"method": "userEnter", "id": event_id, "object": {}}, OWNER)
+    assert derived.interaction is None
+    assert derived.problems == (reason,)
+
+
+def test_event_times_are_read_only_inside_the_sane_range() -> None:
+    from datetime import UTC, datetime
+
+    from mhc.domain.events import event_time
+
+    assert event_time("946684800000-0") == datetime(2000, 1, 1, tzinfo=UTC)
+    assert event_time("4102444799999-3") == datetime(2099, 12, 31, 23, 59, 59, 999000, tzinfo=UTC)
+    for implausible in ("946684799999-0", "4102444800000-0", "1767225600-0", "0-0"):
+        with pytest.raises(ValueError, match="outside"):
+            event_time(implausible)
 
 
 def test_every_documented_method_of_the_official_examples_derives_without_problems() -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fakes.clock import FakeClock
 from fakes.events_feed import OWNER, TOKEN, FakeEventsFeed, make_events
 from fakes.http import RecordedRequest
 from mhc import cli
@@ -68,35 +69,56 @@ def test_events_poller_says_when_it_is_not_configured(database_url: str) -> None
     assert "SSM" not in run.error
 
 
-def test_cli_poll_events_captures_the_feed_into_the_local_cursor(
+def _poll_env(
+    monkeypatch: pytest.MonkeyPatch, database_url: str, feed: FakeEventsFeed, cursor: Path
+) -> None:
+    for name, value in {
+        "DATABASE_URL": database_url,
+        "MHC_EVENTS_URL": feed.base_url,
+        "MHC_OWNER_USERNAME": OWNER,
+        "MHC_EVENTS_CURSOR_FILE": str(cursor),
+        "MHC_EVENTS_MAX_TIMEOUT_SECONDS": "1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+
+
+def test_cli_poll_events_with_the_documented_minimum_polls(
     database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
 ) -> None:
     cursor_file = tmp_path / "cursor.json"
     with FakeEventsFeed(make_events(30), page_size=10, hold_when_caught_up=True) as feed:
-        for name, value in {
-            "DATABASE_URL": database_url,
-            "MHC_EVENTS_URL": feed.base_url,
-            "MHC_OWNER_USERNAME": OWNER,
-            "MHC_EVENTS_CURSOR_FILE": str(cursor_file),
-            "MHC_EVENTS_MAX_TIMEOUT_SECONDS": "1",
-        }.items():
-            monkeypatch.setenv(name, value)
-        get_settings.cache_clear()
-        try:
-            # Too short for one long-poll (3 s kept free + 5 s read margin + 1 s hold): refused
-            assert cli.main(["poll-events", "--max-seconds", "8"]) == 2
-            assert "at least 9" in capsys.readouterr().err
-            assert cli.main(["poll-events", "--max-seconds", "10"]) == 0
-        finally:
-            get_settings.cache_clear()
+        _poll_env(monkeypatch, database_url, feed, cursor_file)
+        # Too short for one long-poll (3 s kept free + 5 s read margin + 1 s hold): refused
+        assert cli.main(["poll-events", "--max-seconds", "8"]) == 2
+        assert "at least 9" in capsys.readouterr().err
+        # The documented minimum polls (it once polled nothing and reported success): one
+        # long-poll fits, and the first page comes back at once
+        assert cli.main(["poll-events", "--max-seconds", "9"]) == 0
     out = capsys.readouterr().out
-    assert "status=succeeded" in out
-    assert "inserted=30" in out
+    assert "status=succeeded, reason=1 page(s) polled" in out
+    assert "inserted=10" in out
     assert TOKEN not in out
     saved = FileCursorStore(cursor_file).load()
     assert saved is not None
     assert saved.next_url.startswith(feed.base_url)
     db = Database(database_url)
     with db.transaction() as conn:
-        assert conn.execute("SELECT count(*) AS n FROM raw_events").fetchone() == {"n": 30}
+        assert conn.execute("SELECT count(*) AS n FROM raw_events").fetchone() == {"n": 10}
     db.close()
+
+
+def test_poll_events_captures_the_feed_within_its_budget(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a feed on a fake clock (a long-poll hold advances it instead of waiting)
+    clock = FakeClock()
+    start = clock()
+    with FakeEventsFeed(make_events(30), page_size=10, clock=clock) as feed:
+        _poll_env(monkeypatch, database_url, feed, tmp_path / "cursor.json")
+        # When the command's poll runs for 60 s
+        outcome = cli.poll_events(get_settings(), 60, clock=clock)
+    # Then it takes every event, then holds until less than one long-poll fits in the budget
+    assert outcome.status.value == "succeeded"
+    assert outcome.counts.inserted == 30
+    assert 51 <= (clock() - start).total_seconds() <= 60

@@ -414,3 +414,31 @@ def test_a_run_left_running_by_a_dead_invocation_is_closed(db: Database, ssm: An
     assert rows[dead.id]["status"] == "failed"
     assert rows[dead.id]["error"] == ABANDONED
     assert [r["status"] for r in rows.values()].count("running") == 0
+
+
+def test_events_that_derive_nothing_are_named_in_the_job_run(db: Database, ssm: Any) -> None:
+    # Given a feed with a tip whose amount is missing between good events
+    clock = FakeClock()
+    events = make_events(5)
+    broken = {
+        "method": "tip",
+        "id": "1767225600500-9",
+        "object": {"broadcaster": OWNER, "user": {"username": "fan_x"}, "amount": 100},
+    }
+    with FakeEventsFeed([*events[:2], broken, *events[2:]], clock=clock) as feed:
+        poller = make_poller(feed, db, clock, ssm, StubLambda())
+        context = FakeLambdaContext(clock, seconds=20, tick=3.0)
+        # When the poller runs
+        outcome = poller.run(
+            Trigger(TriggerKind.WATCHDOG),
+            lambda: timedelta(milliseconds=context.get_remaining_time_in_millis()),
+        )
+    # Then the run succeeds, and its recorded counts name the event and the reason
+    assert outcome.status is JobStatus.SUCCEEDED
+    with db.transaction() as conn:
+        row = conn.execute("SELECT counts FROM job_runs").fetchone()
+    assert row is not None
+    assert row["counts"]["problems"] == 1
+    assert row["counts"]["problem_events"] == [
+        {"id": "1767225600500-9", "reason": "tip: tokens missing"}
+    ]

@@ -56,7 +56,7 @@ def test_every_function_has_sample_events_and_every_sample_a_function() -> None:
 def test_function_settings_come_from_the_template() -> None:
     assert function_spec("lookup") == FunctionSpec("lookup", "mhc-local-lookup", 28.0, 1024)
     assert function_spec("events-poller") == FunctionSpec(
-        "events_poller", "mhc-local-events-poller", 90.0, 256
+        "events_poller", "mhc-local-events-poller", 90.0, 160
     )
 
 

@@ -24,6 +24,8 @@ STORE_OWNERS: dict[str, set[str]] = {
     "mhc.store.broadcasts": {"mhc.services.profiles"},
     "mhc.store.collect_targets": {"mhc.services.collect_statbate", "mhc.services.collect_profiles"},
     "mhc.store.copy_rows": set(),
+    "mhc.store.data_export": {"mhc.services.data_export"},
+    "mhc.store.deletions": {"mhc.services.deletions"},
     "mhc.store.event_gaps": {"mhc.services.capture"},
     "mhc.store.health": {"mhc.services.health"},
     "mhc.store.interactions": {"mhc.services.interactions"},
@@ -55,6 +57,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "mhc.db",
         "mhc.config",
         "mhc.observability",
+        "mhc.files",  # private files written whole (the export's manifest)
     ),
     "mhc.api": (
         "mhc.api",

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { fakeApi } from "../test/fakeApi";
+import { apiError, fakeApi } from "../test/fakeApi";
 import { ApiError, api, buildUrl, request, setUnauthorizedHandler, tokenStore } from "./client";
 
 afterEach(() => {
@@ -41,6 +41,39 @@ describe("request", () => {
     expect((error as ApiError).message).toBe("no person with id 9");
     expect((error as ApiError).code).toBe("person_not_found");
     expect((error as ApiError).status).toBe(404);
+  });
+
+  it("keeps a validation error's reasons and limits, field by field", async () => {
+    fakeApi({
+      "POST /api/lookup": apiError(
+        422,
+        "invalid_input",
+        "invalid input: pasted_text: at most 50,000 characters (got 1,000,000)",
+        [{ field: "pasted_text", message: "at most 50,000 characters (got 1,000,000)" }],
+      ),
+    });
+    const error = (await api.lookup({ pasted_text: "x", include_statbate: false, include_my_room: false }).catch((exc: unknown) => exc)) as ApiError;
+    expect(error.message).toBe("invalid input: pasted_text: at most 50,000 characters (got 1,000,000)");
+    expect(error.problems).toEqual([{ field: "pasted_text", message: "at most 50,000 characters (got 1,000,000)" }]);
+  });
+
+  it("spells out the problems when an error message names only the fields", async () => {
+    // An older API (or a proxy) answering "invalid input: username" with the reasons in details
+    fakeApi({
+      "POST /api/lookup": apiError(422, "invalid_input", "invalid input: username", [
+        { field: "username", message: "String should have at most 64 characters" },
+      ]),
+    });
+    await expect(api.lookup({ username: "x", include_statbate: false, include_my_room: false })).rejects.toThrow(
+      "invalid input: username: String should have at most 64 characters",
+    );
+  });
+
+  it("says a body too large for a proxy is too large", async () => {
+    vi.stubGlobal("fetch", vi.fn(async () => new Response("<html>too big</html>", { status: 413, statusText: "Payload Too Large" })));
+    await expect(request("/lookup", { method: "POST", body: {} })).rejects.toThrow(
+      "The request is too large for the API (HTTP 413).",
+    );
   });
 
   it("falls back to the status line when the error is not JSON", async () => {

@@ -20,6 +20,7 @@ import type {
   Person,
   PersonDetail,
   Role,
+  SessionDeletion,
   SessionDetail,
   SessionResult,
   SnapshotSource,
@@ -42,6 +43,20 @@ export const tokenStore = {
   },
 };
 
+/** One refused field of a 422: its name and the reason, with the limit ("at most 64 characters"). */
+export interface Problem {
+  field: string;
+  message: string;
+}
+
+function problemsIn(details: unknown): Problem[] {
+  if (!Array.isArray(details)) return [];
+  return details.filter(
+    (item): item is Problem =>
+      typeof item === "object" && item !== null && typeof item.field === "string" && typeof item.message === "string",
+  );
+}
+
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
@@ -53,6 +68,11 @@ export class ApiError extends Error {
     this.status = status;
     this.code = code;
     this.details = details;
+  }
+
+  /** The refused fields of a validation error (empty for other errors). */
+  get problems(): Problem[] {
+    return problemsIn(this.details);
   }
 }
 
@@ -78,6 +98,16 @@ export function buildUrl(path: string, query?: Query): string {
   return `/api${path}${text ? `?${text}` : ""}`;
 }
 
+/** The owner must read why a field was refused and its limit, not only its name: a message
+ * that names fields without reasons ("invalid input: username") gets the reasons appended. */
+function withReasons(message: string, details: unknown): string {
+  const problems = problemsIn(details);
+  if (problems.length === 0 || problems.some((p) => message.includes(p.message))) return message;
+  const spelled = problems.slice(0, 3).map((p) => `${p.field}: ${p.message}`).join("; ");
+  const more = problems.length > 3 ? `; and ${problems.length - 3} more` : "";
+  return `invalid input: ${spelled}${more}`;
+}
+
 async function errorFrom(response: Response): Promise<ApiError> {
   let body: unknown = null;
   try {
@@ -87,7 +117,10 @@ async function errorFrom(response: Response): Promise<ApiError> {
   }
   const error = (body as ApiErrorBody | null)?.error;
   if (error && typeof error.message === "string") {
-    return new ApiError(response.status, error.code ?? "error", error.message, error.details);
+    return new ApiError(response.status, error.code ?? "error", withReasons(error.message, error.details), error.details);
+  }
+  if (response.status === 413) {
+    return new ApiError(413, "too_large", "The request is too large for the API (HTTP 413).");
   }
   const text = response.statusText || "request failed";
   return new ApiError(response.status, "http_error", `HTTP ${response.status}: ${text}`);
@@ -189,6 +222,9 @@ export const api = {
     request<StreamSession[]>("/sessions", { query: { limit: 20, before }, signal }),
   session: (id: number, cursor: string | null, signal?: AbortSignal) =>
     request<SessionDetail>(`/sessions/${id}`, { query: { cursor, limit: 50 }, signal }),
+  /** A manual session only; the API records the deletion. */
+  deleteSession: (id: number) =>
+    request<SessionDeletion>(`/sessions/${id}`, { method: "DELETE", query: { confirm: true } }),
   search: (
     q: string,
     filters: { type?: InteractionType[]; cursor?: string | null; includeExcluded?: boolean },

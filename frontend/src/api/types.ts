@@ -63,3 +63,5 @@ export type Verdict = CollectorStatus["verdict"];
 export type LiveStatus = Schemas["LiveStatus"];
 export type LiveSignal = Schemas["LiveSignal"];
 export type MergeRequest = Schemas["MergeRequest"];
+export type Deletion = Schemas["Deletion"];
+export type SessionDeletion = Schemas["SessionDeletion"];

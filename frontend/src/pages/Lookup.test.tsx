@@ -96,6 +96,33 @@ describe("lookup", () => {
     expect(await screen.findByRole("alert")).toHaveTextContent("invalid input: username");
   });
 
+  it("says the reason and the limit of a refused field, and clears the previous person", async () => {
+    // Given a first lookup that found alice, then one the API refuses (a 70-character name)
+    let replies = 0;
+    fakeApi({
+      "GET /api/health/ingest": { body: healthyIngest() },
+      "POST /api/lookup": () =>
+        replies++ === 0
+          ? { body: result }
+          : apiError(422, "invalid_input", "invalid input: username: at most 64 characters (got 70)", [
+              { field: "username", message: "at most 64 characters (got 70)" },
+            ]),
+    });
+    render(<App />);
+    await userEvent.type(screen.getByLabelText("Username"), "alice_01");
+    await userEvent.click(screen.getByRole("button", { name: "Look up" }));
+    expect(await screen.findByRole("heading", { name: "alice_01" })).toBeInTheDocument();
+    // When the second lookup fails
+    await userEvent.clear(screen.getByLabelText("Username"));
+    await userEvent.type(screen.getByLabelText("Username"), "a".repeat(70));
+    await userEvent.click(screen.getByRole("button", { name: "Look up" }));
+    // Then the error says why and what the limit is
+    expect(await screen.findByRole("alert")).toHaveTextContent("username: at most 64 characters (got 70)");
+    // And alice's result is no longer on screen under it (it looked like the answer)
+    expect(screen.queryByRole("heading", { name: "alice_01" })).not.toBeInTheDocument();
+    expect(screen.queryByText("tips big on Fridays")).not.toBeInTheDocument();
+  });
+
   it("asks for something to look up instead of sending an empty request", async () => {
     const { calls } = fakeApi({ "GET /api/health/ingest": { body: healthyIngest() } });
     render(<App />);

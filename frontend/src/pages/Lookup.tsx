@@ -113,6 +113,14 @@ export function LookupPage() {
   const ids = { user: useId(), role: useId(), paste: useId(), sb: useId(), room: useId() };
   const formRef = useRef<HTMLFormElement>(null);
 
+  // An error replaces the last answer: left under the error, the previous person looked like
+  // the answer to the lookup that failed.
+  const fail = (error: Error) => {
+    setError(error);
+    setFound(null);
+    lastFound = null;
+  };
+
   const run = async (body: LookupRequest) => {
     setRunning(true);
     setError(undefined);
@@ -121,7 +129,7 @@ export function LookupPage() {
       setFound(result);
       lastFound = result;
     } catch (exc) {
-      setError(exc instanceof Error ? exc : new Error(String(exc)));
+      fail(exc instanceof Error ? exc : new Error(String(exc)));
     } finally {
       setRunning(false);
     }
@@ -141,7 +149,7 @@ export function LookupPage() {
   const submit = (event: FormEvent) => {
     event.preventDefault();
     if (!username.trim() && !pasted.trim()) {
-      setError(new Error("Enter a username or paste a profile."));
+      fail(new Error("Enter a username or paste a profile."));
       return;
     }
     void run({

@@ -184,6 +184,65 @@ describe("sessions", () => {
   });
 });
 
+describe("deleting a session", () => {
+  const detail = (source: StreamSession["source"]) => ({
+    session: { ...session, source, ended_at: "2026-11-01T10:00:03Z" },
+    stats: { ...stats, duration_seconds: 3, interactions: 0, tips: 0, tokens: 0, distinct_visitors: 0 },
+    interactions: { items: [], next_cursor: null },
+  });
+
+  it("deletes a stray manual session after confirming, and says so on the list", async () => {
+    const { calls } = fakeApi({
+      "GET /api/health/ingest": { body: healthyIngest() },
+      "GET /api/sessions/3": { body: detail("manual") },
+      "DELETE /api/sessions/3": { body: { session: detail("manual").session, deletion: { id: 1 }, changed: true } },
+      "GET /api/sessions": { body: [] },
+    });
+    open("/sessions/3");
+    // When the owner asks to delete it, a confirmation comes first: nothing is sent yet
+    await userEvent.click(await screen.findByRole("button", { name: "Delete session" }));
+    const dialog = screen.getByRole("alertdialog", { name: "Delete session #3?" });
+    expect(dialog).toHaveTextContent("recorded");
+    await userEvent.click(within(dialog).getByRole("button", { name: "Cancel" }));
+    expect(screen.queryByRole("alertdialog")).not.toBeInTheDocument();
+    expect(calls.some((c) => c.method === "DELETE")).toBe(false);
+    // When the owner confirms
+    await userEvent.click(screen.getByRole("button", { name: "Delete session" }));
+    await userEvent.click(
+      within(screen.getByRole("alertdialog")).getByRole("button", { name: "Delete session #3" }),
+    );
+    // Then the API is asked with the confirmation, and the list says it is done
+    const sent = calls.find((c) => c.method === "DELETE");
+    expect(sent?.path).toBe("/api/sessions/3");
+    expect(sent?.query.get("confirm")).toBe("true");
+    expect(await screen.findByText(/Session #3 was deleted/)).toHaveAttribute("role", "status");
+    expect(window.location.pathname).toBe("/sessions");
+  });
+
+  it("offers no delete for a session made from broadcast events", async () => {
+    fakeApi({
+      "GET /api/health/ingest": { body: healthyIngest() },
+      "GET /api/sessions/3": { body: detail("cb_events") },
+    });
+    open("/sessions/3");
+    expect(await screen.findByRole("heading", { name: /Session #3/ })).toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: "Delete session" })).not.toBeInTheDocument();
+  });
+
+  it("shows the API's refusal in the confirmation", async () => {
+    fakeApi({
+      "GET /api/health/ingest": { body: healthyIngest() },
+      "GET /api/sessions/3": { body: detail("manual") },
+      "DELETE /api/sessions/3": apiError(409, "conflict", "session 3 was recorded from broadcast events, not by hand"),
+    });
+    open("/sessions/3");
+    await userEvent.click(await screen.findByRole("button", { name: "Delete session" }));
+    await userEvent.click(screen.getByRole("button", { name: "Delete session #3" }));
+    expect(await screen.findByRole("alert")).toHaveTextContent("recorded from broadcast events");
+    expect(window.location.pathname).toBe("/sessions/3");
+  });
+});
+
 describe("watchlists", () => {
   it("shows members with online status and last delta, and removes one", async () => {
     let members = [

@@ -1,12 +1,13 @@
-import { useState } from "react";
+import { useId, useState } from "react";
 import { api } from "../api/client";
+import type { StreamSession } from "../api/types";
 import { DataTable, ProviderBadge, Time } from "../components/bits";
 import { InteractionTable } from "../components/InteractionTable";
 import { Pager, useCursorStack } from "../components/Pager";
 import { SessionStatsGrid } from "../components/SessionStatsGrid";
-import { Async } from "../components/status";
+import { Async, ErrorMessage } from "../components/status";
 import { formatDuration } from "../format";
-import { Link } from "../router";
+import { Link, navigate, useLocation } from "../router";
 import { useApi } from "../useApi";
 
 function durationOf(started: string, ended: string | null): number {
@@ -19,9 +20,15 @@ export function SessionsPage() {
   const [stack, setStack] = useState<(string | null)[]>([null]);
   const before = stack[stack.length - 1] ?? null;
   const state = useApi((signal) => api.sessions(before, signal), [before]);
+  const deleted = useLocation().search.get("deleted");
   return (
     <>
       <h1>Sessions</h1>
+      {deleted ? (
+        <p className="notice" role="status">
+          Session #{deleted} was deleted. The deletion is recorded; the interactions stay in each person's history.
+        </p>
+      ) : null}
       <p className="muted">
         Your broadcasts, newest first. Figures <ProviderBadge provider="mhc" detail="from room events" />
       </p>
@@ -61,6 +68,55 @@ export function SessionsPage() {
   );
 }
 
+/** Delete a session started by hand (a stray Start/End click), after a confirmation. Sessions
+ * made from broadcast events are what the feed says: the API refuses them, so no button. */
+function DeleteSession({ session, durationSeconds }: { session: StreamSession; durationSeconds: number }) {
+  const [asking, setAsking] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<Error | undefined>(undefined);
+  const titleId = useId();
+  if (session.source !== "manual") return null;
+
+  const confirm = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await api.deleteSession(session.id);
+      navigate(`/sessions?deleted=${session.id}`);
+    } catch (exc) {
+      setError(exc instanceof Error ? exc : new Error(String(exc)));
+      setBusy(false);
+    }
+  };
+
+  if (!asking) {
+    return (
+      <button type="button" className="danger small" onClick={() => setAsking(true)}>
+        Delete session
+      </button>
+    );
+  }
+  return (
+    <div className="card confirm" role="alertdialog" aria-labelledby={titleId}>
+      <h2 id={titleId}>Delete session #{session.id}?</h2>
+      <p>
+        It was started by hand and lasted {formatDuration(durationSeconds)}. It leaves
+        the sessions list and the totals; the interactions stay in each person's history. The deletion cannot be undone
+        and is recorded.
+      </p>
+      {error ? <ErrorMessage error={error} /> : null}
+      <div className="row">
+        <button type="button" className="danger" onClick={() => void confirm()} disabled={busy}>
+          Delete session #{session.id}
+        </button>
+        <button type="button" className="ghost" onClick={() => setAsking(false)} disabled={busy} autoFocus>
+          Cancel
+        </button>
+      </div>
+    </div>
+  );
+}
+
 export function SessionDetailPage({ id }: { id: number }) {
   const paging = useCursorStack();
   const state = useApi((signal) => api.session(id, paging.cursor, signal), [id, paging.cursor]);
@@ -77,6 +133,7 @@ export function SessionDetailPage({ id }: { id: number }) {
               <Time iso={detail.session.started_at} /> – {detail.session.ended_at ? <Time iso={detail.session.ended_at} /> : "live"}
             </span>
           </h1>
+          <DeleteSession session={detail.session} durationSeconds={detail.stats.duration_seconds} />
           <section className="card" aria-labelledby="session-stats-title">
             <header className="card-header">
               <h2 id="session-stats-title">Statistics</h2>

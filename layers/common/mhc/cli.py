@@ -15,9 +15,13 @@ from mhc.config import ConfigError, Settings, get_settings
 from mhc.observability import redact
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from mhc.db.connection import Database
+    from mhc.domain.clock import Clock
     from mhc.services.collect import RunReport
     from mhc.services.data_export import Progress
+    from mhc.services.events_poller import PollOutcome
 
 
 def _say(message: str) -> None:
@@ -25,9 +29,11 @@ def _say(message: str) -> None:
 
 
 def _database_url(settings: Settings) -> str:
-    from mhc.db.resolve import database_url
+    """The database's URL, once a connection to it opened (else one ConfigError naming the
+    setting, exit 2)."""
+    from mhc.db.resolve import reachable_database_url
 
-    return database_url(settings)
+    return reachable_database_url(settings)
 
 
 def _warn(message: str) -> None:
@@ -127,7 +133,9 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_db_url(settings: Settings, _args: argparse.Namespace) -> int:
-    _say(_database_url(settings))
+    from mhc.db.resolve import database_url
+
+    _say(database_url(settings))
     return 0
 
 
@@ -201,50 +209,82 @@ def _single_connection(settings: Settings) -> Database:
     return Database(_database_url(settings))
 
 
-def cmd_poll_events(settings: Settings, args: argparse.Namespace) -> int:
-    import math
-    import time
+def poll_events(settings: Settings, max_seconds: int, *, clock: Clock | None = None) -> PollOutcome:
+    """Long-poll for `max_seconds`, through the Lambda's code path.
+
+    The budget starts with the first long-poll: connecting, taking the lock and recording the
+    run do not eat into it. Counted from the command's start, 9 s (the documented minimum)
+    left less than one long-poll needs by the time the loop began, and nothing was polled."""
     from datetime import timedelta
 
+    from mhc.domain.clock import utc_now
     from mhc.domain.polling import Trigger, TriggerKind
-    from mhc.runtime.poller import build_events_poller, poller_config
+    from mhc.runtime.poller import build_events_poller
+
+    now = clock or utc_now
+    budget = timedelta(seconds=max_seconds)
+    started: datetime | None = None
+
+    def remaining() -> timedelta:
+        nonlocal started
+        moment = now()
+        if started is None:
+            started = moment
+        return budget - (moment - started)
+
+    db = _single_connection(settings)
+    try:
+        poller = build_events_poller(settings, db, clock=now)
+        return poller.run(Trigger(TriggerKind.MANUAL), remaining)
+    finally:
+        db.close()
+
+
+def cmd_poll_events(settings: Settings, args: argparse.Namespace) -> int:
+    import math
+
+    from mhc.runtime.poller import poller_config
 
     shortest = math.ceil(poller_config(settings).shortest_budget.total_seconds())
     if args.max_seconds < shortest:
         raise ConfigError(f"--max-seconds must be at least {shortest} (one long-poll must fit)")
-    db = _single_connection(settings)
-    poller = build_events_poller(settings, db)
-    deadline = time.monotonic() + args.max_seconds
     _say(f"polling the Events API for up to {args.max_seconds} s ...")
-    outcome = poller.run(
-        Trigger(TriggerKind.MANUAL), lambda: timedelta(seconds=deadline - time.monotonic())
-    )
-    db.close()
+    outcome = poll_events(settings, args.max_seconds)
     summary = outcome.summary()
-    _say(", ".join(f"{key}={value}" for key, value in summary.items()))
+    for problem in outcome.counts.problem_events:
+        _say(f"event {_printable(problem.event_id)}: {_printable(problem.reason)}")
+    _say(", ".join(f"{k}={v}" for k, v in summary.items() if k != "problem_events"))
     return 0 if outcome.status.value in ("succeeded", "skipped") else 1
 
 
+def _printable(text: str) -> str:
+    """Text from a capture, safe to print on one line (control characters escaped)."""
+    return text if text.isprintable() else repr(text)[1:-1]
+
+
 def cmd_replay(settings: Settings, args: argparse.Namespace) -> int:
-    import json
+    from pathlib import Path
 
     from mhc.domain.clock import utc_now
-    from mhc.services.ingest import replay
+    from mhc.services.ingest import CaptureFileError, read_capture, replay
 
-    documents = []
-    with open(args.file, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                documents.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                raise ConfigError(f"{args.file}:{number}: not JSON ({exc.msg})") from None
     owner = settings.require_owner()
+    try:
+        captured = read_capture(Path(args.file))
+    except CaptureFileError as exc:
+        print(f"mhc: replay error: {_printable(str(exc))}", file=sys.stderr)
+        return 2
     db = _single_connection(settings)
-    counts = replay(db, documents, owner=owner, received_at=utc_now(), progress=_say)
-    db.close()
-    _say(", ".join(f"{key}={value}" for key, value in counts.as_dict().items()))
+    try:
+        counts = replay(db, captured, owner=owner, received_at=utc_now(), progress=_say)
+    finally:
+        db.close()
+    for problem in counts.problem_events:
+        _say(
+            f"{args.file}:{problem.line}: event {_printable(problem.event_id)}: "
+            f"{_printable(problem.reason)}"
+        )
+    _say(", ".join(f"{key}={value}" for key, value in counts.totals().items()))
     return 0
 
 
@@ -622,7 +662,12 @@ def build_parser() -> argparse.ArgumentParser:
     poll = commands.add_parser(
         "poll-events", help="long-poll the Events API now (same code path as the Lambda)"
     )
-    poll.add_argument("--max-seconds", type=int, default=60, help="stop after this long (60)")
+    poll.add_argument(
+        "--max-seconds",
+        type=int,
+        default=60,
+        help="poll for this long (60; at least 9: one long-poll must fit)",
+    )
     poll.set_defaults(handler=cmd_poll_events)
 
     replay = commands.add_parser(

@@ -11,6 +11,8 @@ from fastapi.openapi.utils import get_openapi
 from mhc import __version__
 from mhc.api.deps import ApiContext
 from mhc.api.errors import ERROR_RESPONSES, error_schemas, install_error_handlers
+from mhc.api.input_guard import InputGuard
+from mhc.api.links import add_links
 from mhc.api.middleware import RequestContextMiddleware, install_log_filter
 from mhc.api.routers import health, jobs, lookup, owner, persons, search, sessions, watchlists
 from mhc.config import Settings, get_settings
@@ -60,6 +62,8 @@ def create_app(
         module.routes.register(app, prefix=API_PREFIX, responses=ERROR_RESPONSES)
     install_error_handlers(app)
     install_log_filter()
+    # Inside the auth middleware: an anonymous request is refused before its input is read.
+    app.add_middleware(InputGuard, routes=lambda: app.routes)
     app.add_middleware(
         RequestContextMiddleware,
         token=lambda: settings().secret("MHC_API_TOKEN"),
@@ -92,6 +96,7 @@ def create_app(
                 "bearer": {"type": "http", "scheme": "bearer", "description": "MHC_API_TOKEN"}
             }
             schema["security"] = [{"bearer": []}]
+            add_links(schema)
             app.openapi_schema = schema
         return app.openapi_schema
 

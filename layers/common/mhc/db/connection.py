@@ -17,6 +17,7 @@ from typing import Any, Protocol, TypeVar
 import psycopg
 from psycopg.rows import dict_row
 
+from mhc.db.storable import make_storable
 from mhc.observability import logger, redact
 
 T = TypeVar("T")
@@ -29,8 +30,9 @@ IDLE_CHECK_SECONDS = 30.0
 
 
 def connect(url: str, *, autocommit: bool = True, proxy: bool = False) -> Conn:
-    """Open a connection with MHC's conventions (dict rows, UTC, bounded connect time)."""
-    return psycopg.connect(
+    """Open a connection with MHC's conventions (dict rows, UTC, bounded connect time, NUL
+    made storable)."""
+    conn = psycopg.connect(
         url,
         autocommit=autocommit,
         row_factory=dict_row,
@@ -40,6 +42,8 @@ def connect(url: str, *, autocommit: bool = True, proxy: bool = False) -> Conn:
         # Behind RDS Proxy, server-side prepared statements break connection multiplexing.
         prepare_threshold=None if proxy else 5,
     )
+    make_storable(conn)
+    return conn
 
 
 class Database:

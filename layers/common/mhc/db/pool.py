@@ -10,6 +10,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from mhc.db.connection import Conn
+from mhc.db.storable import make_storable
 
 
 class PooledDatabase:
@@ -29,6 +30,7 @@ class PooledDatabase:
             kwargs=kwargs,
             open=True,
             check=ConnectionPool.check_connection,
+            configure=make_storable,
         )
 
     @contextmanager

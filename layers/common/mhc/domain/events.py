@@ -12,6 +12,8 @@ import re
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
+from mhc.domain import date_range
+
 
 class EventMethod(StrEnum):
     """The 12 documented methods; others may appear and are kept as plain strings."""
@@ -35,11 +37,18 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def event_time(event_id: str) -> datetime:
-    """When an event happened: the id is "<epoch-ms>-<seq>" and there is no timestamp field."""
+    """When an event happened: the id is "<epoch-ms>-<seq>" and there is no timestamp field.
+
+    A time outside `mhc.domain.date_range` is refused rather than stored: an id in epoch
+    seconds would otherwise date the event January 1970, silently (ValueError says why)."""
     match = _EVENT_ID.match(event_id) if isinstance(event_id, str) else None
     if match is None:
-        raise ValueError("event id has no '<epoch-ms>-<seq>' prefix")
+        raise ValueError("has no '<epoch-ms>-<seq>' prefix")
     try:
-        return _EPOCH + timedelta(milliseconds=int(match.group(1)))
+        moment = _EPOCH + timedelta(milliseconds=int(match.group(1)))
     except OverflowError:
-        raise ValueError("event id timestamp is out of range") from None
+        raise ValueError(f"time is outside {date_range.DESCRIPTION}") from None
+    if not date_range.is_sane(moment):
+        shown = moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        raise ValueError(f"time {shown} is outside {date_range.DESCRIPTION}")
+    return moment

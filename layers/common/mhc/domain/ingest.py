@@ -9,6 +9,9 @@ Rules that bit the earlier system, in one place:
   of fromUser/toUser that is not the owner.
 - Anonymous tips keep their user but are flagged (`metadata.isAnon`).
 - Unknown methods are stored raw only, counted, and never stop a batch.
+- An event that cannot be derived correctly (a tip without a readable amount, an id whose time
+  is implausible) derives nothing at all: it stays raw and its problem says why. A tip stored
+  without its tokens would be a figure quietly wrong.
 """
 
 from __future__ import annotations
@@ -37,6 +40,10 @@ _TYPES: dict[EventMethod, InteractionType] = {
     EventMethod.MEDIA_PURCHASE: InteractionType.MEDIA_PURCHASE,
     EventMethod.ROOM_SUBJECT_CHANGE: InteractionType.ROOM_SUBJECT_CHANGE,
 }
+
+#: The tokens of one tip: the API documents an int >= 1; the cap keeps a corrupt amount out of
+#: every total (and out of a bigint cast).
+MAX_TIP_TOKENS = 10_000_000
 
 _USER_FLAGS = ("inFanclub", "hasTokens", "isMod", "recentTips", "gender", "subgender", "isFollower")
 _MESSAGE_STYLE = ("color", "bgColor", "font")
@@ -120,6 +127,23 @@ def _bool(obj: Mapping[str, Any], key: str) -> bool | None:
     return value if isinstance(value, bool) else None
 
 
+def _tip_problem(tip: Mapping[str, Any]) -> str | None:
+    """Why a tip's amount or anonymity cannot be read as documented, or None."""
+    if "tokens" not in tip:
+        return "tip: tokens missing"
+    tokens = tip["tokens"]
+    if not isinstance(tokens, int) or isinstance(tokens, bool):
+        return "tip: tokens is not a whole number"
+    if not 1 <= tokens <= MAX_TIP_TOKENS:
+        digits = len(str(abs(tokens)))
+        shown = str(tokens) if digits <= 12 else f"of {digits} digits"
+        return f"tip: tokens {shown} is outside 1..{MAX_TIP_TOKENS:,}"
+    if "isAnon" in tip and not isinstance(tip["isAnon"], bool):
+        # Unknown anonymity: showing the tipper could expose someone who asked not to be.
+        return "tip: isAnon is not true or false"
+    return None
+
+
 def derive(envelope: Mapping[str, Any], owner: str) -> Derivation:
     """The sightings, interaction and session signal one raw envelope implies.
 
@@ -133,8 +157,8 @@ def derive(envelope: Mapping[str, Any], owner: str) -> Derivation:
         return Derivation(problems=("envelope has no id or method",))
     try:
         occurred_at = event_time(event_id)
-    except ValueError:
-        return Derivation(problems=("event id carries no time",))
+    except ValueError as exc:
+        return Derivation(problems=(f"event id {event_id[:40]!r}: {exc}",))
     try:
         method = EventMethod(method_name)
     except ValueError:
@@ -195,6 +219,9 @@ def derive(envelope: Mapping[str, Any], owner: str) -> Derivation:
         metadata.update(_drop_none({k: message.get(k) for k in _MESSAGE_STYLE}))
     if method is EventMethod.TIP:
         tip = _part(obj, "tip")
+        problem = _tip_problem(tip)
+        if problem is not None:
+            return Derivation(problems=(problem,))
         metadata.update(_drop_none({"tokens": _int(tip, "tokens"), "isAnon": _bool(tip, "isAnon")}))
         content = _text(tip, "message")
     if method is EventMethod.MEDIA_PURCHASE:

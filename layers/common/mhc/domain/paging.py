@@ -6,12 +6,15 @@ import base64
 import binascii
 import json
 from datetime import datetime
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
+from mhc.domain.date_range import is_sane
 from mhc.domain.errors import InvalidInput
 from mhc.domain.models import Page
 
 MAX_PAGE_SIZE = 200
+#: Row ids are PostgreSQL bigint (int64).
+MAX_ROW_ID = 2**63 - 1
 
 
 def encode_cursor(occurred_at: datetime, row_id: int) -> str:
@@ -19,14 +22,26 @@ def encode_cursor(occurred_at: datetime, row_id: int) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
+def _parts(cursor: str) -> tuple[Any, Any]:
+    padded = cursor + "=" * (-len(cursor) % 4)
+    parts = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    if not isinstance(parts, list) or len(parts) != 2:
+        raise ValueError
+    return parts[0], parts[1]
+
+
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    """The (occurred_at, id) a cursor carries. A cursor is checked as strictly as any input:
+    clients can forge one, and a bool id (`true` passes `isinstance(int)`) or a time beyond
+    what Python reads back once reached SQL and answered 500."""
     try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        occurred, row_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        moment = datetime.fromisoformat(occurred)
-        if not isinstance(row_id, int) or moment.tzinfo is None:
+        occurred, row_id = _parts(cursor)
+        if not isinstance(occurred, str) or type(row_id) is not int:
             raise ValueError
-    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError, UnicodeDecodeError):
+        moment = datetime.fromisoformat(occurred)
+        if not is_sane(moment) or not 1 <= row_id <= MAX_ROW_ID:
+            raise ValueError
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, RecursionError):
         raise InvalidInput("cursor", "not a cursor returned by this API") from None
     return moment, row_id
 

@@ -13,11 +13,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from mhc.db.connection import Conn, TransactionSource
+from mhc.db.storable import storable_text
 from mhc.domain.events import event_time
 from mhc.domain.ingest import Derivation, SessionSignal, derive
 from mhc.domain.models import InteractionSource, NewInteraction, SessionSource
@@ -33,6 +35,31 @@ from mhc.store.raw_events import RawEvent
 UNREADABLE = "(unreadable)"
 
 
+#: How many problem events a job run's counts name (all are counted; the rest stay findable
+#: in raw_events). A page of broken events must not make one job_runs row megabytes.
+REPORTED_PROBLEMS = 20
+
+
+@dataclass(frozen=True)
+class EventProblem:
+    """An event stored raw that derived nothing, and why (`line`: its line in a replay file)."""
+
+    event_id: str
+    reason: str
+    line: int | None = None
+
+
+_TOTALS = (
+    "received",
+    "inserted",
+    "duplicates",
+    "interactions",
+    "unknown_methods",
+    "problems",
+    "session_signals",
+)
+
+
 @dataclass
 class IngestCounts:
     received: int = 0
@@ -43,33 +70,29 @@ class IngestCounts:
     problems: int = 0
     session_signals: int = 0
     newest_event_at: datetime | None = None
+    #: Every event counted in `problems`, by id and reason.
+    problem_events: list[EventProblem] = field(default_factory=list)
 
     def add(self, other: IngestCounts) -> None:
-        for name in (
-            "received",
-            "inserted",
-            "duplicates",
-            "interactions",
-            "unknown_methods",
-            "problems",
-            "session_signals",
-        ):
+        for name in _TOTALS:
             setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.problem_events.extend(other.problem_events)
         if other.newest_event_at and (
             self.newest_event_at is None or other.newest_event_at > self.newest_event_at
         ):
             self.newest_event_at = other.newest_event_at
 
+    def totals(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in _TOTALS}
+
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "received": self.received,
-            "inserted": self.inserted,
-            "duplicates": self.duplicates,
-            "interactions": self.interactions,
-            "unknown_methods": self.unknown_methods,
-            "problems": self.problems,
-            "session_signals": self.session_signals,
-        }
+        """The totals and, when there are any, the first `REPORTED_PROBLEMS` problem events
+        (a job run's counts; absent rather than an empty list on every clean run)."""
+        named = [
+            {"id": problem.event_id, "reason": problem.reason}
+            for problem in self.problem_events[:REPORTED_PROBLEMS]
+        ]
+        return {**self.totals(), **({"problem_events": named} if named else {})}
 
 
 def _unreadable_id(envelope: Any) -> str:
@@ -79,20 +102,24 @@ def _unreadable_id(envelope: Any) -> str:
     return f"unreadable-{digest}"
 
 
+def stored_key(envelope: Any) -> tuple[str, str]:
+    """The (event id, method) an envelope is stored under, as the database will hold them (NUL
+    made storable, so ids compare equal before and after the insert); one without a usable id
+    or method gets a content-derived id and `UNREADABLE` (kept, never dropped)."""
+    event_id = envelope.get("id") if isinstance(envelope, dict) else None
+    method = envelope.get("method") if isinstance(envelope, dict) else None
+    if not isinstance(event_id, str) or not event_id or not isinstance(method, str) or not method:
+        return _unreadable_id(envelope), UNREADABLE
+    return storable_text(event_id), storable_text(method)
+
+
 def _raw_rows(envelopes: Iterable[Any], received_at: datetime) -> list[RawEvent]:
-    """One raw row per distinct envelope; unreadable ones get a content-derived id."""
+    """One raw row per distinct envelope. An id without a plausible time is stored at the
+    time it was received (derive reports it as a problem)."""
     rows: list[RawEvent] = []
     seen: set[str] = set()
     for envelope in envelopes:
-        event_id = envelope.get("id") if isinstance(envelope, dict) else None
-        method = envelope.get("method") if isinstance(envelope, dict) else None
-        if (
-            not isinstance(event_id, str)
-            or not event_id
-            or not isinstance(method, str)
-            or not method
-        ):
-            event_id, method = _unreadable_id(envelope), UNREADABLE
+        event_id, method = stored_key(envelope)
         try:
             occurred_at = event_time(event_id)
         except ValueError:
@@ -137,8 +164,12 @@ def persist_events(
     derivations: list[tuple[RawEvent, Derivation]] = []
     for row in fresh:
         derivation = derive(row.payload, owner)
-        counts.unknown_methods += derivation.is_unknown_method
-        counts.problems += bool(derivation.problems) and not derivation.is_unknown_method
+        if derivation.is_unknown_method:
+            counts.unknown_methods += 1
+        elif derivation.problems:
+            counts.problems += 1
+            reason = "; ".join(derivation.problems)
+            counts.problem_events.append(EventProblem(row.event_id, reason))
         derivations.append((row, derivation))
 
     sightings = _Sightings()
@@ -187,9 +218,55 @@ def envelopes_of(document: Any) -> list[Any]:
 # ------------------------------------------------------------------------- replay and rebuild
 
 
+class CaptureFileError(Exception):
+    """A capture file that cannot be replayed; the message names the file and line."""
+
+
+@dataclass(frozen=True)
+class CapturedLine:
+    """One line of a capture file: an envelope or a whole Events API response."""
+
+    line: int
+    document: Any
+
+
+def read_capture(path: Path) -> list[CapturedLine]:
+    """Every non-blank line of a JSON-lines capture, parsed. A line that is not UTF-8 JSON
+    stops the replay before anything is written (CaptureFileError names file and line)."""
+    lines: list[CapturedLine] = []
+    try:
+        with path.open("rb") as handle:
+            for number, raw in enumerate(handle, start=1):
+                try:
+                    text = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise CaptureFileError(f"{path}:{number}: not UTF-8 text") from None
+                if not text.strip():
+                    continue
+                try:
+                    document = json.loads(text)
+                except RecursionError:
+                    raise CaptureFileError(
+                        f"{path}:{number}: not JSON (nested too deeply)"
+                    ) from None
+                except ValueError as exc:  # JSONDecodeError, or an int of over 4300 digits
+                    reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+                    raise CaptureFileError(f"{path}:{number}: not JSON ({reason[:80]})") from None
+                lines.append(CapturedLine(number, document))
+    except FileNotFoundError:
+        raise CaptureFileError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise CaptureFileError(f"{path}: is a folder, not a file") from None
+    except PermissionError:
+        raise CaptureFileError(f"{path}: permission denied") from None
+    except OSError as exc:
+        raise CaptureFileError(f"{path}: cannot be read ({exc.strerror or 'I/O error'})") from None
+    return lines
+
+
 def replay(
     db: TransactionSource,
-    documents: Sequence[Any],
+    captured: Sequence[CapturedLine],
     *,
     owner: str,
     received_at: datetime,
@@ -197,20 +274,29 @@ def replay(
     batch_size: int = 1000,
     progress: Callable[[str], None] = lambda _msg: None,
 ) -> IngestCounts:
-    """Ingest captured envelopes (or whole API responses) through the live path; idempotent."""
-    envelopes = [envelope for document in documents for envelope in envelopes_of(document)]
+    """Ingest captured envelopes (or whole API responses) through the live path; idempotent.
+    Each problem event carries the line it came from."""
+    envelopes = [
+        (entry.line, envelope) for entry in captured for envelope in envelopes_of(entry.document)
+    ]
     total = IngestCounts()
     for start in range(0, len(envelopes), batch_size):
+        batch = envelopes[start : start + batch_size]
         with db.transaction() as conn:
-            total.add(
-                persist_events(
-                    conn,
-                    envelopes[start : start + batch_size],
-                    owner=owner,
-                    received_at=received_at,
-                    merge_gap=merge_gap,
-                )
+            counts = persist_events(
+                conn,
+                [envelope for _, envelope in batch],
+                owner=owner,
+                received_at=received_at,
+                merge_gap=merge_gap,
             )
+        lines: dict[str, int] = {}
+        for line, envelope in batch:
+            lines.setdefault(stored_key(envelope)[0], line)
+        counts.problem_events = [
+            replace(problem, line=lines.get(problem.event_id)) for problem in counts.problem_events
+        ]
+        total.add(counts)
         progress(f"{min(start + batch_size, len(envelopes))}/{len(envelopes)} events")
     return total
 

@@ -10,7 +10,8 @@ from pydantic import BaseModel, ConfigDict
 
 from mhc.db.connection import Conn, TransactionSource
 from mhc.domain.clock import Clock, utc_now
-from mhc.domain.errors import NotFound
+from mhc.domain.deletions import Deletion
+from mhc.domain.errors import Conflict, NotFound
 from mhc.domain.models import Interaction, Page, SessionSource, SessionStats, StreamSession
 from mhc.domain.paging import check_limit, decode_cursor
 from mhc.domain.sessions import (
@@ -21,7 +22,7 @@ from mhc.domain.sessions import (
     duration_seconds,
     plan_rebuild,
 )
-from mhc.services import interactions
+from mhc.services import deletions, interactions
 from mhc.store import sessions as store
 
 DEFAULT_MERGE_GAP = timedelta(minutes=30)
@@ -42,6 +43,21 @@ class SessionDetail(BaseModel):
     stats: SessionStats
     #: Interactions in the owner's room during the session, newest first.
     interactions: Page[Interaction]
+
+
+class SessionDeletion(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    #: The session as it was.
+    session: StreamSession
+    #: The record kept of it.
+    deletion: Deletion
+    #: False when it had already been deleted (this call changed nothing).
+    changed: bool
+
+
+#: `deletions.kind` of a deleted session.
+DELETION_KIND = "stream_sessions"
 
 
 # -- steps (inside the caller's transaction) ------------------------------------------------
@@ -183,3 +199,43 @@ def detail(
         return SessionDetail(
             session=session, stats=stats_of(conn, session, owner=owner, now=now), interactions=page
         )
+
+
+def delete_manual(
+    db: TransactionSource,
+    session_id: int,
+    *,
+    deleted_by: str,
+    clock: Clock = utc_now,
+) -> SessionDeletion:
+    """Delete a session started by hand (a stray Start/End click), recording it first.
+
+    A session made from broadcast events is refused (Conflict): it is what the feed says, and
+    `rebuild-sessions` would bring it back. Deleting again answers the first record."""
+    with db.transaction() as conn:
+        store.lock_sessions(conn)
+        session = store.get(conn, session_id)
+        if session is None:
+            previous = deletions.find(conn, DELETION_KIND, session_id)
+            if previous is None:
+                raise NotFound(f"session {session_id} not found")
+            return SessionDeletion(
+                session=StreamSession.model_validate(previous.deleted_row),
+                deletion=previous,
+                changed=False,
+            )
+        if session.source is not SessionSource.MANUAL:
+            raise Conflict(
+                f"session {session_id} was recorded from broadcast events, not by hand: "
+                "only a manual session can be deleted"
+            )
+        deletion = deletions.record(
+            conn,
+            kind=DELETION_KIND,
+            row_key=session_id,
+            deleted_row=session.model_dump(mode="json"),
+            deleted_by=deleted_by,
+            deleted_at=clock(),
+        )
+        store.delete(conn, [session_id])
+        return SessionDeletion(session=session, deletion=deletion, changed=True)

@@ -17,11 +17,11 @@ from typing import Any
 import psycopg
 
 from mhc.db.connection import Conn
+from mhc.db.storable import NUL, REPLACEMENT, storable_json
 
 # PostgreSQL text and jsonb cannot hold NUL: it becomes U+FFFD rather than failing the batch.
-_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\x00": "\ufffd"})
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", NUL: REPLACEMENT})
 NULL = "\\N"
-_ESCAPED_NUL = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
 
 
 _SPECIAL = re.compile("[\\\\\t\n\r\x00]")
@@ -36,9 +36,7 @@ def text_field(value: str | None) -> str:
 
 def json_field(value: Any) -> str:
     """JSON as COPY text: json.dumps never emits raw control characters, only backslashes."""
-    text = _dumps(value)
-    if "\\u0000" in text:  # jsonb rejects the escaped NUL too (but keep a typed "\\u0000")
-        text = _ESCAPED_NUL.sub(r"\1\\ufffd", text)
+    text = storable_json(_dumps(value))  # jsonb rejects the escaped NUL too
     # json.dumps escapes every control character, so a backslash is all COPY text needs escaped.
     return text.replace("\\", "\\\\")
 

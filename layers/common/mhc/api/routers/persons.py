@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Path, Query, Response, status
-from pydantic import AwareDatetime
 
 from mhc.api.deps import Context, Db
 from mhc.api.routes import RouteTable
 from mhc.api.schemas import (
     AliasRequest,
     AttributeRequest,
+    DateTimeInRange,
     MergeRequest,
     NoteRequest,
     NoteResult,
@@ -71,8 +71,8 @@ def snapshot_timeline(
     db: Db,
     person_id: PersonId,
     source: SnapshotSource,
-    since: AwareDatetime | None = None,
-    until: AwareDatetime | None = None,
+    since: DateTimeInRange | None = None,
+    until: DateTimeInRange | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
 ) -> list[SnapshotWithDelta]:
     """Snapshots of one source, oldest first, each with the delta to the one before."""
@@ -85,8 +85,8 @@ def person_interactions(
     person_id: PersonId,
     type: Annotated[list[InteractionType] | None, Query()] = None,
     source: Annotated[list[InteractionSource] | None, Query()] = None,
-    since: AwareDatetime | None = None,
-    until: AwareDatetime | None = None,
+    since: DateTimeInRange | None = None,
+    until: DateTimeInRange | None = None,
     limit: Limit = 50,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Page[Interaction]:

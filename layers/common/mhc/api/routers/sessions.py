@@ -1,4 +1,4 @@
-"""The owner's broadcast sessions: start, end, current (live stats), list, detail."""
+"""The owner's broadcast sessions: start, end, current (live stats), list, detail, delete."""
 
 from __future__ import annotations
 
@@ -6,19 +6,21 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Path, Query
-from pydantic import AwareDatetime
 
 from mhc.api.deps import Context, Db, Owner
 from mhc.api.routes import RouteTable
-from mhc.api.schemas import SessionResult
+from mhc.api.schemas import DateTimeInRange, SessionResult
+from mhc.domain.errors import InvalidInput
 from mhc.domain.models import StreamSession
 from mhc.domain.paging import MAX_PAGE_SIZE
 from mhc.services import sessions
-from mhc.services.sessions import CurrentSession, SessionDetail
+from mhc.services.deletions import BY_OWNER_API
+from mhc.services.sessions import CurrentSession, SessionDeletion, SessionDetail
 
 routes = RouteTable(prefix="/sessions", tags=["sessions"])
 
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
+SessionId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
 @routes.post("/start", response_model=SessionResult)
@@ -44,7 +46,7 @@ def current_session(db: Db, context: Context, owner: Owner) -> CurrentSession:
 def list_sessions(
     db: Db,
     limit: Limit = 20,
-    before: Annotated[AwareDatetime | None, Query(description="sessions started before")] = None,
+    before: Annotated[DateTimeInRange | None, Query(description="sessions started before")] = None,
 ) -> list[StreamSession]:
     """Newest first."""
     return sessions.list_recent(db, limit=limit, before=before)
@@ -55,7 +57,7 @@ def get_session(
     db: Db,
     context: Context,
     owner: Owner,
-    session_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+    session_id: SessionId,
     limit: Limit = 50,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> SessionDetail:
@@ -63,3 +65,22 @@ def get_session(
     return sessions.detail(
         db, session_id, owner=owner, limit=limit, cursor=cursor, clock=context.clock
     )
+
+
+@routes.delete("/{session_id}", response_model=SessionDeletion)
+def delete_session(
+    db: Db,
+    context: Context,
+    session_id: SessionId,
+    confirm: Annotated[
+        bool, Query(description="must be true: a deletion cannot be undone (it is recorded)")
+    ] = False,
+) -> SessionDeletion:
+    """Delete a session started by hand (a stray Start/End click); one made from broadcast
+    events is a 409. The session is recorded in `deletions` first; deleting again answers that
+    record with `changed: false`."""
+    if not confirm:
+        raise InvalidInput(
+            "confirm", f"must be true to delete session {session_id} (this cannot be undone)"
+        )
+    return sessions.delete_manual(db, session_id, deleted_by=BY_OWNER_API, clock=context.clock)
