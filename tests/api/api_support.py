@@ -233,6 +233,8 @@ def requests_for(seed: Seed) -> list[tuple[str, str, dict[str, str], Any, int]]:
         ("GET", "/api/jobs/cb_stats", {}, None, 200),
         ("PATCH", "/api/jobs/cb_stats", {}, {"config": {"record_followers": True}}, 200),
         ("POST", "/api/jobs/cb_stats/run", {}, None, 202),
+        # smk_lover has history of their own: kept (a lookup typo would be deleted)
+        ("DELETE", f"/api/persons/{seed.excluded}", {"confirm": "smk_lover"}, None, 409),
         ("POST", f"/api/persons/{alice}/merge", {}, {"from": seed.bob}, 200),
         ("POST", f"/api/persons/{alice}/unmerge", {}, {"from": seed.bob}, 200),
     ]

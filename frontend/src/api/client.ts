@@ -18,6 +18,7 @@ import type {
   OwnerDashboard,
   Page,
   Person,
+  PersonDeletion,
   PersonDetail,
   Role,
   SessionDeletion,
@@ -178,6 +179,8 @@ export const api = {
     request<Person>(`/persons/${id}/merge`, { method: "POST", body: { from: fromId } }),
   unmergePerson: (id: number, fromId: number) =>
     request<Person>(`/persons/${id}/unmerge`, { method: "POST", body: { from: fromId } }),
+  deletePerson: (id: number, confirm: string) =>
+    request<PersonDeletion>(`/persons/${id}`, { method: "DELETE", query: { confirm } }),
   removeAlias: (id: number, aliasId: number) =>
     request<Person>(`/persons/${id}/aliases/${aliasId}`, { method: "DELETE" }),
   snapshots: (id: number, source: SnapshotSource, signal?: AbortSignal) =>

@@ -98,7 +98,13 @@ export interface paths {
         get: operations["get_person_api_persons__person_id__get"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete Person
+         * @description Delete a person with no history of their own (a lookup typo): anyone with interactions,
+         *     snapshots, follower counts, broadcasts, attributes or merges is a 409. The row is recorded
+         *     in `deletions` first; deleting again answers that record with `changed: false`.
+         */
+        delete: operations["delete_person_api_persons__person_id__delete"];
         options?: never;
         head?: never;
         /**
@@ -1146,6 +1152,13 @@ export interface components {
             valid_to: string;
             source: components["schemas"]["AliasSource"];
         };
+        /** PersonDeletion */
+        PersonDeletion: {
+            person: components["schemas"]["Person"];
+            deletion: components["schemas"]["Deletion"];
+            /** Changed */
+            changed: boolean;
+        };
         /** PersonDetail */
         PersonDetail: {
             person: components["schemas"]["Person"];
@@ -1857,6 +1870,95 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PersonDetail"];
+                };
+            };
+            /** @description malformed request (e.g. a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description missing or wrong bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unknown id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description conflicts with what is stored */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description request body too large for this route */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid input; `details` names each field with the reason and the limit */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not configured or database unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_person_api_persons__person_id__delete: {
+        parameters: {
+            query: {
+                /** @description the person's username, to confirm */
+                confirm: string;
+            };
+            header?: never;
+            path: {
+                /** @description person id */
+                person_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonDeletion"];
                 };
             };
             /** @description malformed request (e.g. a body that is not JSON) */

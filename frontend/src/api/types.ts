@@ -65,3 +65,4 @@ export type LiveSignal = Schemas["LiveSignal"];
 export type MergeRequest = Schemas["MergeRequest"];
 export type Deletion = Schemas["Deletion"];
 export type SessionDeletion = Schemas["SessionDeletion"];
+export type PersonDeletion = Schemas["PersonDeletion"];

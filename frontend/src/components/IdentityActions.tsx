@@ -1,6 +1,7 @@
 import { type FormEvent, useId, useState } from "react";
 import { api } from "../api/client";
 import type { Person, PersonDetail } from "../api/types";
+import { navigate } from "../router";
 import { useAction } from "../useApi";
 import { PersonLink } from "./bits";
 import { ErrorMessage } from "./status";
@@ -12,6 +13,7 @@ export function IdentityActions({ detail, onChange }: { detail: PersonDetail; on
   const inputId = useId();
   const [query, setQuery] = useState("");
   const [candidate, setCandidate] = useState<Person | null>(null);
+  const merged = detail.merged ?? [];
   const find = useAction(async () => {
     const text = query.trim().toLowerCase();
     const found = /^\d+$/.test(text)
@@ -31,6 +33,16 @@ export function IdentityActions({ detail, onChange }: { detail: PersonDetail; on
     await api.unmergePerson(person.id, other.id);
     onChange();
   });
+  const [confirmDelete, setConfirmDelete] = useState(false);
+  const remove = useAction(async () => {
+    await api.deletePerson(person.id, person.username);
+    navigate("/", { replace: true });
+  });
+  const hasHistory =
+    Object.values(detail.interaction_counts).some((n) => n > 0) ||
+    Object.keys(detail.latest_snapshots).length > 0 ||
+    detail.attributes.length > 0 ||
+    merged.length > 0;
   const removeAlias = useAction(async (aliasId: number) => {
     await api.removeAlias(person.id, aliasId);
     onChange();
@@ -40,7 +52,6 @@ export function IdentityActions({ detail, onChange }: { detail: PersonDetail; on
     if (query.trim()) void find.run();
   };
   const manualAliases = detail.aliases.filter((alias) => alias.source === "manual");
-  const merged = detail.merged ?? [];
   return (
     <section className="card" aria-labelledby="identity-actions-title">
       <h2 id="identity-actions-title">Same human?</h2>
@@ -123,7 +134,32 @@ export function IdentityActions({ detail, onChange }: { detail: PersonDetail; on
           </div>
         </div>
       ) : null}
-      {[find, merge, unmerge, removeAlias].map((action, index) =>
+      {hasHistory ? null : (
+        <div className="row">
+          <p className="muted small">
+            {person.username} has no history of their own (only looked up): if the name was a typo, delete them.
+          </p>
+          <button type="button" className="danger small" onClick={() => setConfirmDelete(true)}>
+            Delete {person.username}
+          </button>
+        </div>
+      )}
+      {confirmDelete ? (
+        <div role="alertdialog" aria-labelledby="delete-confirm" className="confirm">
+          <p id="delete-confirm">
+            Delete {person.username}? Their name and watchlist memberships go too; the deletion is recorded.
+          </p>
+          <div className="row">
+            <button type="button" className="danger" disabled={remove.running} onClick={() => void remove.run()}>
+              {remove.running ? "Deleting…" : `Yes, delete ${person.username}`}
+            </button>
+            <button type="button" className="ghost" onClick={() => setConfirmDelete(false)}>
+              Cancel
+            </button>
+          </div>
+        </div>
+      ) : null}
+      {[find, merge, unmerge, removeAlias, remove].map((action, index) =>
         action.error ? <ErrorMessage key={index} error={action.error} /> : null,
       )}
     </section>

@@ -118,6 +118,34 @@ describe("person page", () => {
     expect(calls.find((c) => c.path === "/api/persons/7/unmerge")?.body).toEqual({ from: 8 });
   });
 
+  it("deletes a person with no history after a confirmation", async () => {
+    // Given a person only looked up (no interactions, snapshots or attributes)
+    const { calls } = fakeApi({
+      "GET /api/health/ingest": { body: healthyIngest() },
+      "GET /api/persons/7": { body: detail({ recent_interactions: [], interaction_counts: {}, latest_snapshots: {} }) },
+      "GET /api/watchlists": { body: watchlists },
+      "DELETE /api/persons/7": { body: { person: person(), deletion: {}, changed: true } },
+    });
+    open("/persons/7");
+    // When the owner asks to delete, a confirmation comes first
+    await userEvent.click(await screen.findByRole("button", { name: "Delete alice_01" }));
+    expect(calls.some((c) => c.method === "DELETE")).toBe(false);
+    await userEvent.click(within(screen.getByRole("alertdialog")).getByRole("button", { name: "Yes, delete alice_01" }));
+    // Then the API gets the username as confirmation
+    await vi.waitFor(() => expect(calls.find((c) => c.method === "DELETE")?.query.get("confirm")).toBe("alice_01"));
+  });
+
+  it("offers no deletion for a person with history", async () => {
+    fakeApi({
+      "GET /api/health/ingest": { body: healthyIngest() },
+      "GET /api/persons/7": { body: detail() },
+      "GET /api/watchlists": { body: watchlists },
+    });
+    open("/persons/7");
+    await screen.findByRole("heading", { level: 1, name: /alice_01/ });
+    expect(screen.queryByRole("button", { name: "Delete alice_01" })).toBeNull();
+  });
+
   it("says plainly when a person is excluded", async () => {
     fakeApi({
       "GET /api/health/ingest": { body: healthyIngest() },

@@ -6,8 +6,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
+
 from mhc.db.connection import Conn, TransactionSource
 from mhc.domain.clock import Clock, utc_now
+from mhc.domain.deletions import Deletion
 from mhc.domain.errors import Conflict, InvalidInput, NotFound
 from mhc.domain.models import AliasSource, Person, PersonAlias
 from mhc.domain.persons import Candidate, Resolution, resolve_identity
@@ -19,6 +22,7 @@ from mhc.domain.usernames import (
     normalize_username,
 )
 from mhc.observability import logger
+from mhc.services import deletions
 from mhc.store import persons as store
 
 MAX_SEARCH_RESULTS = 50
@@ -526,3 +530,70 @@ def resolve_sightings(
             updates.append((person.id, role, first_seen[name], last_seen[name]))
     store.record_sightings_many(conn, updates)
     return {name: person.id for name, person in {**found, **created}.items()}
+
+
+# -- deleting a person who has no history -------------------------------------------------
+#: `deletions.kind` of a deleted person.
+DELETION_KIND = "persons"
+
+
+class PersonDeletion(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    #: The person as it was.
+    person: Person
+    #: The record kept of it.
+    deletion: Deletion
+    #: False when it had already been deleted (this call changed nothing).
+    changed: bool
+
+
+def delete_unobserved(
+    db: TransactionSource,
+    person_id: int,
+    *,
+    confirm: str,
+    deleted_by: str,
+    clock: Clock = utc_now,
+) -> PersonDeletion:
+    """Delete a person with no history of their own (a lookup typo): no interactions, snapshots,
+    follower counts, broadcasts, attributes or merges. `confirm` must be their username. The row
+    is recorded in `deletions` first; deleting again answers that record."""
+    with db.transaction() as conn:
+        person = store.get(conn, person_id, for_update=True)
+        if person is None:
+            previous = deletions.find(conn, DELETION_KIND, person_id)
+            if previous is None:
+                raise NotFound(f"person {person_id} not found")
+            return PersonDeletion(
+                person=Person.model_validate(previous.deleted_row),
+                deletion=previous,
+                changed=False,
+            )
+        if confirm != person.username:
+            raise InvalidInput("confirm", f"must be the person's username ({person.username})")
+        if person.merged_into is not None:
+            raise Conflict(
+                f"person {person_id} is merged into person {person.merged_into}: unmerge it first"
+            )
+        history = store.history_of(conn, person_id)
+        if history:
+            held = ", ".join(f"{count} {kind}" for kind, count in history.items())
+            raise Conflict(f"{person.username} has history of their own ({held}): kept")
+        deletion = deletions.record(
+            conn,
+            kind=DELETION_KIND,
+            row_key=person_id,
+            deleted_row=jsonable(store.deletable_row(conn, person_id)),
+            deleted_by=deleted_by,
+            deleted_at=clock(),
+        )
+        store.delete(conn, person_id)
+        return PersonDeletion(person=person, deletion=deletion, changed=True)
+
+
+def jsonable(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: value.isoformat() if isinstance(value, datetime) else value
+        for key, value in row.items()
+    }

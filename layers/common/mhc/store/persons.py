@@ -447,3 +447,55 @@ def last_merge(conn: Conn, person_id: int, merged_id: int) -> dict[str, Any] | N
         (person_id, merged_id),
     ).fetchone()
     return None if row is None else dict(row)
+
+
+# --- deleting a person who has no history ---------------------------------------------------
+
+#: What makes a person part of the record: any of these rows and they cannot be deleted.
+_HISTORY = {
+    "interactions": "SELECT count(*) FROM interactions WHERE person_id = %(id)s",
+    "snapshots": "SELECT count(*) FROM snapshots WHERE person_id = %(id)s",
+    "follower_counts": "SELECT count(*) FROM follower_counts WHERE person_id = %(id)s",
+    "broadcasts": "SELECT count(*) FROM broadcasts WHERE person_id = %(id)s",
+    "attributes": "SELECT count(*) FROM attributes WHERE person_id = %(id)s",
+    "merges": """SELECT count(*) FROM persons WHERE merged_into = %(id)s""",
+    "merge records": """SELECT count(*) FROM person_merges
+                        WHERE person_id = %(id)s OR merged_id = %(id)s""",
+}
+
+
+def history_of(conn: Conn, person_id: int) -> dict[str, int]:
+    """How many rows of each kind of history the row `person_id` has (kinds with none left out)."""
+    select = ", ".join(f'({query}) AS "{name}"' for name, query in _HISTORY.items())
+    row = conn.execute(f"SELECT {select}", {"id": person_id}).fetchone()
+    assert row is not None
+    return {name: int(count) for name, count in row.items() if count}
+
+
+def deletable_row(conn: Conn, person_id: int) -> dict[str, Any]:
+    """The person row with what hangs off it (aliases, watchlist memberships), for the record."""
+    row = conn.execute(
+        f"""SELECT {COLUMNS},
+                   (SELECT coalesce(json_agg(a ORDER BY a.id), '[]') FROM person_aliases a
+                     WHERE a.person_id = p.id) AS aliases,
+                   (SELECT coalesce(json_agg(m.watchlist_id ORDER BY m.watchlist_id), '[]')
+                      FROM watchlist_members m WHERE m.person_id = p.id) AS watchlists
+            FROM persons p WHERE p.id = %s""",
+        (person_id,),
+    ).fetchone()
+    assert row is not None
+    return dict(row)
+
+
+def delete(conn: Conn, person_id: int) -> None:
+    """Delete a person who has no history (see `history_of`), with their names, memberships,
+    profile and Statbate absences."""
+    for statement in (
+        "DELETE FROM person_aliases WHERE person_id = %s",
+        "DELETE FROM watchlist_members WHERE person_id = %s",
+        "DELETE FROM profiles WHERE person_id = %s",
+        "DELETE FROM statbate_absences WHERE person_id = %s",
+        "DELETE FROM person_interaction_counts WHERE person_id = %s",
+        "DELETE FROM persons WHERE id = %s",
+    ):
+        conn.execute(statement, (person_id,))

@@ -29,7 +29,9 @@ from mhc.domain.models import (
 )
 from mhc.domain.paging import MAX_PAGE_SIZE
 from mhc.services import interactions, memory, persons, snapshots
+from mhc.services.deletions import BY_OWNER_API
 from mhc.services.person_detail import PersonDetail, person_detail
+from mhc.services.persons import PersonDeletion
 
 routes = RouteTable(prefix="/persons", tags=["persons"])
 
@@ -170,3 +172,21 @@ def remove_alias(
 ) -> Person:
     """Remove a past name the owner added by hand (Statbate's and merges' stay)."""
     return persons.remove_alias(db, person_id, alias_id)
+
+
+@routes.delete("/{person_id}", response_model=PersonDeletion)
+def delete_person(
+    db: Db,
+    context: Context,
+    person_id: PersonId,
+    confirm: Annotated[
+        str,
+        Query(min_length=1, max_length=64, description="the person's username, to confirm"),
+    ],
+) -> PersonDeletion:
+    """Delete a person with no history of their own (a lookup typo): anyone with interactions,
+    snapshots, follower counts, broadcasts, attributes or merges is a 409. The row is recorded
+    in `deletions` first; deleting again answers that record with `changed: false`."""
+    return persons.delete_unobserved(
+        db, person_id, confirm=confirm, deleted_by=BY_OWNER_API, clock=context.clock
+    )

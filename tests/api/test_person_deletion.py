@@ -1,0 +1,48 @@
+"""A typo in lookup creates a person; the owner can delete one with no history of their own,
+with a confirmation, and the deletion is recorded. Anyone with history is kept."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from helpers import seen
+from mhc.db.connection import Database
+
+
+def test_a_lookup_typo_is_deleted_with_a_confirmation_and_recorded(
+    client: TestClient, db: Database
+) -> None:
+    # Given a person created by a lookup typo, put on a watchlist by mistake
+    typo = client.post("/api/lookup", json={"username": "alicce_01"}).json()["person"]
+    client.put(f"/api/watchlists/1/members/{typo['id']}")
+    # When deleted without the right confirmation, nothing happens
+    wrong = client.delete(f"/api/persons/{typo['id']}", params={"confirm": "alice_01"})
+    assert wrong.status_code == 422
+    assert "alicce_01" in wrong.json()["error"]["message"]
+    # When deleted with their username as confirmation
+    done = client.delete(f"/api/persons/{typo['id']}", params={"confirm": "alicce_01"})
+    assert done.status_code == 200, done.text
+    assert done.json()["changed"] is True
+    # Then they are gone, and the deletion is recorded with what hung off them
+    assert client.get(f"/api/persons/{typo['id']}").status_code == 404
+    again = client.delete(f"/api/persons/{typo['id']}", params={"confirm": "alicce_01"})
+    assert again.json()["changed"] is False
+    with db.transaction() as conn:
+        record = conn.execute(
+            "SELECT kind, deleted_row FROM deletions WHERE row_key = %s", (str(typo["id"]),)
+        ).fetchone()
+    assert record is not None
+    assert record["kind"] == "persons"
+    assert record["deleted_row"]["username"] == "alicce_01"
+    assert record["deleted_row"]["watchlists"] == [1]
+
+
+def test_a_person_with_history_is_kept(client: TestClient, db: Database) -> None:
+    # Given a person the owner wrote a note about
+    person, _ = seen(db, "has_history")
+    client.post(f"/api/persons/{person.id}/notes", json={"text": "regular"})
+    # When the owner tries to delete them
+    response = client.delete(f"/api/persons/{person.id}", params={"confirm": "has_history"})
+    # Then they are kept, and the answer says why
+    assert response.status_code == 409
+    assert "1 interactions" in response.json()["error"]["message"]
+    assert client.get(f"/api/persons/{person.id}").status_code == 200
