@@ -229,6 +229,7 @@ def requests_for(seed: Seed) -> list[tuple[str, str, dict[str, str], Any, int]]:
         ("PUT", f"/api/watchlists/2/members/{alice}", {}, None, 200),
         ("DELETE", f"/api/watchlists/2/members/{alice}", {}, None, 200),
         ("POST", "/api/lookup", {}, {"username": "alice_01", "include_my_room": True}, 200),
+        ("POST", "/api/paste/read", {}, {"pasted_text": "alice_01: hi\nbob_02: hello"}, 200),
         ("GET", "/api/jobs", {}, None, 200),
         ("GET", "/api/jobs/cb_stats", {}, None, 200),
         ("PATCH", "/api/jobs/cb_stats", {}, {"config": {"record_followers": True}}, 200),

@@ -64,11 +64,16 @@ def test_pasted_text_extracts_names_and_is_kept_once(client: TestClient, db: Dat
     assert again["paste_created"] is False
     assert again["paste"]["id"] == body["paste"]["id"]
     assert _count(db, "interactions", "type = 'PROFILE_PASTE'") == 1
-    # With a username, the paste belongs to that person and the names found are "also found"
+    # With a username, the names found are "also found", and the paste is still recorded once,
+    # linked to everyone it was looked up for: each finds it on their page
     named = client.post("/api/lookup", json={"username": "gina", "pasted_text": paste}).json()
     assert named["person"]["username"] == "gina"
     assert [p["username"] for p in named["also_found"]] == ["erin_9", "frank_7"]
-    assert named["paste"]["person_id"] == named["person"]["id"]
+    assert named["paste"]["id"] == body["paste"]["id"]
+    assert _count(db, "interactions", "type = 'PROFILE_PASTE'") == 1
+    for person in (named["person"], *named["also_found"]):
+        pastes = client.get(f"/api/persons/{person['id']}").json()["pastes"]
+        assert [x["id"] for x in pastes] == [body["paste"]["id"]], person["username"]
 
 
 def test_lookup_input_errors_name_the_field(client: TestClient) -> None:

@@ -248,6 +248,7 @@ def _valid_path_values(world: Seed) -> dict[str, str]:
 def _valid_body(path: str, method: str, world: Seed) -> dict[str, Any] | None:
     bodies: dict[tuple[str, str], dict[str, Any]] = {
         ("POST", "/api/lookup"): {"username": "alice_01", "pasted_text": "@bob_02"},
+        ("POST", "/api/paste/read"): {"pasted_text": "alice_01: hi\nbob_02: hello"},
         ("POST", "/api/persons/{person_id}/notes"): {"text": "hi", "idempotency_key": "k1"},
         ("PUT", "/api/persons/{person_id}/attributes/{key}"): {
             "value": "x",

@@ -69,6 +69,35 @@ def test_sign_in_rejects_a_wrong_token_then_accepts_the_right_one(
     assert page.evaluate("sessionStorage.getItem('mhc.token')") is None
 
 
+PASTED_CHAT = f"""tokenking: hey gorgeous
+{VIEWER}: hi everyone
+tokenking tipped 50 tokens
+lurker_99 has joined the room
+shy_one: can you say my name"""
+
+
+def test_pasted_chat_shows_the_names_with_their_lines_and_looks_up_the_chosen(
+    page: Page, server: Server
+) -> None:
+    sign_in(page, server)
+    # When the owner pastes a chat copy and reads its names
+    page.get_by_label("Paste (profile, chat, anything with usernames)").fill(PASTED_CHAT)
+    page.get_by_role("button", name="Read names").click()
+    # Then each speaker, tipper and joiner is listed with the line naming them
+    choice = page.get_by_role("group", name=re.compile("Names in the paste"))
+    expect(choice).to_contain_text("tokenking")
+    expect(choice).to_contain_text("line 4 · joined")
+    expect(choice).to_contain_text(f"{VIEWER}")
+    check(page, "02b-lookup-paste-names")
+    # When the owner leaves one out and looks up the rest
+    choice.get_by_role("checkbox", name=re.compile("lurker_99")).uncheck()
+    page.get_by_role("button", name=re.compile(r"Look up 3 chosen")).click()
+    # Then the first chosen is the answer and the paste is stored once
+    expect(page.get_by_role("heading", name="tokenking", level=2)).to_be_visible()
+    expect(page.get_by_text("paste stored")).to_be_visible()
+    check(page, "02c-lookup-paste-result")
+
+
 def test_lookup_with_a_pasted_profile_then_open_the_person(page: Page, server: Server) -> None:
     sign_in(page, server)
     check(page, "02-lookup-empty")

@@ -18,6 +18,7 @@ import type {
   OwnerDashboard,
   Page,
   Person,
+  PasteReading,
   PersonDeletion,
   PersonDetail,
   Role,
@@ -167,6 +168,8 @@ export const api = {
   ingestHealth: (signal?: AbortSignal, token?: string) =>
     request<IngestHealth>("/health/ingest", { signal, token }),
   collectorStatus: (signal?: AbortSignal) => request<CollectorStatus>("/health/status", { signal }),
+  readPaste: (pastedText: string) =>
+    request<PasteReading>("/paste/read", { method: "POST", body: { pasted_text: pastedText } }),
   lookup: (body: LookupRequest) =>
     request<LookupResult>("/lookup", { method: "POST", body }),
   searchPersons: (q: string, signal?: AbortSignal) =>

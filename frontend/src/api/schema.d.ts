@@ -503,6 +503,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/paste/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Read Paste
+         * @description The names a paste holds (chat lines, tips, joins, follows, lists, room URLs, mentions),
+         *     each with the line it came from and whether MHC knows them; nothing is stored. Choose among
+         *     them, then `POST /api/lookup` with `pasted_text` and `usernames`.
+         */
+        post: operations["read_paste_api_paste_read_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/jobs": {
         parameters: {
             query?: never;
@@ -980,6 +1002,8 @@ export interface components {
             role?: components["schemas"]["Role"] | null;
             /** Pasted Text */
             pasted_text?: string | null;
+            /** Usernames */
+            usernames?: string[] | null;
             /**
              * Include Statbate
              * @default false
@@ -1001,6 +1025,11 @@ export interface components {
             extracted_usernames: string[];
             /** Also Found */
             also_found: components["schemas"]["Person"][];
+            /**
+             * Paste Names
+             * @default []
+             */
+            paste_names: components["schemas"]["PasteName"][];
             paste: components["schemas"]["Interaction"] | null;
             /** Paste Created */
             paste_created: boolean;
@@ -1092,6 +1121,47 @@ export interface components {
             items: components["schemas"]["Interaction"][];
             /** Next Cursor */
             next_cursor: string | null;
+        };
+        /**
+         * PasteName
+         * @description A name read from a paste: the line that names it, how, and whether MHC knows them.
+         */
+        PasteName: {
+            /** Username */
+            username: string;
+            /** Line */
+            line: number;
+            /** Text */
+            text: string;
+            /** Format */
+            format: string;
+            /** Lines */
+            lines: number;
+            /** Person Id */
+            person_id?: number | null;
+        };
+        /**
+         * PasteReadingView
+         * @description What a paste says: the names it holds with their lines, and the lines it does not.
+         */
+        PasteReadingView: {
+            /** Names */
+            names: components["schemas"]["PasteName"][];
+            /** Unread */
+            unread: {
+                [key: string]: unknown;
+            }[];
+            /** Unread Count */
+            unread_count: number;
+            /** More Names */
+            more_names: boolean;
+            /** Truncated */
+            truncated: boolean;
+        };
+        /** PasteRequest */
+        PasteRequest: {
+            /** Pasted Text */
+            pasted_text: string;
         };
         /** Person */
         Person: {
@@ -1186,6 +1256,11 @@ export interface components {
              * @default []
              */
             merged: components["schemas"]["Person"][];
+            /**
+             * Pastes
+             * @default []
+             */
+            pastes: components["schemas"]["Interaction"][];
         };
         /**
          * PersonPatch
@@ -3883,6 +3958,93 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LookupResult"];
+                };
+            };
+            /** @description malformed request (e.g. a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description missing or wrong bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unknown id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description conflicts with what is stored */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description request body too large for this route */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid input; `details` names each field with the reason and the limit */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not configured or database unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    read_paste_api_paste_read_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasteRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasteReadingView"];
                 };
             };
             /** @description malformed request (e.g. a body that is not JSON) */

@@ -66,3 +66,5 @@ export type MergeRequest = Schemas["MergeRequest"];
 export type Deletion = Schemas["Deletion"];
 export type SessionDeletion = Schemas["SessionDeletion"];
 export type PersonDeletion = Schemas["PersonDeletion"];
+export type PasteReading = Schemas["PasteReadingView"];
+export type PasteName = Schemas["PasteName"];

@@ -44,6 +44,7 @@ const result: LookupResult = {
   notes: [{ id: 5, person_id: 7, person_username: "alice_01", is_anonymous: false, type: "MANUAL_NOTE", source: "manual", external_id: "n1", occurred_at: "2026-10-30T10:00:00Z", broadcaster: null, content: "tips big on Fridays", metadata: {}, created_at: "2026-10-30T10:00:00Z" }],
   my_room: null,
   notices: ["carol could not be resolved"],
+  paste_names: [],
 };
 
 describe("lookup", () => {
@@ -65,6 +66,7 @@ describe("lookup", () => {
       username: null,
       role: null,
       pasted_text: "Followers of alice_01 and bob_2",
+      usernames: null,
       include_statbate: true,
       include_my_room: true,
     });
@@ -83,6 +85,40 @@ describe("lookup", () => {
     // And extracted names link to known persons, or to a new lookup
     expect(screen.getByRole("link", { name: "bob_2" })).toHaveAttribute("href", "/persons/8");
     expect(screen.getByRole("link", { name: "carol" })).toHaveAttribute("href", "/?u=carol");
+  });
+
+  it("reads the names in a chat paste with their lines and looks up only the chosen", async () => {
+    // Given a chat copy naming three people
+    const reading = {
+      names: [
+        { username: "tokenking", line: 1, text: "tokenking: hey", format: "chat", lines: 2, person_id: null },
+        { username: "lurker_9", line: 3, text: "lurker_9 has joined the room", format: "join", lines: 1, person_id: 4 },
+        { username: "shy_one", line: 4, text: "shy_one: hello", format: "chat", lines: 1, person_id: null },
+      ],
+      unread: [],
+      unread_count: 0,
+      more_names: false,
+      truncated: false,
+    };
+    const { calls } = fakeApi({
+      "GET /api/health/ingest": { body: healthyIngest() },
+      "POST /api/paste/read": { body: reading },
+      "POST /api/lookup": { body: result },
+    });
+    render(<App />);
+    await userEvent.type(screen.getByLabelText(/^Paste/), "tokenking: hey");
+    // When the owner reads the names, every name is shown with its line and chosen by default
+    await userEvent.click(screen.getByRole("button", { name: "Read names" }));
+    const choice = await screen.findByRole("group", { name: /Names in the paste \(3 of 3 chosen\)/ });
+    expect(within(choice).getByText(/line 3 · joined · known/)).toBeInTheDocument();
+    expect(within(choice).getByText("“tokenking: hey”")).toBeInTheDocument();
+    // When one is left out and the lookup runs
+    await userEvent.click(within(choice).getByRole("checkbox", { name: /lurker_9/ }));
+    await userEvent.click(screen.getByRole("button", { name: "Look up 2 chosen" }));
+    // Then only the chosen names are sent, with the paste
+    await screen.findByRole("heading", { name: "alice_01" });
+    const sent = calls.find((c) => c.path === "/api/lookup")?.body as { usernames: string[] };
+    expect(sent.usernames).toEqual(["tokenking", "shy_one"]);
   });
 
   it("shows the API's validation message", async () => {

@@ -1,6 +1,6 @@
 import { type FormEvent, useEffect, useId, useRef, useState } from "react";
 import { api } from "../api/client";
-import type { LookupRequest, LookupResult, Role } from "../api/types";
+import type { LookupRequest, LookupResult, PasteReading, Role } from "../api/types";
 import { PersonLink, ProviderBadge, Time } from "../components/bits";
 import { InteractionTable } from "../components/InteractionTable";
 import { ExcludedBanner, IdentityPanel, MemoryPanel } from "../components/PersonSummary";
@@ -100,6 +100,64 @@ function Results({ result }: { result: LookupResult }) {
   );
 }
 
+const FORMAT_LABELS: Record<string, string> = {
+  chat: "chat line",
+  tip: "tip",
+  join: "joined",
+  leave: "left",
+  follow: "follow",
+  list: "list",
+  room_url: "room URL",
+  mention: "@mention",
+};
+
+/** The names a paste holds, each with the line it came from: the owner picks who to look up. */
+function PasteChoice({
+  reading,
+  chosen,
+  onToggle,
+}: {
+  reading: PasteReading;
+  chosen: Set<string>;
+  onToggle: (name: string) => void;
+}) {
+  if (reading.names.length === 0) {
+    return (
+      <p className="muted" role="status">
+        No username in the paste. MHC takes names only from chat lines (<code>name: message</code>), tips,
+        joins, follows, lists of names, room URLs and @mentions, never from prose.
+      </p>
+    );
+  }
+  return (
+    <fieldset className="card paste-choice">
+      <legend>
+        Names in the paste ({chosen.size} of {reading.names.length} chosen)
+      </legend>
+      <ul className="plain-list">
+        {reading.names.map((name) => (
+          <li key={name.username}>
+            <label className="check">
+              <input type="checkbox" checked={chosen.has(name.username)} onChange={() => onToggle(name.username)} />
+              <strong>{name.username}</strong>{" "}
+              <span className="muted small">
+                line {name.line} · {FORMAT_LABELS[name.format] ?? name.format}
+                {name.lines > 1 ? ` · ${name.lines} lines` : ""}
+                {name.person_id !== null && name.person_id !== undefined ? " · known" : " · new"}
+              </span>
+            </label>
+            <div className="muted small paste-line">“{name.text}”</div>
+          </li>
+        ))}
+      </ul>
+      {reading.more_names ? <p className="muted small">More names than one lookup takes; the first are listed.</p> : null}
+      {reading.unread_count > 0 ? (
+        <p className="muted small">{reading.unread_count} line(s) named nobody.</p>
+      ) : null}
+    </fieldset>
+  );
+}
+
 export function LookupPage() {
   const { search } = useLocation();
   const [username, setUsername] = useState("");
@@ -110,6 +168,9 @@ export function LookupPage() {
   const [running, setRunning] = useState(false);
   const [error, setError] = useState<Error | undefined>(undefined);
   const [found, setFound] = useState<LookupResult | null>(lastFound);
+  // The names read from the paste as it is now (cleared when the paste changes), and the chosen.
+  const [reading, setReading] = useState<PasteReading | null>(null);
+  const [chosen, setChosen] = useState<Set<string>>(new Set());
   const ids = { user: useId(), role: useId(), paste: useId(), sb: useId(), room: useId() };
   const formRef = useRef<HTMLFormElement>(null);
 
@@ -156,10 +217,30 @@ export function LookupPage() {
       username: username.trim() || null,
       role: role || null,
       pasted_text: pasted.trim() || null,
+      // Chosen among the names read (all of them when the paste was not read first)
+      usernames: reading ? reading.names.map((n) => n.username).filter((n) => chosen.has(n)) : null,
       include_statbate: includeStatbate,
       include_my_room: includeMyRoom,
     });
   };
+
+  const readNames = async () => {
+    setError(undefined);
+    try {
+      const result = await api.readPaste(pasted.trim());
+      setReading(result);
+      setChosen(new Set(result.names.map((n) => n.username)));
+    } catch (exc) {
+      fail(exc instanceof Error ? exc : new Error(String(exc)));
+    }
+  };
+  const toggle = (name: string) =>
+    setChosen((current) => {
+      const next = new Set(current);
+      if (next.has(name)) next.delete(name);
+      else next.add(name);
+      return next;
+    });
 
   return (
     <>
@@ -195,7 +276,10 @@ export function LookupPage() {
           <textarea
             id={ids.paste}
             value={pasted}
-            onChange={(e) => setPasted(e.target.value)}
+            onChange={(e) => {
+              setPasted(e.target.value);
+              setReading(null);
+            }}
             rows={7}
             onKeyDown={(e) => {
               if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) formRef.current?.requestSubmit();
@@ -211,12 +295,16 @@ export function LookupPage() {
             <input id={ids.room} type="checkbox" checked={includeMyRoom} onChange={(e) => setIncludeMyRoom(e.target.checked)} />
             Include my room data
           </label>
-          <button type="submit" className="primary" disabled={running}>
-            {running ? "Looking up…" : "Look up"}
+          <button type="button" disabled={!pasted.trim() || running} onClick={() => void readNames()}>
+            Read names
+          </button>
+          <button type="submit" className="primary" disabled={running || (reading !== null && chosen.size === 0 && !username.trim())}>
+            {running ? "Looking up…" : reading ? `Look up ${chosen.size || ""} chosen`.replace("  ", " ") : "Look up"}
           </button>
           <span className="muted small">Ctrl+Enter in the paste box also looks up.</span>
         </div>
       </form>
+      {reading ? <PasteChoice reading={reading} chosen={chosen} onToggle={toggle} /> : null}
       {error ? <ErrorMessage error={error} /> : null}
       {running ? <Loading label="Looking up…" /> : null}
       {found ? <Results result={found} /> : null}

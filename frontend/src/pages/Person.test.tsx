@@ -46,6 +46,7 @@ function detail(overrides: Partial<PersonDetail> = {}): PersonDetail {
     watchlists: [],
     attributes: [],
     merged: [],
+    pastes: [],
     ...overrides,
   };
 }

@@ -131,6 +131,12 @@ export function OverviewTab({ detail, onChange }: { detail: PersonDetail; onChan
       )}
       <h2>Recent interactions</h2>
       <InteractionTable items={detail.recent_interactions} caption="Recent interactions" />
+      {detail.pastes.length > 0 ? (
+        <>
+          <h2>Pastes that name them</h2>
+          <InteractionTable items={detail.pastes} caption="Pastes that name them" />
+        </>
+      ) : null}
     </>
   );
 }

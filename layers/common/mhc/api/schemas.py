@@ -53,6 +53,8 @@ class LookupRequest(_Body):
     username: str | None = Field(default=None, max_length=64, examples=["alice_01"])
     role: Role | None = None
     pasted_text: str | None = Field(default=None, max_length=50_000)
+    #: The names chosen among those the paste holds (`POST /api/paste/read`); null: all of them.
+    usernames: list[str] | None = Field(default=None, max_length=50)
     include_statbate: StrictBool = False
     include_my_room: StrictBool = False
 
@@ -106,3 +108,7 @@ class MergeRequest(_Body):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     from_id: int = Field(alias="from", ge=1, le=2**63 - 1, description="the other person's id")
+
+
+class PasteRequest(_Body):
+    pasted_text: str = Field(min_length=1, max_length=50_000)

@@ -157,3 +157,15 @@ def person_in_room(conn: Conn, owner: str, person_id: int) -> dict[str, Any]:
 
 def recent_in_room(conn: Conn, owner: str, person_id: int, *, limit: int) -> list[Interaction]:
     return owner_room.recent_of_person(conn, owner, persons.group_ids(conn, person_id), limit=limit)
+
+
+# -- pastes ------------------------------------------------------------------------------
+def link_paste(conn: Conn, paste_id: int, mentions: Sequence[tuple[int, int | None]]) -> int:
+    """Link a recorded paste to the persons it names ((person_id, line) pairs)."""
+    return store.add_mentions(conn, paste_id, mentions)
+
+
+def pastes_naming(conn: Conn, person_id: int, *, limit: int = 10) -> list[Interaction]:
+    """The newest pastes that name the person (one paste naming several people is recorded
+    once and found from each of them)."""
+    return store.mentioning(conn, persons.group_ids(conn, person_id), limit=limit)

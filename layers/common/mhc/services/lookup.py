@@ -24,7 +24,7 @@ from mhc.config import ConfigError, Settings
 from mhc.db.connection import Conn, TransactionSource
 from mhc.domain.clock import Clock, utc_now
 from mhc.domain.errors import Conflict, InvalidInput
-from mhc.domain.extraction import extract_usernames
+from mhc.domain.extraction import MAX_PASTE_CHARS, PasteReading, read_paste
 from mhc.domain.metrics import normalize_statbate_member, normalize_statbate_model
 from mhc.domain.models import (
     Attribute,
@@ -44,7 +44,7 @@ from mhc.observability import logger, redact
 from mhc.services import interactions, job_runs, memory, persons, snapshots
 from mhc.services.persons import find_or_create, valid_username
 
-MAX_PASTE_LENGTH = 50_000
+MAX_PASTE_LENGTH = MAX_PASTE_CHARS
 RECENT_INTERACTIONS = 20
 RECENT_ROOM_INTERACTIONS = 20
 STATBATE_JOB = "statbate_lookup"
@@ -105,6 +105,38 @@ class RoomActivity(BaseModel):
     recent: list[Interaction]
 
 
+class PasteName(BaseModel):
+    """A name read from a paste: the line that names it, how, and whether MHC knows them."""
+
+    model_config = ConfigDict(frozen=True)
+
+    username: str
+    #: The first line naming them (numbered from 1) and its text.
+    line: int
+    text: str
+    #: chat, tip, join, leave, follow, list, room_url or mention.
+    format: str
+    #: How many lines name them.
+    lines: int
+    #: The person MHC knows by this name (current or past), or None.
+    person_id: int | None = None
+
+
+class PasteReadingView(BaseModel):
+    """What a paste says: the names it holds with their lines, and the lines it does not."""
+
+    model_config = ConfigDict(frozen=True)
+
+    names: list[PasteName]
+    #: Lines that named nobody (prose, labels), at most a few dozen.
+    unread: list[dict[str, Any]]
+    unread_count: int
+    #: More names than a lookup takes were in the paste (only the first are listed).
+    more_names: bool
+    #: The paste was longer than can be read; the rest was not read.
+    truncated: bool
+
+
 class LookupResult(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -114,6 +146,8 @@ class LookupResult(BaseModel):
     extracted_usernames: list[str]
     #: Other persons named in the paste (found or created), in order of appearance.
     also_found: list[Person]
+    #: Every name the paste holds, with its line (the chosen ones became `person`/`also_found`).
+    paste_names: list[PasteName] = []
     paste: Interaction | None
     paste_created: bool
     statbate: list[StatbateOutcome]
@@ -135,9 +169,44 @@ def _statbate_kinds(role: Role) -> list[SnapshotSource]:
     return [SnapshotSource.STATBATE_MEMBER]
 
 
-def _paste_key(person_id: int, text: str) -> str:
-    digest = hashlib.sha256(text.encode()).hexdigest()[:40]
-    return f"paste:{person_id}:{digest}"
+def _paste_key(text: str) -> str:
+    """One paste, one record: the same text pasted again (for anyone) is the same row."""
+    return f"paste:{hashlib.sha256(text.encode()).hexdigest()[:40]}"
+
+
+def _reading(text: str, owner: str | None) -> PasteReading:
+    if len(text) > MAX_PASTE_LENGTH:
+        raise InvalidInput("pasted_text", f"must be at most {MAX_PASTE_LENGTH} characters")
+    return read_paste(text, ignore=(owner,) if owner else ())
+
+
+def _names(conn: Conn, reading: PasteReading) -> list[PasteName]:
+    return [
+        PasteName(
+            username=found.username,
+            line=found.line,
+            text=found.text,
+            format=found.format.value,
+            lines=found.lines,
+            person_id=persons.known_as(conn, found.username),
+        )
+        for found in reading.names
+    ]
+
+
+def read_pasted(db: TransactionSource, pasted_text: str, *, owner: str | None) -> PasteReadingView:
+    """The names a paste holds, each with its line, for the owner to choose from (no writes)."""
+    text = pasted_text.strip()
+    reading = _reading(text, owner)
+    with db.transaction() as conn:
+        names = _names(conn, reading)
+    return PasteReadingView(
+        names=names,
+        unread=[{"line": u.line, "text": u.text} for u in reading.unread],
+        unread_count=reading.unread_count,
+        more_names=reading.more_names,
+        truncated=reading.truncated,
+    )
 
 
 def _int(value: Any) -> int | None:
@@ -245,23 +314,36 @@ def lookup(
     username: str | None = None,
     role: Role | None = None,
     pasted_text: str | None = None,
+    usernames: list[str] | None = None,
     include_statbate: bool = False,
     include_my_room: bool = False,
     owner: str | None = None,
     statbate: StatbateFactory = lambda: None,
     clock: Clock = utc_now,
 ) -> LookupResult:
+    """`usernames`: the names the owner chose among those the paste holds (None: all of them)."""
     name = valid_username(username) if username is not None else None
     text = pasted_text.strip() if pasted_text is not None else ""
-    if len(text) > MAX_PASTE_LENGTH:
-        raise InvalidInput("pasted_text", f"must be at most {MAX_PASTE_LENGTH} characters")
-    extracted = extract_usernames(text) if text else []
-    if name is None and not extracted:
+    reading = _reading(text, owner) if text else None
+    extracted = reading.usernames if reading else []
+    if usernames is not None:
+        if not text:
+            raise InvalidInput("usernames", "choose names from pasted_text (none was given)")
+        chosen = [valid_username(u, "usernames") for u in usernames]
+        strangers = [u for u in chosen if u not in extracted and u != name]
+        if strangers:
+            raise InvalidInput("usernames", f"not named in the paste: {', '.join(strangers)}")
+    else:
+        chosen = extracted
+    if name is None and not chosen:
+        if usernames is not None:
+            raise InvalidInput("usernames", "choose at least one name (or give username)")
         if text:
             raise InvalidInput("pasted_text", "names no Chaturbate username")
         raise InvalidInput("username", "give a username or pasted_text")
-    primary = name or extracted[0]
-    others = [other for other in extracted if other != primary]
+    primary = name or chosen[0]
+    others = [other for other in dict.fromkeys(chosen) if other != primary]
+    lines = {found.username: found.line for found in reading.names} if reading else {}
     now = clock()
 
     # A lookup is not an observation: it never moves anyone's seen window (seen_at=None).
@@ -272,6 +354,7 @@ def lookup(
         also = [find_or_create(conn, other, seen_at=None, at=now)[0] for other in others]
         paste: Interaction | None = None
         paste_created = False
+        paste_names: list[PasteName] = []
         if text:
             paste, paste_created = interactions.record(
                 conn,
@@ -279,12 +362,20 @@ def lookup(
                     person_id=person.id,
                     type=InteractionType.PROFILE_PASTE,
                     source=InteractionSource.MANUAL,
-                    external_id=_paste_key(person.id, text),
+                    external_id=_paste_key(text),
                     occurred_at=now,
                     content=text,
                     metadata={"extracted_usernames": extracted},
                 ),
             )
+            # Recorded once, linked to every person chosen from it (with the line naming them)
+            interactions.link_paste(
+                conn,
+                paste.id,
+                [(p.id, lines.get(p.username)) for p in (person, *also)],
+            )
+            if reading is not None:
+                paste_names = _names(conn, reading)
 
     outcomes: list[StatbateOutcome] = []
     notices: list[str] = []
@@ -324,6 +415,7 @@ def lookup(
             resolution=resolution,
             extracted_usernames=extracted,
             also_found=also,
+            paste_names=paste_names,
             paste=paste,
             paste_created=paste_created,
             statbate=outcomes,

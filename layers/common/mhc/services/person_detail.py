@@ -39,6 +39,8 @@ class PersonDetail(BaseModel):
     online: bool | None = None
     #: Person rows merged into this one (one human found under two rows); each can be unmerged.
     merged: list[Person] = []
+    #: The newest pastes that name them (a paste naming several people is recorded once).
+    pastes: list[Interaction] = []
 
 
 def person_detail(db: TransactionSource, person_id: int, *, clock: Clock = utc_now) -> PersonDetail:
@@ -59,4 +61,5 @@ def person_detail(db: TransactionSource, person_id: int, *, clock: Clock = utc_n
             profile=profile,
             online=online_status(profile.last_seen_online_at if profile else None, clock()),
             merged=persons.merged_into(conn, person_id),
+            pastes=interactions.pastes_naming(conn, person_id),
         )

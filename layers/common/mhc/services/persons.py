@@ -178,6 +178,12 @@ def named(db: TransactionSource, reference: str) -> Person:
         return found
 
 
+def known_as(conn: Conn, username: str) -> int | None:
+    """The person MHC knows by this current or past name, without creating anyone."""
+    found = store.find_by_username(conn, username) or store.find_by_alias(conn, username)
+    return None if found is None else found.id
+
+
 def by_current_name(conn: Conn, username: str) -> Person | None:
     """The person whose current name is `username` (no side effects; past names not matched)."""
     return store.find_by_username(conn, username)

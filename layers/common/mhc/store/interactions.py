@@ -231,3 +231,31 @@ def count_by_type(conn: Conn, person_ids: Sequence[int]) -> dict[str, int]:
         (list(person_ids),),
     ).fetchall()
     return {str(row["type"]): int(row["count"]) for row in rows}
+
+
+def add_mentions(
+    conn: Conn, interaction_id: int, mentions: Sequence[tuple[int, int | None]]
+) -> int:
+    """Link a paste to the persons it names ((person_id, line) pairs); links already there are
+    kept. Returns how many were new."""
+    if not mentions:
+        return 0
+    cur = conn.execute(
+        """INSERT INTO paste_mentions (interaction_id, person_id, line)
+           SELECT %s, p, l FROM unnest(%s::bigint[], %s::int[]) AS v(p, l)
+           ON CONFLICT DO NOTHING""",
+        (interaction_id, [m[0] for m in mentions], [m[1] for m in mentions]),
+    )
+    return cur.rowcount
+
+
+def mentioning(conn: Conn, person_ids: Sequence[int], *, limit: int) -> list[Interaction]:
+    """The newest pastes that name any of a person's rows (their own included)."""
+    rows = conn.execute(
+        f"""SELECT {COLUMNS} FROM {FROM}
+            WHERE i.id IN (SELECT m.interaction_id FROM paste_mentions m
+                           WHERE m.person_id = ANY(%s))
+            ORDER BY i.occurred_at DESC, i.id DESC LIMIT %s""",
+        (list(person_ids), limit),
+    ).fetchall()
+    return [Interaction.model_validate(row) for row in rows]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from mhc.api.deps import Context, Db
 from mhc.api.routes import RouteTable
-from mhc.api.schemas import LookupRequest
-from mhc.services.lookup import LookupResult, lookup
+from mhc.api.schemas import LookupRequest, PasteRequest
+from mhc.services.lookup import LookupResult, PasteReadingView, lookup, read_pasted
 
 routes = RouteTable(tags=["lookup"])
 
@@ -18,9 +18,18 @@ def lookup_person(db: Db, context: Context, body: LookupRequest) -> LookupResult
         username=body.username,
         role=body.role,
         pasted_text=body.pasted_text,
+        usernames=body.usernames,
         include_statbate=body.include_statbate,
         include_my_room=body.include_my_room,
         owner=context.settings().mhc_owner_username,
         statbate=context.statbate,
         clock=context.clock,
     )
+
+
+@routes.post("/paste/read", response_model=PasteReadingView)
+def read_paste(db: Db, context: Context, body: PasteRequest) -> PasteReadingView:
+    """The names a paste holds (chat lines, tips, joins, follows, lists, room URLs, mentions),
+    each with the line it came from and whether MHC knows them; nothing is stored. Choose among
+    them, then `POST /api/lookup` with `pasted_text` and `usernames`."""
+    return read_pasted(db, body.pasted_text, owner=context.settings().mhc_owner_username)
