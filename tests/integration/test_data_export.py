@@ -148,6 +148,14 @@ def seed(url: str) -> None:
             {"t": T0},
         )
         conn.execute(
+            """INSERT INTO deletions (kind, row_key, deleted_row, deleted_by, deleted_at)
+               VALUES ('stream_sessions', '9', '{"id": 9, "source": "manual"}', 'owner', %s)""",
+            (T0,),
+        )
+        conn.execute(
+            "INSERT INTO paste_mentions (interaction_id, person_id, line) VALUES (3, 2, 1), (3, 1, NULL)"
+        )
+        conn.execute(
             """INSERT INTO person_merges (action, person_id, merged_id, reason, at, changes)
                VALUES ('merge', 1, 4, 'manual', %s, '{"alias_ids": []}')""",
             (T0,),
@@ -218,7 +226,7 @@ def test_export_then_restore_gives_identical_tables(
     use_database(database_url)
     assert cli.main(["export", str(directory)]) == 0
     out = capsys.readouterr().out
-    assert "exported 20 tables" in out
+    assert "exported 22 tables" in out
     source = table_state(database_url)
     # Then the manifest records the schema, and each file's rows and checksum
     manifest = json.loads((directory / "manifest.json").read_text())

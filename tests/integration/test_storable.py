@@ -172,3 +172,13 @@ def test_an_event_gap_reason_and_an_attribute_with_nul_are_stored(db: Database) 
     )
     assert gap.reason == "stale \ufffd cursor"
     assert (attribute.value, attribute.evidence_note) == ("Ly\ufffdon", "\ufffd")
+
+
+def test_a_str_parameter_stays_unknown_to_postgresql(db: Database) -> None:
+    # The storable dumpers must not turn every str into `text`: PostgreSQL infers a str's type
+    # from where it goes (psycopg's default), e.g. a timestamp given as text for a timestamptz
+    with db.transaction() as conn:
+        conn.execute("CREATE TEMP TABLE moments (at timestamptz)")
+        conn.execute("INSERT INTO moments VALUES (%s)", ("2026-03-01 20:15:30+00",))
+        row = conn.execute("SELECT at FROM moments").fetchone()
+    assert row == {"at": datetime(2026, 3, 1, 20, 15, 30, tzinfo=UTC)}

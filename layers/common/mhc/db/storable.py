@@ -53,6 +53,8 @@ class _StorableStrBinaryDumper(StrBinaryDumper):
 
 def make_storable(conn: psycopg.Connection[Any]) -> None:
     """Make every str and jsonb parameter of `conn` storable (also the pool's `configure`)."""
-    conn.adapters.register_dumper(str, _StorableStrDumper)
+    # Binary first, text last: for `%s` (auto) psycopg takes the dumper registered last, and a
+    # str must stay "unknown" to PostgreSQL (inferred from its context, as psycopg's default).
     conn.adapters.register_dumper(str, _StorableStrBinaryDumper)
+    conn.adapters.register_dumper(str, _StorableStrDumper)
     set_json_dumps(dumps, context=conn)
