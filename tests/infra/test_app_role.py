@@ -83,7 +83,7 @@ def test_the_role_does_the_apps_work(app_url: str) -> None:
     try:
         # When it ingests a page of events (COPY, staging tables, persons upserts, the counts
         # trigger, sessions), replays it, and rebuilds the sessions (DELETE + INSERT)
-        events = make_events(300)
+        events = [ingest.CapturedLine(n, e) for n, e in enumerate(make_events(300), start=1)]
         first = ingest.replay(db, events, owner=OWNER, received_at=NOW)
         again = ingest.replay(db, events, owner=OWNER, received_at=NOW)
         ingest.rebuild_sessions(db, owner=OWNER)
