@@ -26,7 +26,8 @@ class RawEvent:
     payload: Any
 
 
-def _copy_text(events: Sequence[RawEvent]) -> bytes:
+def copy_text(events: Sequence[RawEvent]) -> bytes:
+    """The events as COPY text for `insert_new` (pure: ingest formats pages in a second process)."""
     return rows_text(
         (
             text_field(event.event_id),
@@ -41,17 +42,15 @@ def _copy_text(events: Sequence[RawEvent]) -> bytes:
 _COLUMNS = "event_id, method, occurred_at, payload"
 
 
-def insert_new(conn: Conn, events: Sequence[RawEvent]) -> set[str]:
-    """Insert the events not stored yet; return the ids that were new (dedupe on event id).
+def insert_new(conn: Conn, text: bytes) -> set[str] | None:
+    """Insert the events (`copy_text`) not stored yet: None when all of them were new, else the
+    ids that were (dedupe on event id).
 
     Live pages are new events: COPY them straight in. Only when one is already stored (a
     re-read page, a replay) does the page take the slower conflict-skipping path.
     """
-    if not events:
-        return set()
-    text = _copy_text(events)
-    if copy_all_new(conn, "raw_events", _COLUMNS, text):
-        return {event.event_id for event in events}
+    if not text or copy_all_new(conn, "raw_events", _COLUMNS, text):
+        return None
     ids = insert_skipping_stored(
         conn, "raw_events", _COLUMNS, text, conflict="event_id", returning="event_id"
     )
