@@ -121,17 +121,17 @@ def test_ten_thousand_events_with_every_fault_end_exactly_once(
             15: "500",
             16: "500",
         }
-        real_persist = ingest.persist_events
-        persist_calls = {"n": 0}
+        real_store = ingest.store_page
+        store_calls = {"n": 0}
 
-        def crashing_persist(*args: Any, **kwargs: Any) -> Any:
-            persist_calls["n"] += 1
-            result = real_persist(*args, **kwargs)
-            if persist_calls["n"] == 5:
+        def crashing_store(*args: Any, **kwargs: Any) -> Any:
+            store_calls["n"] += 1
+            result = real_store(*args, **kwargs)
+            if store_calls["n"] == 5:
                 raise RuntimeError("crash before commit")
             return result
 
-        monkeypatch.setattr(ingest, "persist_events", crashing_persist)
+        monkeypatch.setattr(ingest, "store_page", crashing_store)
         cursors = FlakyCursors(SsmCursorStore(CURSOR, client=ssm), after=5)
         poller = make_poller(feed, db, clock, ssm, lam, cursors)
 
