@@ -134,13 +134,10 @@ class Derived:
     """What a page's new events derive, ready for the store: plain lists, cheap to send
     between processes."""
 
-    #: The names sighted (sorted), each with the role seen and the first and last sighting.
-    names: list[str]
-    roles: list[str]
-    first_seen: list[datetime]
-    last_seen: list[datetime]
+    #: The names sighted, each with the role seen and the first and last sighting.
+    sighted: persons.Sighted
     #: Interaction rows in page order, as COPY text without their person id (`copy_tail`),
-    #: and the index in `names` of each row's person.
+    #: and the index among the names sighted of each row's person.
     tails: list[str]
     tail_names: list[int]
     #: (time, start?) of each broadcast start/stop of the owner, in page order.
@@ -184,10 +181,12 @@ def _derive_rows(rows: Sequence[RawEvent], owner: str) -> Derived:
     names = sorted(sightings.role)
     index = {name: n for n, name in enumerate(names)}
     return Derived(
-        names=names,
-        roles=[sightings.role[name].value for name in names],
-        first_seen=[sightings.first[name] for name in names],
-        last_seen=[sightings.last[name] for name in names],
+        sighted=persons.sighted(
+            names,
+            [sightings.role[name].value for name in names],
+            [sightings.first[name] for name in names],
+            [sightings.last[name] for name in names],
+        ),
         tails=tails,
         tail_names=[index[user] for user in tail_users],
         signals=signals,
@@ -254,9 +253,7 @@ def store_page(
     counts.unknown_methods = derived.unknown_methods
     counts.problems = derived.problems
 
-    ids = persons.resolve_names(
-        conn, derived.names, derived.roles, derived.first_seen, derived.last_seen
-    )
+    ids = persons.resolve_names(conn, derived.sighted)
     counts.interactions = interactions.append_formatted(
         conn, [ids[n] for n in derived.tail_names], derived.tails
     )

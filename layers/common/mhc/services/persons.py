@@ -495,37 +495,39 @@ def resolve_sightings(
 ) -> dict[str, int]:
     """Bulk find-or-create for a batch of sightings: username -> person id (`resolve_names`)."""
     names = sorted(roles)
-    ids = resolve_names(
-        conn,
+    batch = sighted(
         names,
         [roles[name].value for name in names],
         [first_seen[name] for name in names],
         [last_seen[name] for name in names],
     )
-    return dict(zip(names, ids, strict=True))
+    return dict(zip(names, resolve_names(conn, batch), strict=True))
 
 
-def resolve_names(
-    conn: Conn,
+#: A batch of sightings, ready for `resolve_names`.
+Sighted = store.Sighted
+
+
+def sighted(
     names: Sequence[str],
     roles: Sequence[str],
     first_seen: Sequence[datetime],
     last_seen: Sequence[datetime],
-) -> list[int]:
-    """The person id of each of `names` (distinct, valid, sorted: every writer creates names in
-    one order), seen in `roles` between `first_seen` and `last_seen`, in one statement.
+) -> Sighted:
+    """`names` (distinct, valid, sorted: every writer creates names in one order), each seen in
+    its role between its first and last sighting, ready for `resolve_names` (pure: ingest builds
+    it in its second process)."""
+    return store.sighted(
+        names, roles, [is_auto_excluded(name) for name in names], first_seen, last_seen
+    )
+
+
+def resolve_names(conn: Conn, batch: Sighted) -> list[int]:
+    """The person id of each name of `batch`, in its order, in one statement.
 
     Names are matched on current names, then past names (as the person they count as now); the
     rest are created (auto-excluded ones on the Excluded list). Events carry no Statbate ids, so
     no rename can be detected here. A known person's row is rewritten only for news: a role, an
     earlier first sighting, or a last one `LAST_SEEN_RESOLUTION` later (decision 18).
     """
-    return store.resolve_sighted(
-        conn,
-        names,
-        roles,
-        [is_auto_excluded(name) for name in names],
-        first_seen,
-        last_seen,
-        last_seen_step=LAST_SEEN_RESOLUTION,
-    )
+    return store.resolve_sighted(conn, batch, last_seen_step=LAST_SEEN_RESOLUTION)

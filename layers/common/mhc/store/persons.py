@@ -6,7 +6,8 @@ see only rows not merged away, lookups by past name or Statbate id land on the s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,6 +16,7 @@ from psycopg.types.json import Jsonb
 from mhc.db.connection import Conn
 from mhc.domain.models import AliasSource, Person, PersonAlias
 from mhc.domain.roles import Role
+from mhc.store.copy_rows import time_field
 
 COLUMNS = (
     "p.id, p.platform, p.username, p.username_since, p.role, p.role_is_manual, p.rid, p.did, "
@@ -316,36 +318,70 @@ SELECT array_agg(id ORDER BY n) AS ids FROM (
 ) found"""
 
 
-def resolve_sighted(
-    conn: Conn,
+def _array(values: Iterable[str]) -> str:
+    """An array literal of `values`, each quoted (a name may be "null")."""
+    return "{" + ",".join(_quoted(value) for value in values) + "}"
+
+
+def _quoted(value: str) -> str:
+    if '"' in value or "\\" in value:
+        value = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{value}"'
+
+
+@dataclass(frozen=True)
+class Sighted:
+    """A batch of sightings as `resolve_sighted` takes them: array literals, built by pure code
+    where that costs the store nothing (ingest builds them in its second process; psycopg
+    adapting lists item by item cost more than the statement)."""
+
+    count: int
+    usernames: str
+    roles: str
+    excluded: str
+    first_seen: str
+    last_seen: str
+
+
+def sighted(
     usernames: Sequence[str],
     roles: Sequence[str],
     excluded: Sequence[bool],
     first_seen: Sequence[datetime],
     last_seen: Sequence[datetime],
-    *,
-    last_seen_step: timedelta,
-) -> list[int]:
-    """The person id of each (distinct) name a page of events saw, in their order, in one
-    statement: current name, else newest past name (as the survivor), else a new row (the
-    insert trigger puts an auto-excluded name on the Excluded list). Known persons are
-    rewritten only for news (see `moved`); `last_seen_step` is decision 18's step."""
-    if not usernames:
+) -> Sighted:
+    """(distinct, valid) names, each with the role seen and its first and last sighting."""
+    return Sighted(
+        len(usernames),
+        _array(usernames),
+        _array(roles),
+        _array("t" if flag else "f" for flag in excluded),
+        _array(time_field(at) for at in first_seen),
+        _array(time_field(at) for at in last_seen),
+    )
+
+
+def resolve_sighted(conn: Conn, batch: Sighted, *, last_seen_step: timedelta) -> list[int]:
+    """The person id of each name of `batch`, in its order, in one statement: current name,
+    else newest past name (as the survivor), else a new row (the insert trigger puts an
+    auto-excluded name on the Excluded list). Known persons are rewritten only for news (see
+    `moved`); `last_seen_step` is decision 18's step."""
+    if not batch.count:
         return []
     row = conn.execute(
         _RESOLVE_PAGE,
         {
-            "u": list(usernames),
-            "r": list(roles),
-            "x": list(excluded),
-            "f": list(first_seen),
-            "l": list(last_seen),
+            "u": batch.usernames,
+            "r": batch.roles,
+            "x": batch.excluded,
+            "f": batch.first_seen,
+            "l": batch.last_seen,
             "step": last_seen_step,
         },
     ).fetchone()
     assert row is not None
     ids: list[int] = row["ids"]
-    assert len(ids) == len(usernames), "every name resolves to exactly one person"
+    assert len(ids) == batch.count, "every name resolves to exactly one person"
     return ids
 
 
