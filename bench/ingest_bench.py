@@ -2,31 +2,34 @@
 measured in the same run, where the time goes, and live latency.
 
     python bench/ingest_bench.py [--events 100000] [--page 500] [--replay-page 5000]
-                                 [--live-seconds 20] [--live-rate 200] [--no-breakdown]
+                                 [--chunk 10000] [--live-seconds 20] [--live-rate 200]
+                                 [--no-breakdown] [--counts]
 
 1. Throughput. The same realistic events (chat, tips, PMs, visits, media, sessions, events
    elsewhere; `make_events(seed=11)`) go through:
    - the floor: COPY of the same envelopes (event id + payload as jsonb, the JSON text built
-     in Python) into a bare keyed table, one transaction per page; measured before and after
-     the project's paths, and their mean is the floor each ratio is taken against;
+     in Python) into a bare keyed table, one transaction per page;
    - the full path as the poller stores a backlog: pages of `--page`, each prepared in a second
      process while the one before is stored (`ingest.store_pages` + `ForkedPreparer`, the same
      `store_page` the poller calls), durable commits; target >= 0.20 of the floor;
    - the same pages prepared in place (no second process), for comparison;
    - replay: pages of `--replay-page`, second process, `synchronous_commit=off`, against a
      floor in the same pages and commit mode.
-   Every path has today's indexes, the per-person counts trigger and the foreign keys, and
-   starts from empty tables (a fresh database each), like the floor's table.
+   The paths take turns on every `--chunk` events (in a rotating order), so a busy spell of a
+   shared machine falls on all of them alike; the floor's first and last turns are printed as
+   "before" and "after". Every path has today's indexes, the per-person counts trigger and the
+   foreign keys, and starts from empty tables (a database each), like the floor's table.
 2. Where the time goes (an instrumented run of the live-page path): per step, the parent's
    wall time and the database server's CPU time (its backend's /proc stat), the second
    process's CPU time and private memory, and how many person rows the pages rewrote.
+   `--counts` adds the server CPU per interaction row with the counts trigger, with a page
+   upsert of the counts instead, and with no counts.
 3. Latency: the real poller long-polls a fake Events API on loopback that releases events at a
    steady rate; for each event, the time from "served by the fake API" to "row committed"
    (p50/p99). Target: p99 < 1 s.
 
 Runs on DATABASE_URL's server or the embedded one under .mhc/bench-pgdata, in fresh databases
-named `mhc_ingest_bench*`. The machine may be shared and noisy: the ratios, measured against a
-floor taken in the same run, are the figures that matter.
+named `mhc_ingest_bench*`.
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ from fakes.http import RecordedRequest, Reply, json_reply  # noqa: E402
 from mhc.config import load_settings  # noqa: E402
 from mhc.db.connection import Conn, Database, connect  # noqa: E402
 from mhc.db.migrate import migrate  # noqa: E402
+from mhc.domain.ingest import derive  # noqa: E402
 from mhc.domain.polling import Trigger, TriggerKind  # noqa: E402
 from mhc.runtime.cursor import FileCursorStore  # noqa: E402
 from mhc.runtime.poller import build_events_poller  # noqa: E402
@@ -318,6 +322,82 @@ def breakdown(url: str, events: list[dict[str, Any]], page: int) -> None:
     )
 
 
+# ------------------------------------------------------------------------------ counts
+
+
+def counts_options(server: str, events: list[dict[str, Any]], page: int) -> None:
+    """Server CPU per interaction row COPYed in pages: with the per-person counts trigger
+    (decision 16), without it but with one upsert per page of the counts the page knows, and
+    without counts at all (what the counts cost)."""
+    derived = [
+        d.interaction for d in (derive(e, OWNER) for e in events) if d.interaction is not None
+    ]
+    names = sorted({item.username for item in derived})
+    rows: dict[str, list[float]] = {"trigger": [], "page upsert": [], "no counts": []}
+    for _ in range(2):
+        for variant in rows:
+            db = Database(fresh_database(server, "_counts"))
+            with db.transaction() as conn:
+                ids = {
+                    r["username"]: r["id"]
+                    for r in conn.execute(
+                        "INSERT INTO persons (username) SELECT unnest(%s::text[]) "
+                        "RETURNING id, username",
+                        (names,),
+                    )
+                }
+                if variant != "trigger":
+                    conn.execute("DROP TRIGGER interactions_count ON interactions")
+            backend = backend_pid(db)
+            used = cpu_seconds(backend)
+            for start in range(0, len(derived), page):
+                chunk = derived[start : start + page]
+                tails = [
+                    interactions.copy_tail(
+                        i.type.value,
+                        "cb_events",
+                        i.external_id,
+                        i.occurred_at,
+                        i.broadcaster,
+                        i.content,
+                        i.metadata,
+                    )
+                    for i in chunk
+                ]
+                counted: dict[tuple[int, str], tuple[int, datetime]] = {}
+                for i in chunk:
+                    if i.type.value == "TIP_EVENT" and i.metadata.get("isAnon") is True:
+                        continue
+                    key = (ids[i.username], i.type.value)
+                    n, at = counted.get(key, (0, i.occurred_at))
+                    counted[key] = (n + 1, max(at, i.occurred_at))
+                keys = sorted(counted)
+                with db.transaction() as conn:
+                    interactions.append_formatted(conn, [ids[i.username] for i in chunk], tails)
+                    if variant == "page upsert":
+                        conn.execute(
+                            """INSERT INTO person_interaction_counts AS c
+                                   (person_id, type, count, last_occurred_at)
+                               SELECT * FROM unnest(%s::bigint[], %s::text[], %s::bigint[],
+                                                    %s::timestamptz[])
+                               ON CONFLICT (person_id, type) DO UPDATE
+                               SET count = c.count + EXCLUDED.count,
+                                   last_occurred_at = greatest(c.last_occurred_at,
+                                                               EXCLUDED.last_occurred_at)""",
+                            (
+                                [k[0] for k in keys],
+                                [k[1] for k in keys],
+                                [counted[k][0] for k in keys],
+                                [counted[k][1] for k in keys],
+                            ),
+                        )
+            rows[variant].append((cpu_seconds(backend) - used) / len(derived) * 1e6)
+            db.close()
+    print(f"interactions COPY, server CPU per row (pages of {page}, best of 2):")
+    for variant, values in rows.items():
+        print(f"  {variant:<12} {min(values):6.1f} µs")
+
+
 # ------------------------------------------------------------------------------ latency
 
 
@@ -424,6 +504,9 @@ def main() -> int:
     parser.add_argument("--live-seconds", type=float, default=20.0)
     parser.add_argument("--live-rate", type=float, default=200.0, help="events/s released")
     parser.add_argument("--no-breakdown", action="store_true", help="skip the instrumented run")
+    parser.add_argument(
+        "--counts", action="store_true", help="also: the counts trigger against a page upsert"
+    )
     args = parser.parse_args()
     server = server_url()
     events = make_events(args.events, seed=11)
@@ -478,6 +561,8 @@ def main() -> int:
     )
     if not args.no_breakdown:
         breakdown(fresh_database(server, "_breakdown"), events, args.page)
+    if args.counts:
+        counts_options(server, events, args.page)
 
     with tempfile.TemporaryDirectory() as workdir:
         latencies = live_latency(
