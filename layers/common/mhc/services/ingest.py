@@ -25,7 +25,7 @@ import signal
 import warnings
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from multiprocessing.connection import Connection, Pipe
 from typing import Any, Protocol
@@ -34,7 +34,7 @@ from mhc.db.connection import Conn, TransactionSource
 from mhc.domain.events import event_time
 from mhc.domain.ingest import SessionSignal, derive
 from mhc.domain.models import InteractionSource, SessionSource
-from mhc.domain.roles import Role, merge_role
+from mhc.domain.roles import merge_role
 from mhc.domain.sessions import sessions_from_signals
 from mhc.observability import logger, redact
 from mhc.services import interactions, persons, sessions
@@ -117,18 +117,6 @@ def _raw_rows(envelopes: Iterable[Any], received_at: datetime) -> list[RawEvent]
     return rows
 
 
-@dataclass
-class _Sightings:
-    role: dict[str, Role] = field(default_factory=dict)
-    first: dict[str, datetime] = field(default_factory=dict)
-    last: dict[str, datetime] = field(default_factory=dict)
-
-    def add(self, username: str, role: Role, at: datetime) -> None:
-        self.role[username] = merge_role(self.role.get(username, Role.UNKNOWN), role)
-        self.first[username] = min(self.first.get(username, at), at)
-        self.last[username] = max(self.last.get(username, at), at)
-
-
 @dataclass(frozen=True)
 class Derived:
     """What a page's new events derive, ready for the store: plain lists, cheap to send
@@ -148,7 +136,8 @@ class Derived:
 
 
 def _derive_rows(rows: Sequence[RawEvent], owner: str) -> Derived:
-    sightings = _Sightings()
+    #: name -> [role seen, first sighting, last sighting] (the page's hottest loop: plain lists)
+    seen: dict[str, list[Any]] = {}
     tails: list[str] = []
     tail_users: list[str] = []
     signals: list[tuple[datetime, bool]] = []
@@ -160,8 +149,18 @@ def _derive_rows(rows: Sequence[RawEvent], owner: str) -> Derived:
             unknown_methods += 1
         elif derivation.problems:
             problems += 1
+        at = row.occurred_at
         for sighting in derivation.sightings:
-            sightings.add(sighting.username, sighting.role, row.occurred_at)
+            state = seen.get(sighting.username)
+            if state is None:
+                seen[sighting.username] = [sighting.role, at, at]
+                continue
+            if sighting.role is not state[0]:
+                state[0] = merge_role(state[0], sighting.role)
+            if at < state[1]:
+                state[1] = at
+            elif at > state[2]:
+                state[2] = at
         item = derivation.interaction
         if item is not None:
             tails.append(
@@ -178,14 +177,15 @@ def _derive_rows(rows: Sequence[RawEvent], owner: str) -> Derived:
             tail_users.append(item.username)
         if derivation.session_signal is not None:
             signals.append((row.occurred_at, derivation.session_signal is SessionSignal.START))
-    names = sorted(sightings.role)
+    names = sorted(seen)
     index = {name: n for n, name in enumerate(names)}
+    states = [seen[name] for name in names]
     return Derived(
         sighted=persons.sighted(
             names,
-            [sightings.role[name].value for name in names],
-            [sightings.first[name] for name in names],
-            [sightings.last[name] for name in names],
+            [state[0].value for state in states],
+            [state[1] for state in states],
+            [state[2] for state in states],
         ),
         tails=tails,
         tail_names=[index[user] for user in tail_users],
