@@ -289,9 +289,9 @@ class EventsPoller:
                             result.envelopes, owner=config.owner, received_at=self._clock()
                         )
                     if page is not None:
-                        with self._db.transaction() as conn:
-                            counts = ingest.store_page(conn, page, merge_gap=config.merge_gap)
-                        outcome.counts.add(counts)
+                        outcome.counts.add(
+                            ingest.commit_page(self._db, page, merge_gap=config.merge_gap)
+                        )
                     next_url = result.next_url
                     dirty = True
                     force_save = False

@@ -234,11 +234,19 @@ def prepare_page(envelopes: Sequence[Any], *, owner: str, received_at: datetime)
 
 
 def store_page(
-    conn: Conn, page: PreparedPage, *, merge_gap: timedelta = DEFAULT_MERGE_GAP
+    conn: Conn,
+    page: PreparedPage,
+    *,
+    merge_gap: timedelta = DEFAULT_MERGE_GAP,
+    skip_stored: bool = True,
 ) -> IngestCounts:
-    """Store a prepared page and everything derived from its new events (caller's transaction)."""
+    """Store a prepared page and everything derived from its new events (caller's transaction).
+
+    `skip_stored=False` takes every event for new (no savepoints): should one be stored
+    already, AlreadyStored is raised and the transaction is lost (`commit_page` retries).
+    """
     counts = IngestCounts(received=len(page.envelopes))
-    new_ids = raw_store.insert_new(conn, page.raw_text)
+    new_ids = raw_store.insert_new(conn, page.raw_text, skip_stored=skip_stored)
     derived = page.derived
     if new_ids is None:  # all new: the usual case
         counts.inserted = page.raw_count
@@ -255,7 +263,7 @@ def store_page(
 
     ids = persons.resolve_names(conn, derived.sighted)
     counts.interactions = interactions.append_formatted(
-        conn, [ids[n] for n in derived.tail_names], derived.tails
+        conn, [ids[n] for n in derived.tail_names], derived.tails, skip_stored=skip_stored
     )
     for at, start in derived.signals:
         counts.session_signals += 1
@@ -264,6 +272,34 @@ def store_page(
         else:
             sessions.close_segment(conn, at)
     return counts
+
+
+def commit_page(
+    db: TransactionSource,
+    page: PreparedPage,
+    *,
+    merge_gap: timedelta = DEFAULT_MERGE_GAP,
+    durable: bool = True,
+) -> IngestCounts:
+    """Store a prepared page in a transaction of its own.
+
+    A page of new events (the usual case) goes straight in, with no savepoint: each one is a
+    round trip, and round trips are what a page waits on most. Should one of its events be
+    stored already (a page fetched again, a replayed file), that transaction is rolled back and
+    the page stored again skipping what is stored. `durable=False` does not wait for the WAL
+    flush at commit (see `store_pages`).
+    """
+
+    def attempt(skip_stored: bool) -> IngestCounts:
+        with db.transaction() as conn:
+            if not durable:
+                raw_store.commit_unflushed(conn)
+            return store_page(conn, page, merge_gap=merge_gap, skip_stored=skip_stored)
+
+    try:
+        return attempt(skip_stored=False)
+    except raw_store.AlreadyStored:
+        return attempt(skip_stored=True)
 
 
 def persist_events(
@@ -502,10 +538,7 @@ def store_pages(
             prepared = preparer.take()
             if n + 2 < len(pages):
                 preparer.submit(pages[n + 2], received_at)
-            with db.transaction() as conn:
-                if not durable:
-                    conn.execute("SET LOCAL synchronous_commit = off")
-                total.add(store_page(conn, prepared, merge_gap=merge_gap))
+            total.add(commit_page(db, prepared, merge_gap=merge_gap, durable=durable))
             progress(n + 1)
     finally:
         preparer.close()  # on a failure, pages prepared ahead are discarded

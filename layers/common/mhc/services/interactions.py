@@ -44,10 +44,13 @@ def append_fresh(conn: Conn, items: Sequence[NewInteraction]) -> int:
 copy_tail = store.copy_tail
 
 
-def append_formatted(conn: Conn, person_ids: Sequence[int], tails: Sequence[str]) -> int:
+def append_formatted(
+    conn: Conn, person_ids: Sequence[int], tails: Sequence[str], *, skip_stored: bool = True
+) -> int:
     """Append a page of rows pre-formatted by `copy_tail` (ingest's hot path), in order; ones
-    already stored are skipped. How many new."""
-    return store.append_formatted(conn, person_ids, tails)
+    already stored are skipped (`skip_stored=False`: AlreadyStored, and the transaction is
+    lost). How many new."""
+    return store.append_formatted(conn, person_ids, tails, skip_stored=skip_stored)
 
 
 def latest_for_person(

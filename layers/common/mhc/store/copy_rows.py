@@ -56,6 +56,20 @@ def rows_text(rows: Iterable[Iterable[str]]) -> bytes:
     return "".join("\t".join(row) + "\n" for row in rows).encode("utf-8")
 
 
+class AlreadyStored(Exception):
+    """A row meant to be new was stored already: the transaction is aborted (roll it back)."""
+
+
+def copy_straight(conn: Conn, table: str, columns: str, text: bytes) -> None:
+    """COPY rows into `table`, no savepoint: for a caller that, should one of them be stored
+    already (AlreadyStored), rolls its transaction back and goes the careful way instead."""
+    try:
+        with conn.cursor() as cur, cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            copy.write(text)
+    except psycopg.errors.UniqueViolation:
+        raise AlreadyStored(table) from None
+
+
 def copy_all_new(conn: Conn, table: str, columns: str, text: bytes) -> bool:
     """COPY rows straight into `table`, after a savepoint. False, with nothing written, when
     one of them is already stored (then use `insert_skipping_stored`).

@@ -13,6 +13,7 @@ from mhc.db.connection import Conn
 from mhc.domain.models import Interaction, InteractionSource, InteractionType, NewInteraction
 from mhc.store.copy_rows import (
     copy_all_new,
+    copy_straight,
     insert_skipping_stored,
     json_field,
     text_field,
@@ -91,17 +92,24 @@ def copy_tail(
     )
 
 
-def append_formatted(conn: Conn, person_ids: Sequence[int], tails: Sequence[str]) -> int:
+def append_formatted(
+    conn: Conn, person_ids: Sequence[int], tails: Sequence[str], *, skip_stored: bool = True
+) -> int:
     """Bulk append rows expected to be new (derived from raw events inserted in this very
     transaction), each its person id and its `copy_tail`: COPY straight into the table, in
     order (ids follow the rows). Should any already exist (a replayed derivation, a re-import),
-    fall back to a conflict-skipping insert; returns how many were new."""
+    fall back to a conflict-skipping insert; returns how many were new. With
+    `skip_stored=False` a stored row raises AlreadyStored instead (no savepoint: the caller's
+    transaction is lost, for a caller that retries it the careful way)."""
     if not tails:
         return 0
     text = "".join(
         [f"{person_id}{tail}" for person_id, tail in zip(person_ids, tails, strict=True)]
     )
     data = text.encode("utf-8")
+    if not skip_stored:
+        copy_straight(conn, "interactions", _COPY_COLUMNS, data)
+        return len(tails)
     if copy_all_new(conn, "interactions", _COPY_COLUMNS, data):
         return len(tails)
     return len(_insert_skipping_stored(conn, data))

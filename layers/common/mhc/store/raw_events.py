@@ -8,8 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from mhc.db.connection import Conn
+from mhc.store.copy_rows import AlreadyStored as AlreadyStored  # raised by insert_new
 from mhc.store.copy_rows import (
     copy_all_new,
+    copy_straight,
     insert_skipping_stored,
     json_field,
     rows_text,
@@ -42,19 +44,32 @@ def copy_text(events: Sequence[RawEvent]) -> bytes:
 _COLUMNS = "event_id, method, occurred_at, payload"
 
 
-def insert_new(conn: Conn, text: bytes) -> set[str] | None:
+def insert_new(conn: Conn, text: bytes, *, skip_stored: bool = True) -> set[str] | None:
     """Insert the events (`copy_text`) not stored yet: None when all of them were new, else the
     ids that were (dedupe on event id).
 
     Live pages are new events: COPY them straight in. Only when one is already stored (a
-    re-read page, a replay) does the page take the slower conflict-skipping path.
+    re-read page, a replay) does the page take the slower conflict-skipping path; with
+    `skip_stored=False` it raises AlreadyStored instead (no savepoint, the transaction is lost).
     """
-    if not text or copy_all_new(conn, "raw_events", _COLUMNS, text):
+    if not text:
+        return None
+    if not skip_stored:
+        copy_straight(conn, "raw_events", _COLUMNS, text)
+        return None
+    if copy_all_new(conn, "raw_events", _COLUMNS, text):
         return None
     ids = insert_skipping_stored(
         conn, "raw_events", _COLUMNS, text, conflict="event_id", returning="event_id"
     )
     return {str(event_id) for event_id in ids}
+
+
+def commit_unflushed(conn: Conn) -> None:
+    """This transaction's commit does not wait for its WAL to reach the disk: should the server
+    crash right after, the commit may be lost (never half of it). For replays only, which are
+    simply run again."""
+    conn.execute("SET LOCAL synchronous_commit = off")
 
 
 @dataclass(frozen=True)
