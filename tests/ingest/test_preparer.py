@@ -142,3 +142,22 @@ def test_the_inline_preparer_takes_in_submission_order() -> None:
     taken = [preparer.take() for _ in batches]
     assert [p.envelopes for p in taken] == batches
     assert not any(p.in_second_process for p in taken)
+
+
+class Unpicklable(dict):  # type: ignore[type-arg]
+    """An envelope pickle refuses (JSON never makes one; a bug elsewhere might)."""
+
+    def __reduce__(self) -> Any:
+        raise TypeError("not picklable")
+
+
+def test_a_page_that_cannot_be_sent_is_prepared_in_place() -> None:
+    batch: list[Any] = [Unpicklable(e) for e in pages(1)[0]]
+    preparer = ingest.ForkedPreparer(OWNER)
+    try:
+        preparer.submit(batch, NOW)
+        page = preparer.take()
+    finally:
+        preparer.close()
+    assert not page.in_second_process
+    assert same(page, ingest.prepare_page(batch, owner=OWNER, received_at=NOW))

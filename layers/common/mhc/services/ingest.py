@@ -432,7 +432,7 @@ class ForkedPreparer:
         envelopes, received_at = self._waiting[0]
         try:
             self._pipe.send((list(envelopes), received_at))
-        except (OSError, ValueError) as exc:
+        except Exception as exc:  # a broken pipe, or a page pickle refuses: prepared in place
             self._fail(f"cannot send a page: {type(exc).__name__}")
             return
         self._with_child = True
@@ -444,7 +444,7 @@ class ForkedPreparer:
                 self._fail(f"no answer within {self._reply_seconds:.0f} s")
                 return None
             status, value = self._pipe.recv()
-        except (OSError, EOFError) as exc:
+        except Exception as exc:  # EOF (the child died), a broken or garbled pipe
             self._fail(f"the preparer process is gone: {type(exc).__name__}")
             return None
         if status != "ok":
