@@ -174,6 +174,8 @@ class FakeEventsFeed:
         self.served: dict[str, float] = {}  # event id -> time.perf_counter() when first served
         self._lock = threading.Lock()
         self._number = 0
+        #: cursor position (`i`) answered stale -> where its answer resumes
+        self._stale: dict[str | None, str | None] = {}
         self.server = FakeHttpServer()
         self.server.handler = self._handle
 
@@ -232,15 +234,18 @@ class FakeEventsFeed:
                 body={"events": page, "nextUrl": self._url(after, timeout)},
                 drop="reset",
             )
-        if fault == "stale":
-            start = self._position(after)
-            skip = self.events[start : start + 37]
-            self.skipped.update(e["id"] for e in skip)
-            resume = skip[-1]["id"] if skip else after
+        if fault == "stale" or (fault is None and after in self._stale):
+            # A cursor once stale stays stale (asked again, say after a crash, it is refused
+            # again, with the same way on), as the real API's are.
+            if after not in self._stale:
+                start = self._position(after)
+                skip = self.events[start : start + 37]
+                self.skipped.update(e["id"] for e in skip)
+                self._stale[after] = skip[-1]["id"] if skip else after
             return json_reply(
                 {
                     "status": "Invalid URL. You waited too long. Please start over using 'nextUrl'.",
-                    "nextUrl": self._url(resume, timeout),
+                    "nextUrl": self._url(self._stale[after], timeout),
                 },
                 status=400,
             )

@@ -8,6 +8,7 @@ state must hold every event exactly once, except those inside a recorded gap.
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
@@ -121,17 +122,17 @@ def test_ten_thousand_events_with_every_fault_end_exactly_once(
             15: "500",
             16: "500",
         }
-        real_persist = ingest.persist_events
-        persist_calls = {"n": 0}
+        real_store = ingest.store_page
+        store_calls = {"n": 0}
 
-        def crashing_persist(*args: Any, **kwargs: Any) -> Any:
-            persist_calls["n"] += 1
-            result = real_persist(*args, **kwargs)
-            if persist_calls["n"] == 5:
+        def crashing_store(*args: Any, **kwargs: Any) -> Any:
+            store_calls["n"] += 1
+            result = real_store(*args, **kwargs)
+            if store_calls["n"] == 5:
                 raise RuntimeError("crash before commit")
             return result
 
-        monkeypatch.setattr(ingest, "persist_events", crashing_persist)
+        monkeypatch.setattr(ingest, "store_page", crashing_store)
         cursors = FlakyCursors(SsmCursorStore(CURSOR, client=ssm), after=5)
         poller = make_poller(feed, db, clock, ssm, lam, cursors)
 
@@ -190,6 +191,8 @@ def test_ten_thousand_events_with_every_fault_end_exactly_once(
     statuses = table_ids(db, "SELECT status FROM job_runs")
     assert "failed" in statuses
     assert "succeeded" in statuses
+    # ... with the pipeline on: backlog pages were prepared in the second process
+    assert sum(outcome.prepared_ahead for outcome in outcomes) > 10
 
 
 def test_two_pollers_started_together_one_consumes_the_other_exits(
@@ -442,3 +445,92 @@ def test_events_that_derive_nothing_are_named_in_the_job_run(db: Database, ssm: 
     assert row["counts"]["problem_events"] == [
         {"id": "1767225600500-9", "reason": "tip: tokens missing"}
     ]
+
+
+def test_a_failed_page_discards_the_page_prepared_ahead_and_the_next_run_resumes(
+    db: Database, ssm: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a backlog of four pages and a store that fails on the second page
+    clock = FakeClock()
+    events = make_events(1000)
+    real_store, real_take = ingest.store_page, ingest.ForkedPreparer.take
+    stored_pages: list[int] = []
+    children: list[int] = []
+
+    def failing_store(conn: Any, page: ingest.PreparedPage, **kwargs: Any) -> Any:
+        counts = real_store(conn, page, **kwargs)
+        stored_pages.append(len(page.envelopes))
+        if len(stored_pages) == 2:
+            raise RuntimeError("the database went away")
+        return counts
+
+    def watched_take(self: ingest.ForkedPreparer) -> ingest.PreparedPage:
+        if self.child_pid is not None:
+            children.append(self.child_pid)
+        return real_take(self)
+
+    monkeypatch.setattr(ingest, "store_page", failing_store)
+    monkeypatch.setattr(ingest.ForkedPreparer, "take", watched_take)
+    requested: list[str | None] = []
+    with FakeEventsFeed(events, page_size=250, clock=clock) as feed:
+        feed.before_reply = lambda request: requested.append(request.param("i"))
+        poller = make_poller(feed, db, clock, ssm, StubLambda())
+
+        def run() -> PollOutcome:
+            context = FakeLambdaContext(clock, seconds=30, tick=1.0)
+            return poller.run(
+                Trigger(TriggerKind.WATCHDOG),
+                lambda: timedelta(milliseconds=context.get_remaining_time_in_millis()),
+            )
+
+        # When the first run fails on its second page, while the third is prepared ahead
+        with pytest.raises(RuntimeError, match="went away"):
+            run()
+        after_failure = SsmCursorStore(CURSOR, client=ssm).load()
+        stored_then = table_ids(db, "SELECT event_id FROM raw_events")
+        clock.advance(600)  # the watchdog finds the chain stale
+        outcome = run()
+
+    # Then the failed run kept what it committed and its cursor says so
+    assert after_failure is not None
+    assert f"i={events[249]['id']}" in after_failure.next_url
+    assert sorted(stored_then) == sorted(e["id"] for e in events[:250])
+    # the page prepared ahead was discarded with its process, and asked for again
+    assert children
+    assert all(not os.path.exists(f"/proc/{pid}") for pid in set(children))
+    assert requested.count(events[499]["id"]) == 2
+    # and in the end every event is stored once, the second run also prepared ahead
+    assert outcome.status is JobStatus.SUCCEEDED
+    assert outcome.prepared_ahead >= 2
+    stored = table_ids(db, "SELECT event_id FROM raw_events")
+    assert sorted(stored) == sorted(e["id"] for e in events)
+    interactions = table_ids(db, "SELECT external_id FROM interactions")
+    assert len(interactions) == len(set(interactions))
+
+
+def test_live_pages_commit_durably_and_replay_does_not(
+    db: Database, ssm: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_store = ingest.store_page
+    modes: list[str] = []
+
+    def noting_store(conn: Any, page: ingest.PreparedPage, **kwargs: Any) -> Any:
+        row = conn.execute("SHOW synchronous_commit").fetchone()
+        modes.append(row["synchronous_commit"])
+        return real_store(conn, page, **kwargs)
+
+    monkeypatch.setattr(ingest, "store_page", noting_store)
+    clock = FakeClock()
+    with FakeEventsFeed(make_events(300), page_size=150, clock=clock) as feed:
+        poller = make_poller(feed, db, clock, ssm, StubLambda())
+        context = FakeLambdaContext(clock, seconds=20, tick=3.0)
+        poller.run(
+            Trigger(TriggerKind.WATCHDOG),
+            lambda: timedelta(milliseconds=context.get_remaining_time_in_millis()),
+        )
+    live = list(modes)
+    captured = [ingest.CapturedLine(n, e) for n, e in enumerate(make_events(20, seed=2), start=1)]
+    ingest.replay(db, captured, owner=OWNER, received_at=clock(), batch_size=10)
+    assert live
+    assert set(live) == {"on"}
+    assert modes[len(live) :] == ["off", "off"]

@@ -88,11 +88,16 @@ class LocalPollers:
         self._threads.append(thread)
 
     def _events_loop(self) -> None:
-        from mhc.runtime.poller import build_events_poller
+        from dataclasses import replace
+
+        from mhc.runtime.poller import build_events_poller, poller_config
 
         db = Database(self._url)
         try:
-            poller = build_events_poller(self._settings, db)
+            # Pages are prepared in place here: this process has threads (the server's), and
+            # forking one to prepare pages is not worth it for a workstation's live room.
+            config = replace(poller_config(self._settings), pipeline_min_events=None)
+            poller = build_events_poller(self._settings, db, config=config)
             while not self._stop.is_set():
                 try:
                     outcome = poller.run(

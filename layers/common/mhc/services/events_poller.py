@@ -51,6 +51,9 @@ class EventsSource(Protocol):
     ) -> EventsPage | StaleCursor: ...
 
 
+#: What one request brought: a page, a stale cursor, or the error it failed with.
+Fetched = EventsPage | StaleCursor | ClientError
+
 #: Shortest server hold worth asking for (seconds).
 _MIN_SERVER_TIMEOUT = 1
 
@@ -69,6 +72,11 @@ class PollerConfig:
     heartbeat_stale_after: timedelta = timedelta(minutes=5)
     #: Minimum time between cursor saves (SSM throttles writes; re-fetching is harmless).
     cursor_save_interval: timedelta = timedelta(seconds=2)
+    #: A page of at least this many events means a backlog: it is prepared in a second process
+    #: (`ingest.ForkedPreparer`), and the next page is asked for at once (server timeout 0) so
+    #: that it prepares while this one is stored. Smaller pages (a live room) are prepared in
+    #: place, where a process round trip would cost more than it saves. None: always in place.
+    pipeline_min_events: int | None = 100
 
     @property
     def shortest_budget(self) -> timedelta:
@@ -84,6 +92,8 @@ class PollOutcome:
     pages: int = 0
     gaps: int = 0
     errors: int = 0
+    #: Pages prepared in the second process while the page before was stored.
+    prepared_ahead: int = 0
     counts: IngestCounts = field(default_factory=IngestCounts)
     lag_seconds: float | None = None
     continue_chain: bool = False
@@ -97,6 +107,7 @@ class PollOutcome:
             "pages": self.pages,
             "gaps": self.gaps,
             "errors": self.errors,
+            "prepared_ahead": self.prepared_ahead,
             "lag_seconds": self.lag_seconds,
             "invoked_next": self.invoked_next,
             **self.counts.as_dict(),
@@ -123,6 +134,7 @@ class EventsPoller:
         clock: Clock = utc_now,
         metrics: MetricsSink | None = None,
         new_chain_id: Callable[[], str] = lambda: uuid.uuid4().hex,
+        new_preparer: Callable[[str], ingest.Preparer] = ingest.ForkedPreparer,
     ) -> None:
         self._db = db
         self._source = source
@@ -132,6 +144,7 @@ class EventsPoller:
         self._clock = clock
         self._metrics = metrics or NoMetrics()
         self._new_chain_id = new_chain_id
+        self._new_preparer = new_preparer
 
     def run(self, trigger: Trigger, remaining: Callable[[], timedelta]) -> PollOutcome:
         """Poll until `remaining()` (time left in this invocation) runs low."""
@@ -224,30 +237,33 @@ class EventsPoller:
         outcome.continue_chain = trigger.kind is not TriggerKind.MANUAL
         saved_at = self._clock()
         dirty = False
+        preparer: ingest.Preparer | None = None
+        #: The page after the one being stored, fetched ahead (and submitted when `piped`).
+        ahead: Fetched | None = None
+        ahead_submitted = False
         try:
             while True:
-                left = remaining() - config.safety_margin
-                server_timeout = min(
-                    config.max_server_timeout,
-                    int((left - config.read_margin).total_seconds()),
-                )
-                if server_timeout < _MIN_SERVER_TIMEOUT:
-                    break
-                try:
-                    result = self._source.fetch_page(
-                        cursor.next_url,
-                        timeout_seconds=server_timeout,
-                        deadline=self._clock() + left,
+                if ahead is None:
+                    left = remaining() - config.safety_margin
+                    server_timeout = min(
+                        config.max_server_timeout,
+                        int((left - config.read_margin).total_seconds()),
                     )
-                except TransientExhausted as exc:
+                    if server_timeout < _MIN_SERVER_TIMEOUT:
+                        break
+                    result = self._fetch(cursor.next_url, server_timeout, left)
+                    submitted = False
+                else:
+                    result, submitted, ahead = ahead, ahead_submitted, None
+                if isinstance(result, TransientExhausted):
                     outcome.errors += 1
-                    outcome.reason = redact(exc)
+                    outcome.reason = redact(result)
                     self._metrics.add(Metric.POLL_ERRORS, 1, "Count")
                     break  # the time is spent; the next link tries again
-                except ClientError as exc:
+                if isinstance(result, ClientError):
                     # Bad token, wrong URL, a changed API: stop the chain, keep the cursor.
                     outcome.errors += 1
-                    outcome.status, outcome.reason = JobStatus.FAILED, redact(exc)
+                    outcome.status, outcome.reason = JobStatus.FAILED, redact(result)
                     outcome.continue_chain = False
                     self._metrics.add(Metric.POLL_ERRORS, 1, "Count")
                     return
@@ -259,15 +275,23 @@ class EventsPoller:
                     dirty = True
                     force_save = True
                 else:
-                    with self._db.transaction() as conn:
-                        counts = ingest.persist_events(
-                            conn,
-                            result.envelopes,
-                            owner=config.owner,
-                            received_at=self._clock(),
-                            merge_gap=config.merge_gap,
+                    page: ingest.PreparedPage | None = None  # an empty page: nothing to store
+                    if self._piped(result):
+                        preparer = preparer or self._new_preparer(config.owner)
+                        if not submitted:
+                            preparer.submit(result.envelopes, self._clock())
+                        # Ask for the next page now: it prepares while this one is stored.
+                        ahead, ahead_submitted = self._look_ahead(result, remaining, preparer)
+                        page = preparer.take()
+                        outcome.prepared_ahead += page.in_second_process
+                    elif result.envelopes:
+                        page = ingest.prepare_page(
+                            result.envelopes, owner=config.owner, received_at=self._clock()
                         )
-                    outcome.counts.add(counts)
+                    if page is not None:
+                        outcome.counts.add(
+                            ingest.commit_page(self._db, page, merge_gap=config.merge_gap)
+                        )
                     next_url = result.next_url
                     dirty = True
                     force_save = False
@@ -279,11 +303,41 @@ class EventsPoller:
                     self._cursors.save(cursor)
                     saved_at, dirty = cursor.heartbeat, False
         finally:
+            if preparer is not None:
+                preparer.close()  # a page prepared ahead and not stored is fetched again
             if dirty:
                 self._cursors.save(cursor)
         if outcome.status is JobStatus.RUNNING:
             outcome.status = JobStatus.FAILED if outcome.errors else JobStatus.SUCCEEDED
             outcome.reason = outcome.reason or f"{outcome.pages} page(s) polled"
+
+    def _fetch(self, url: str, server_timeout: int, left: timedelta) -> Fetched:
+        """One request; a client error is returned, for the loop to handle in page order."""
+        try:
+            return self._source.fetch_page(
+                url, timeout_seconds=server_timeout, deadline=self._clock() + left
+            )
+        except ClientError as exc:
+            return exc
+
+    def _piped(self, page: EventsPage) -> bool:
+        least = self._config.pipeline_min_events
+        return least is not None and len(page.envelopes) >= max(least, 1)
+
+    def _look_ahead(
+        self, page: EventsPage, remaining: Callable[[], timedelta], preparer: ingest.Preparer
+    ) -> tuple[Fetched | None, bool]:
+        """After a backlog page: the next page, asked for without a server hold (the backlog is
+        waiting), and submitted for preparation when it is a backlog page too. What it brings
+        (a page, a stale cursor, an error) is handled after `page` is stored."""
+        left = remaining() - self._config.safety_margin
+        if left < self._config.read_margin:
+            return None, False
+        fetched = self._fetch(page.next_url, 0, left)
+        if isinstance(fetched, EventsPage) and self._piped(fetched):
+            preparer.submit(fetched.envelopes, self._clock())
+            return fetched, True
+        return fetched, False
 
     def _record_gap(self, reason: str) -> None:
         with self._db.transaction() as conn:

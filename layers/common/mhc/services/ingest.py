@@ -1,6 +1,12 @@
 """Events ingest: one page of envelopes -> raw events + derived rows, in ONE transaction; the
-same path for captured files (`replay`); derived sessions rebuilt from raw events; where live
-capture stands (newest event, recorded gaps).
+same path for captured files (`replay`); derived sessions rebuilt from raw events.
+
+A page goes in two steps. `prepare_page` is everything that needs no database (raw rows and
+their COPY text, derivation, the page's sightings, interaction rows as COPY text without their
+person ids); `store_page` is what does, on the caller's connection: raw envelopes COPYed in,
+the page's names resolved in one statement, interactions COPYed in with their person ids. The
+preparation is pure, so a `ForkedPreparer` can run it for page N+1 in a second process while
+page N is stored and committed (`InlinePreparer` runs it in place: tiny pages, tests).
 
 Raw envelopes are inserted with ON CONFLICT DO NOTHING and rows are derived only for the ones
 that were new, so a page fetched twice (crash before the cursor was saved, a replayed cursor,
@@ -10,23 +16,30 @@ that were new, so a page fetched twice (crash before the cursor was saved, a rep
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import json
+import os
+import signal
+import warnings
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from multiprocessing.connection import Connection, Pipe
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from mhc.db.connection import Conn, TransactionSource
 from mhc.db.storable import storable_text
 from mhc.domain.events import event_time
-from mhc.domain.ingest import Derivation, SessionSignal, derive
-from mhc.domain.models import InteractionSource, NewInteraction, SessionSource
-from mhc.domain.roles import Role, merge_role
+from mhc.domain.ingest import SessionSignal, derive
+from mhc.domain.models import InteractionSource, SessionSource
+from mhc.domain.roles import merge_role
 from mhc.domain.sessions import RebuildReport, sessions_from_signals
-from mhc.services import interactions, sessions
-from mhc.services.persons import resolve_sightings
+from mhc.observability import logger, redact
+from mhc.services import interactions, persons, sessions
 from mhc.services.sessions import DEFAULT_MERGE_GAP
 from mhc.store import raw_events as raw_store
 from mhc.store.raw_events import RawEvent
@@ -131,16 +144,194 @@ def _raw_rows(envelopes: Iterable[Any], received_at: datetime) -> list[RawEvent]
     return rows
 
 
-@dataclass
-class _Sightings:
-    role: dict[str, Role] = field(default_factory=dict)
-    first: dict[str, datetime] = field(default_factory=dict)
-    last: dict[str, datetime] = field(default_factory=dict)
+@dataclass(frozen=True)
+class Derived:
+    """What a page's new events derive, ready for the store: plain lists, cheap to send
+    between processes."""
 
-    def add(self, username: str, role: Role, at: datetime) -> None:
-        self.role[username] = merge_role(self.role.get(username, Role.UNKNOWN), role)
-        self.first[username] = min(self.first.get(username, at), at)
-        self.last[username] = max(self.last.get(username, at), at)
+    #: The names sighted, each with the role seen and the first and last sighting.
+    sighted: persons.Sighted
+    #: Interaction rows in page order, as COPY text without their person id (`copy_tail`),
+    #: and the index among the names sighted of each row's person.
+    tails: list[str]
+    tail_names: list[int]
+    #: (time, start?) of each broadcast start/stop of the owner, in page order.
+    signals: list[tuple[datetime, bool]]
+    unknown_methods: int
+    #: (event id, reason) of each new event that derived nothing correctly.
+    problem_events: list[tuple[str, str]]
+    newest_event_at: datetime | None
+
+
+def _derive_rows(rows: Sequence[RawEvent], owner: str) -> Derived:
+    #: name -> [role seen, first sighting, last sighting] (the page's hottest loop: plain lists)
+    seen: dict[str, list[Any]] = {}
+    tails: list[str] = []
+    tail_users: list[str] = []
+    signals: list[tuple[datetime, bool]] = []
+    unknown_methods = 0
+    problem_events: list[tuple[str, str]] = []
+    source = InteractionSource.CB_EVENTS.value
+    for row in rows:
+        derivation = derive(row.payload, owner)
+        if derivation.is_unknown_method:
+            unknown_methods += 1
+        elif derivation.problems:
+            problem_events.append((row.event_id, "; ".join(derivation.problems)))
+        at = row.occurred_at
+        for sighting in derivation.sightings:
+            state = seen.get(sighting.username)
+            if state is None:
+                seen[sighting.username] = [sighting.role, at, at]
+                continue
+            if sighting.role is not state[0]:
+                state[0] = merge_role(state[0], sighting.role)
+            if at < state[1]:
+                state[1] = at
+            elif at > state[2]:
+                state[2] = at
+        item = derivation.interaction
+        if item is not None:
+            tails.append(
+                interactions.copy_tail(
+                    item.type.value,
+                    source,
+                    item.external_id,
+                    item.occurred_at,
+                    item.broadcaster,
+                    item.content,
+                    item.metadata,
+                )
+            )
+            tail_users.append(item.username)
+        if derivation.session_signal is not None:
+            signals.append((row.occurred_at, derivation.session_signal is SessionSignal.START))
+    names = sorted(seen)
+    index = {name: n for n, name in enumerate(names)}
+    states = [seen[name] for name in names]
+    return Derived(
+        sighted=persons.sighted(
+            names,
+            [state[0].value for state in states],
+            [state[1] for state in states],
+            [state[2] for state in states],
+        ),
+        tails=tails,
+        tail_names=[index[user] for user in tail_users],
+        signals=signals,
+        unknown_methods=unknown_methods,
+        problem_events=problem_events,
+        newest_event_at=max((row.occurred_at for row in rows), default=None),
+    )
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """What the preparer's process sends back for a page (the envelopes stay with the caller)."""
+
+    raw_text: bytes
+    raw_count: int
+    derived: Derived
+
+
+@dataclass(frozen=True)
+class PreparedPage:
+    """A page made ready to store. `derived` assumes every distinct envelope is new; when some
+    were stored already, `store_page` derives again, from `envelopes`, only the new ones."""
+
+    envelopes: Sequence[Any]
+    owner: str
+    received_at: datetime
+    raw_text: bytes
+    raw_count: int
+    derived: Derived
+    #: Prepared by the preparer's second process (not in place).
+    in_second_process: bool = False
+
+
+def _prepare(envelopes: Sequence[Any], owner: str, received_at: datetime) -> _Prepared:
+    rows = _raw_rows(envelopes, received_at)
+    return _Prepared(raw_store.copy_text(rows), len(rows), _derive_rows(rows, owner))
+
+
+def prepare_page(envelopes: Sequence[Any], *, owner: str, received_at: datetime) -> PreparedPage:
+    """Everything a page needs that is not the database (pure; runs in any process)."""
+    prepared = _prepare(envelopes, owner, received_at)
+    return PreparedPage(
+        envelopes, owner, received_at, prepared.raw_text, prepared.raw_count, prepared.derived
+    )
+
+
+def store_page(
+    conn: Conn,
+    page: PreparedPage,
+    *,
+    merge_gap: timedelta = DEFAULT_MERGE_GAP,
+    skip_stored: bool = True,
+) -> IngestCounts:
+    """Store a prepared page and everything derived from its new events (caller's transaction).
+
+    `skip_stored=False` takes every event for new (no savepoints): should one be stored
+    already, AlreadyStored is raised and the transaction is lost (`commit_page` retries).
+    """
+    counts = IngestCounts(received=len(page.envelopes))
+    new_ids = raw_store.insert_new(conn, page.raw_text, skip_stored=skip_stored)
+    derived = page.derived
+    if new_ids is None:  # all new: the usual case
+        counts.inserted = page.raw_count
+    else:
+        counts.inserted = len(new_ids)
+        fresh = [
+            row for row in _raw_rows(page.envelopes, page.received_at) if row.event_id in new_ids
+        ]
+        derived = _derive_rows(fresh, page.owner)
+    counts.duplicates = counts.received - counts.inserted
+    counts.newest_event_at = derived.newest_event_at
+    counts.unknown_methods = derived.unknown_methods
+    counts.problems = len(derived.problem_events)
+    counts.problem_events = [
+        EventProblem(event_id, reason) for event_id, reason in derived.problem_events
+    ]
+
+    ids = persons.resolve_names(conn, derived.sighted)
+    counts.interactions = interactions.append_formatted(
+        conn, [ids[n] for n in derived.tail_names], derived.tails, skip_stored=skip_stored
+    )
+    for at, start in derived.signals:
+        counts.session_signals += 1
+        if start:
+            sessions.open_segment(conn, at, SessionSource.CB_EVENTS, merge_gap=merge_gap)
+        else:
+            sessions.close_segment(conn, at)
+    return counts
+
+
+def commit_page(
+    db: TransactionSource,
+    page: PreparedPage,
+    *,
+    merge_gap: timedelta = DEFAULT_MERGE_GAP,
+    durable: bool = True,
+) -> IngestCounts:
+    """Store a prepared page in a transaction of its own.
+
+    A page of new events (the usual case) goes straight in, with no savepoint: each one is a
+    round trip, and round trips are what a page waits on most. Should one of its events be
+    stored already (a page fetched again, a replayed file), that transaction is rolled back and
+    the page stored again skipping what is stored. `durable=False` does not wait for the WAL
+    flush at commit (see `store_pages`).
+    """
+
+    def attempt(skip_stored: bool) -> IngestCounts:
+        with db.transaction() as conn:
+            if not durable:
+                raw_store.commit_unflushed(conn)
+            return store_page(conn, page, merge_gap=merge_gap, skip_stored=skip_stored)
+
+    try:
+        return attempt(skip_stored=False)
+    except raw_store.AlreadyStored:
+        return attempt(skip_stored=True)
 
 
 def persist_events(
@@ -151,61 +342,197 @@ def persist_events(
     received_at: datetime,
     merge_gap: timedelta = DEFAULT_MERGE_GAP,
 ) -> IngestCounts:
-    """Store a page of envelopes and everything derived from the new ones (caller's transaction)."""
-    rows = _raw_rows(envelopes, received_at)
-    counts = IngestCounts(received=len(envelopes))
-    new_ids = raw_store.insert_new(conn, rows)
-    counts.inserted = len(new_ids)
-    counts.duplicates = len(envelopes) - len(new_ids)
-    fresh = [row for row in rows if row.event_id in new_ids]
-    if fresh:
-        counts.newest_event_at = max(row.occurred_at for row in fresh)
+    """Store a page of envelopes and everything derived from the new ones (caller's
+    transaction), prepared in place."""
+    page = prepare_page(envelopes, owner=owner, received_at=received_at)
+    return store_page(conn, page, merge_gap=merge_gap)
 
-    derivations: list[tuple[RawEvent, Derivation]] = []
-    for row in fresh:
-        derivation = derive(row.payload, owner)
-        if derivation.is_unknown_method:
-            counts.unknown_methods += 1
-        elif derivation.problems:
-            counts.problems += 1
-            reason = "; ".join(derivation.problems)
-            counts.problem_events.append(EventProblem(row.event_id, reason))
-        derivations.append((row, derivation))
 
-    sightings = _Sightings()
-    for row, derivation in derivations:
-        for sighting in derivation.sightings:
-            sightings.add(sighting.username, sighting.role, row.occurred_at)
-    person_ids = resolve_sightings(conn, sightings.role, sightings.first, sightings.last)
+# ------------------------------------------------------------------------- preparers
 
-    new_interactions = [
-        # Built from our own derivation (types already right): no validation on the hot path.
-        NewInteraction.model_construct(
-            person_id=person_ids[d.interaction.username],
-            type=d.interaction.type,
-            source=InteractionSource.CB_EVENTS,
-            external_id=d.interaction.external_id,
-            occurred_at=d.interaction.occurred_at,
-            broadcaster=d.interaction.broadcaster,
-            content=d.interaction.content,
-            metadata=d.interaction.metadata,
+
+class Preparer(Protocol):
+    """Prepares submitted pages; `take` hands them back in submission order."""
+
+    def submit(self, envelopes: Sequence[Any], received_at: datetime) -> None: ...
+
+    def take(self) -> PreparedPage: ...
+
+    def close(self) -> None:
+        """Stop; pages submitted and not taken are discarded."""
+
+
+class InlinePreparer:
+    """Prepares each page when it is taken, in this process."""
+
+    def __init__(self, owner: str) -> None:
+        self._owner = owner
+        self._waiting: deque[tuple[Sequence[Any], datetime]] = deque()
+
+    def submit(self, envelopes: Sequence[Any], received_at: datetime) -> None:
+        self._waiting.append((envelopes, received_at))
+
+    def take(self) -> PreparedPage:
+        envelopes, received_at = self._waiting.popleft()
+        return prepare_page(envelopes, owner=self._owner, received_at=received_at)
+
+    def close(self) -> None:
+        self._waiting.clear()
+
+
+#: Longest wait for the preparer's process to answer one page (a page takes milliseconds;
+#: anything this slow is a stuck child, and the page is prepared in place instead).
+PREPARER_REPLY_SECONDS = 30.0
+
+
+def _serve(pipe: Connection, owner: str) -> None:
+    """The preparer process: prepare each page received, send it back, until the pipe closes."""
+    while True:
+        try:
+            message = pipe.recv()
+        except EOFError:
+            return
+        envelopes, received_at = message
+        try:
+            reply: tuple[str, Any] = ("ok", _prepare(envelopes, owner, received_at))
+        except Exception as exc:  # the caller prepares the page itself and meets it there
+            reply = ("error", f"{type(exc).__name__}: {exc}")
+        pipe.send(reply)
+
+
+class ForkedPreparer:
+    """Prepares pages in a forked child process, one page ahead of the caller: while the caller
+    stores page N, the child prepares page N+1.
+
+    fork + a pipe, because Lambda has no /dev/shm (no multiprocessing Pool or Queue); threads
+    would not help (the GIL). The child runs only pure code and leaves by `os._exit`, so it
+    never touches what it inherited (the database connection above all). At most one page is
+    with the child at a time and the next one is sent only after its result was read, so
+    neither side can block the other on a full pipe. Any failure of the child (it cannot start,
+    dies, answers an error or nothing within `reply_seconds`) ends it, and pages are prepared
+    in place from then on: the pipeline changes speed, never results.
+    """
+
+    def __init__(self, owner: str, *, reply_seconds: float = PREPARER_REPLY_SECONDS) -> None:
+        self._owner = owner
+        self._reply_seconds = reply_seconds
+        self._waiting: deque[tuple[Sequence[Any], datetime]] = deque()
+        self._with_child = False  # the oldest waiting page was sent to the child
+        self._pipe: Connection | None = None
+        self._pid: int | None = None
+        self._broken = False
+
+    @property
+    def child_pid(self) -> int | None:
+        return self._pid
+
+    def submit(self, envelopes: Sequence[Any], received_at: datetime) -> None:
+        self._waiting.append((envelopes, received_at))
+        if len(self._waiting) == 1:
+            self._send_oldest()
+
+    def take(self) -> PreparedPage:
+        envelopes, received_at = self._waiting.popleft()
+        prepared = self._receive() if self._with_child else None
+        self._with_child = False
+        if self._waiting:
+            self._send_oldest()  # the next page prepares while the caller stores this one
+        if prepared is None:
+            return prepare_page(envelopes, owner=self._owner, received_at=received_at)
+        return PreparedPage(
+            envelopes,
+            self._owner,
+            received_at,
+            prepared.raw_text,
+            prepared.raw_count,
+            prepared.derived,
+            in_second_process=True,
         )
-        for _, d in derivations
-        if d.interaction is not None
-    ]
-    counts.interactions = interactions.append_fresh(conn, new_interactions)
 
-    for row, derivation in derivations:
-        if derivation.session_signal is None:
-            continue
-        counts.session_signals += 1
-        if derivation.session_signal is SessionSignal.START:
-            sessions.open_segment(
-                conn, row.occurred_at, SessionSource.CB_EVENTS, merge_gap=merge_gap
-            )
-        else:
-            sessions.close_segment(conn, row.occurred_at)
-    return counts
+    def close(self) -> None:
+        self._waiting.clear()
+        self._with_child = False
+        self._stop_child()
+
+    # -- internals -------------------------------------------------------------------------
+    def _send_oldest(self) -> None:
+        if self._broken:
+            return
+        if self._pipe is None and not self._start():
+            return
+        assert self._pipe is not None
+        envelopes, received_at = self._waiting[0]
+        try:
+            self._pipe.send((list(envelopes), received_at))
+        except Exception as exc:  # a broken pipe, or a page pickle refuses: prepared in place
+            self._fail(f"cannot send a page: {type(exc).__name__}")
+            return
+        self._with_child = True
+
+    def _receive(self) -> _Prepared | None:
+        assert self._pipe is not None
+        try:
+            if not self._pipe.poll(self._reply_seconds):
+                self._fail(f"no answer within {self._reply_seconds:.0f} s")
+                return None
+            status, value = self._pipe.recv()
+        except Exception as exc:  # EOF (the child died), a broken or garbled pipe
+            self._fail(f"the preparer process is gone: {type(exc).__name__}")
+            return None
+        if status != "ok":
+            self._fail(redact(value))
+            return None
+        assert isinstance(value, _Prepared)
+        return value
+
+    def _start(self) -> bool:
+        try:
+            parent_end, child_end = Pipe(duplex=True)
+            with warnings.catch_warnings():
+                # Python 3.12 warns about fork() in a threaded process: locks other threads
+                # hold stay locked in the child. The child takes none of them (pure code, no
+                # logging), and a stuck child is bounded by `reply_seconds` anyway.
+                warnings.simplefilter("ignore", DeprecationWarning)
+                pid = os.fork()
+        except OSError as exc:
+            self._fail(f"cannot start the preparer process: {type(exc).__name__}")
+            return False
+        if pid == 0:  # the child: never returns
+            code = 1
+            try:
+                gc.disable()  # no finalizer of an inherited object may run here
+                parent_end.close()
+                _serve(child_end, self._owner)
+                code = 0
+            finally:
+                os._exit(code)
+        child_end.close()
+        self._pipe, self._pid = parent_end, pid
+        return True
+
+    def _fail(self, reason: str) -> None:
+        logger.warning(
+            "ingest preparer stopped; preparing pages in place", extra={"reason": reason}
+        )
+        self._broken = True
+        self._stop_child()
+
+    def _stop_child(self) -> None:
+        if self._pipe is not None:
+            self._pipe.close()
+            self._pipe = None
+        if self._pid is not None:
+            # Whatever it was preparing is discarded: end it now rather than wait for it.
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self._pid, signal.SIGKILL)
+            os.waitpid(self._pid, 0)
+            self._pid = None
+
+
+# ------------------------------------------------------------------------- replay and rebuild
+
+#: Events per transaction when replaying a file: larger than a live page (fewer commits).
+REPLAY_PAGE = 5000
 
 
 def envelopes_of(document: Any) -> list[Any]:
@@ -215,7 +542,39 @@ def envelopes_of(document: Any) -> list[Any]:
     return [document]
 
 
-# ------------------------------------------------------------------------- replay and rebuild
+def store_pages(
+    db: TransactionSource,
+    pages: Sequence[Sequence[Any]],
+    *,
+    owner: str,
+    received_at: datetime,
+    merge_gap: timedelta = DEFAULT_MERGE_GAP,
+    preparer: Preparer | None = None,
+    durable: bool = True,
+    progress: Callable[[int], None] = lambda _done: None,
+) -> IngestCounts:
+    """Store pages of envelopes in order, one transaction each, each prepared while the one
+    before is stored (`preparer`, default: forked when there is more than one page).
+
+    `durable=False` commits without waiting for the WAL flush: a crash of the database server
+    may lose the last commits. Only for a source that can simply be read again (a replayed
+    file); never for live pages, whose cursor moves on after the commit.
+    """
+    if preparer is None:
+        preparer = ForkedPreparer(owner) if len(pages) > 1 else InlinePreparer(owner)
+    total = IngestCounts()
+    try:
+        for page in pages[:2]:
+            preparer.submit(page, received_at)
+        for n in range(len(pages)):
+            prepared = preparer.take()
+            if n + 2 < len(pages):
+                preparer.submit(pages[n + 2], received_at)
+            total.add(commit_page(db, prepared, merge_gap=merge_gap, durable=durable))
+            progress(n + 1)
+    finally:
+        preparer.close()  # on a failure, pages prepared ahead are discarded
+    return total
 
 
 class CaptureFileError(Exception):
@@ -271,33 +630,40 @@ def replay(
     owner: str,
     received_at: datetime,
     merge_gap: timedelta = DEFAULT_MERGE_GAP,
-    batch_size: int = 1000,
+    batch_size: int = REPLAY_PAGE,
+    preparer: Preparer | None = None,
     progress: Callable[[str], None] = lambda _msg: None,
 ) -> IngestCounts:
     """Ingest captured envelopes (or whole API responses) through the live path; idempotent.
-    Each problem event carries the line it came from."""
-    envelopes = [
-        (entry.line, envelope) for entry in captured for envelope in envelopes_of(entry.document)
+    Each problem event carries the line it came from.
+
+    Pages are larger than live ones and committed without waiting for the WAL flush: should the
+    database server crash meanwhile, re-running the same replay restores what was lost (every
+    write is idempotent).
+    """
+    lined = [(entry.line, env) for entry in captured for env in envelopes_of(entry.document)]
+    envelopes = [envelope for _, envelope in lined]
+    pages = [
+        envelopes[start : start + batch_size] for start in range(0, len(envelopes), batch_size)
     ]
-    total = IngestCounts()
-    for start in range(0, len(envelopes), batch_size):
-        batch = envelopes[start : start + batch_size]
-        with db.transaction() as conn:
-            counts = persist_events(
-                conn,
-                [envelope for _, envelope in batch],
-                owner=owner,
-                received_at=received_at,
-                merge_gap=merge_gap,
-            )
-        lines: dict[str, int] = {}
-        for line, envelope in batch:
-            lines.setdefault(stored_key(envelope)[0], line)
-        counts.problem_events = [
-            replace(problem, line=lines.get(problem.event_id)) for problem in counts.problem_events
-        ]
-        total.add(counts)
-        progress(f"{min(start + batch_size, len(envelopes))}/{len(envelopes)} events")
+    total = store_pages(
+        db,
+        pages,
+        owner=owner,
+        received_at=received_at,
+        merge_gap=merge_gap,
+        preparer=preparer,
+        durable=False,
+        progress=lambda done: progress(
+            f"{min(done * batch_size, len(envelopes))}/{len(envelopes)} events"
+        ),
+    )
+    lines: dict[str, int] = {}
+    for line, envelope in lined:
+        lines.setdefault(stored_key(envelope)[0], line)
+    total.problem_events = [
+        replace(problem, line=lines.get(problem.event_id)) for problem in total.problem_events
+    ]
     return total
 
 

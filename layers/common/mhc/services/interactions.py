@@ -36,8 +36,21 @@ def record(conn: Conn, item: NewInteraction) -> tuple[Interaction, bool]:
 
 
 def append_fresh(conn: Conn, items: Sequence[NewInteraction]) -> int:
-    """Append a page of derived rows (ingest); ones already stored are skipped. How many new."""
+    """Append a batch of rows (imports); ones already stored are skipped. How many new."""
     return store.append_fresh(conn, items)
+
+
+#: One row as COPY text without its person id (pure: ingest formats rows in a second process).
+copy_tail = store.copy_tail
+
+
+def append_formatted(
+    conn: Conn, person_ids: Sequence[int], tails: Sequence[str], *, skip_stored: bool = True
+) -> int:
+    """Append a page of rows pre-formatted by `copy_tail` (ingest's hot path), in order; ones
+    already stored are skipped (`skip_stored=False`: AlreadyStored, and the transaction is
+    lost). How many new."""
+    return store.append_formatted(conn, person_ids, tails, skip_stored=skip_stored)
 
 
 def latest_for_person(

@@ -3,6 +3,7 @@ corrections (role, exclusion, aliases), search."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -502,40 +503,44 @@ def resolve_sightings(
     first_seen: dict[str, datetime],
     last_seen: dict[str, datetime],
 ) -> dict[str, int]:
-    """Bulk find-or-create for one page of events: username -> person id.
-
-    Names are matched on current names, then past names (aliases); the rest are created.
-    Events carry no Statbate ids, so no rename can be detected here.
-    """
+    """Bulk find-or-create for a batch of sightings: username -> person id (`resolve_names`)."""
     names = sorted(roles)
-    if not names:
-        return {}
-    found = store.sighting_states(conn, names)
-    missing = [name for name in names if name not in found]
-    if missing:
-        found.update(store.sighting_states_by_alias(conn, missing))
-    new_rows = [
-        (name, roles[name], is_auto_excluded(name), first_seen[name], last_seen[name])
-        for name in names
-        if name not in found
-    ]
-    created = store.insert_sighted(conn, new_rows)
-    raced = [row[0] for row in new_rows if row[0] not in created]
-    if raced:  # created concurrently by another transaction: treat as existing
-        found.update(store.sighting_states(conn, raced))
-    updates = []
-    for name, person in found.items():
-        role = person.role if person.role_is_manual else merge_role(person.role, roles[name])
-        if (
-            role != person.role
-            or person.first_seen_at is None
-            or person.last_seen_at is None
-            or first_seen[name] < person.first_seen_at
-            or last_seen[name] - person.last_seen_at >= LAST_SEEN_RESOLUTION
-        ):
-            updates.append((person.id, role, first_seen[name], last_seen[name]))
-    store.record_sightings_many(conn, updates)
-    return {name: person.id for name, person in {**found, **created}.items()}
+    batch = sighted(
+        names,
+        [roles[name].value for name in names],
+        [first_seen[name] for name in names],
+        [last_seen[name] for name in names],
+    )
+    return dict(zip(names, resolve_names(conn, batch), strict=True))
+
+
+#: A batch of sightings, ready for `resolve_names`.
+Sighted = store.Sighted
+
+
+def sighted(
+    names: Sequence[str],
+    roles: Sequence[str],
+    first_seen: Sequence[datetime],
+    last_seen: Sequence[datetime],
+) -> Sighted:
+    """`names` (distinct, valid, sorted: every writer creates names in one order), each seen in
+    its role between its first and last sighting, ready for `resolve_names` (pure: ingest builds
+    it in its second process)."""
+    return store.sighted(
+        names, roles, [is_auto_excluded(name) for name in names], first_seen, last_seen
+    )
+
+
+def resolve_names(conn: Conn, batch: Sighted) -> list[int]:
+    """The person id of each name of `batch`, in its order, in one statement.
+
+    Names are matched on current names, then past names (as the person they count as now); the
+    rest are created (auto-excluded ones on the Excluded list). Events carry no Statbate ids, so
+    no rename can be detected here. A known person's row is rewritten only for news: a role, an
+    earlier first sighting, or a last one `LAST_SEEN_RESOLUTION` later (decision 18).
+    """
+    return store.resolve_sighted(conn, batch, last_seen_step=LAST_SEEN_RESOLUTION)
 
 
 # -- deleting a person who has no history -------------------------------------------------

@@ -13,9 +13,9 @@ from mhc.db.connection import Conn
 from mhc.domain.models import Interaction, InteractionSource, InteractionType, NewInteraction
 from mhc.store.copy_rows import (
     copy_all_new,
+    copy_straight,
     insert_skipping_stored,
     json_field,
-    rows_text,
     text_field,
     time_field,
 )
@@ -74,33 +74,65 @@ def get_by_external_id(
 _COPY_COLUMNS = "person_id, type, source, external_id, occurred_at, broadcaster, content, metadata"
 
 
-def _copy_text(items: Sequence[NewInteraction]) -> bytes:
-    return rows_text(
-        (
-            str(item.person_id),
-            item.type.value,
-            item.source.value,
-            text_field(item.external_id),
-            time_field(item.occurred_at),
-            text_field(item.broadcaster),
-            text_field(item.content),
-            json_field(item.metadata),
-        )
-        for item in items
+def copy_tail(
+    type_: str,
+    source: str,
+    external_id: str,
+    occurred_at: datetime,
+    broadcaster: str | None,
+    content: str | None,
+    metadata: Any,
+) -> str:
+    """One row as COPY text, all but its leading person id: ingest formats a page's rows before
+    (and in another process than) the persons are resolved. `append_formatted` puts the ids in.
+    """
+    return (
+        f"\t{type_}\t{source}\t{text_field(external_id)}\t{time_field(occurred_at)}"
+        f"\t{text_field(broadcaster)}\t{text_field(content)}\t{json_field(metadata)}\n"
     )
 
 
-def append_fresh(conn: Conn, items: Sequence[NewInteraction]) -> int:
+def append_formatted(
+    conn: Conn, person_ids: Sequence[int], tails: Sequence[str], *, skip_stored: bool = True
+) -> int:
     """Bulk append rows expected to be new (derived from raw events inserted in this very
-    transaction): COPY straight into the table. Should any already exist (a replayed
-    derivation, a re-import), fall back to a conflict-skipping insert; returns how many were
-    new."""
-    if not items:
+    transaction), each its person id and its `copy_tail`: COPY straight into the table, in
+    order (ids follow the rows). Should any already exist (a replayed derivation, a re-import),
+    fall back to a conflict-skipping insert; returns how many were new. With
+    `skip_stored=False` a stored row raises AlreadyStored instead (no savepoint: the caller's
+    transaction is lost, for a caller that retries it the careful way)."""
+    if not tails:
         return 0
-    text = _copy_text(items)
-    if copy_all_new(conn, "interactions", _COPY_COLUMNS, text):
-        return len(items)
-    return len(_insert_skipping_stored(conn, text))
+    text = "".join(
+        [f"{person_id}{tail}" for person_id, tail in zip(person_ids, tails, strict=True)]
+    )
+    data = text.encode("utf-8")
+    if not skip_stored:
+        copy_straight(conn, "interactions", _COPY_COLUMNS, data)
+        return len(tails)
+    if copy_all_new(conn, "interactions", _COPY_COLUMNS, data):
+        return len(tails)
+    return len(_insert_skipping_stored(conn, data))
+
+
+def append_fresh(conn: Conn, items: Sequence[NewInteraction]) -> int:
+    """`append_formatted` for rows built as models (imports, tests)."""
+    return append_formatted(
+        conn,
+        [item.person_id for item in items],
+        [
+            copy_tail(
+                item.type.value,
+                item.source.value,
+                item.external_id,
+                item.occurred_at,
+                item.broadcaster,
+                item.content,
+                item.metadata,
+            )
+            for item in items
+        ],
+    )
 
 
 def _insert_skipping_stored(conn: Conn, text: bytes) -> list[Any]:

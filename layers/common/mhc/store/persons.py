@@ -6,9 +6,9 @@ see only rows not merged away, lookups by past name or Statbate id land on the s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from psycopg.types.json import Jsonb
@@ -16,6 +16,7 @@ from psycopg.types.json import Jsonb
 from mhc.db.connection import Conn
 from mhc.domain.models import AliasSource, Person, PersonAlias
 from mhc.domain.roles import Role
+from mhc.store.copy_rows import time_field
 
 COLUMNS = (
     "p.id, p.platform, p.username, p.username_since, p.role, p.role_is_manual, p.rid, p.did, "
@@ -240,97 +241,148 @@ def count(conn: Conn, *, include_excluded: bool = False) -> int:
     return int(row["n"])
 
 
-# --- bulk paths for ingest (one page of events resolves all its names in a few statements) ---
+# --- the bulk path for ingest: one statement resolves a whole page of names ---------------
 
 
-def record_sightings_many(conn: Conn, rows: list[tuple[int, Role, datetime, datetime]]) -> None:
-    """Bulk form of `record_sightings`: (person_id, merged role, first_seen, last_seen)."""
-    if not rows:
-        return
-    conn.execute(
-        """UPDATE persons AS p SET
-               role = CASE WHEN p.role_is_manual THEN p.role ELSE v.r END,
-               first_seen_at = least(p.first_seen_at, v.f),
-               last_seen_at = greatest(p.last_seen_at, v.l),
-               updated_at = now()
-           FROM unnest(%s::bigint[], %s::text[], %s::timestamptz[], %s::timestamptz[]) AS v(id, r, f, l)
-           WHERE p.id = v.id""",
-        (
-            [r[0] for r in rows],
-            [r[1].value for r in rows],
-            [r[2] for r in rows],
-            [r[3] for r in rows],
-        ),
+def _merged_role(p: str, model: str, viewer: str) -> str:
+    """SQL: the role row `p` holds merged with what was seen (`model`, `viewer`: booleans):
+    UNKNOWN never erases, watching and broadcasting make BOTH (`domain.roles.merge_role` as
+    flags, so several names of one person merge too); a manual role sticks."""
+    m = f"({p}.role IN ('MODEL', 'BOTH') OR {model})"
+    w = f"({p}.role IN ('VIEWER', 'BOTH') OR {viewer})"
+    return (
+        f"CASE WHEN {p}.role_is_manual THEN {p}.role WHEN {m} AND {w} THEN 'BOTH' "
+        f"WHEN {m} THEN 'MODEL' WHEN {w} THEN 'VIEWER' ELSE 'UNKNOWN' END"
     )
+
+
+def _news(p: str, role: str, first: str, last: str) -> str:
+    """SQL: whether a sighting is worth rewriting row `p` for (decision 18): a role, a first
+    sighting or an earlier one, or a last sighting at least the step later."""
+    return (
+        f"({p}.role <> {role} OR {p}.first_seen_at IS NULL OR {p}.last_seen_at IS NULL "
+        f"OR {first} < {p}.first_seen_at OR {last} - {p}.last_seen_at >= %(step)s)"
+    )
+
+
+_SEEN_ROLE = _merged_role("p", "s.m", "s.w")
+_UPSERT_ROLE = _merged_role(
+    "p", "excluded.role IN ('MODEL', 'BOTH')", "excluded.role IN ('VIEWER', 'BOTH')"
+)
+_UPSERT_NEWS = _news("p", _UPSERT_ROLE, "excluded.first_seen_at", "excluded.last_seen_at")
+
+_RESOLVE_PAGE = f"""
+WITH v AS (
+    SELECT * FROM unnest(%(u)s::text[], %(r)s::text[], %(x)s::bool[], %(f)s::timestamptz[],
+                         %(l)s::timestamptz[]) WITH ORDINALITY AS v(u, r, x, f, l, n)
+), cur AS (  -- current names (a row merged away keeps its name, but not as a current one)
+    SELECT v.n, p.id FROM v JOIN persons p
+        ON p.platform = 'chaturbate' AND p.username = v.u AND p.merged_into IS NULL
+), past AS (  -- else the newest past name, read as the person it counts as now
+    SELECT DISTINCT ON (v.n) v.n, p.id
+    FROM v JOIN person_aliases a ON a.platform = 'chaturbate' AND a.username = v.u
+    JOIN persons r ON r.id = a.person_id {_SURVIVOR}
+    WHERE NOT EXISTS (SELECT 1 FROM cur WHERE cur.n = v.n)
+    ORDER BY v.n, a.valid_to DESC, a.id DESC
+), known AS (
+    SELECT n, id FROM cur UNION ALL SELECT n, id FROM past
+), saw AS (  -- what the page saw of each known person (two names can be one person)
+    SELECT k.id, bool_or(v.r IN ('MODEL', 'BOTH')) AS m, bool_or(v.r IN ('VIEWER', 'BOTH')) AS w,
+           min(v.f) AS f, max(v.l) AS l
+    FROM known k JOIN v ON v.n = k.n GROUP BY k.id
+), moved AS (
+    UPDATE persons p SET role = {_SEEN_ROLE},
+        first_seen_at = least(p.first_seen_at, s.f),
+        last_seen_at = greatest(p.last_seen_at, s.l),
+        updated_at = now()
+    FROM saw s
+    WHERE p.id = s.id AND {_news("p", _SEEN_ROLE, "s.f", "s.l")}
+), created AS (  -- the rest are new; a name another writer created meanwhile is upserted
+    INSERT INTO persons AS p (username, role, is_excluded, username_since, first_seen_at,
+                              last_seen_at)
+    SELECT v.u, v.r, v.x, v.f, v.f, v.l FROM v
+    WHERE NOT EXISTS (SELECT 1 FROM known k WHERE k.n = v.n)
+    ORDER BY v.n  -- every writer creates names in one order: no deadlock between them
+    ON CONFLICT (platform, username) WHERE merged_into IS NULL DO UPDATE SET
+        role = {_UPSERT_ROLE},
+        first_seen_at = CASE WHEN {_UPSERT_NEWS}
+            THEN least(p.first_seen_at, excluded.first_seen_at) ELSE p.first_seen_at END,
+        last_seen_at = CASE WHEN {_UPSERT_NEWS}
+            THEN greatest(p.last_seen_at, excluded.last_seen_at) ELSE p.last_seen_at END,
+        updated_at = CASE WHEN {_UPSERT_NEWS} THEN now() ELSE p.updated_at END
+    RETURNING p.username, p.id
+)
+SELECT array_agg(id ORDER BY n) AS ids FROM (
+    SELECT n, id FROM known
+    UNION ALL SELECT v.n, c.id FROM created c JOIN v ON v.u = c.username
+) found"""
+
+
+def _array(values: Iterable[str]) -> str:
+    """An array literal of `values`, each quoted (a name may be "null")."""
+    return "{" + ",".join(_quoted(value) for value in values) + "}"
+
+
+def _quoted(value: str) -> str:
+    if '"' in value or "\\" in value:
+        value = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{value}"'
 
 
 @dataclass(frozen=True)
-class SightingState:
-    """What bulk ingest needs of a known person: less than a full `Person` row."""
+class Sighted:
+    """A batch of sightings as `resolve_sighted` takes them: array literals, built by pure code
+    where that costs the store nothing (ingest builds them in its second process; psycopg
+    adapting lists item by item cost more than the statement)."""
 
-    id: int
-    role: Role
-    role_is_manual: bool
-    first_seen_at: datetime | None
-    last_seen_at: datetime | None
+    count: int
+    usernames: str
+    roles: str
+    excluded: str
+    first_seen: str
+    last_seen: str
 
 
-_STATE = "p.id, p.role, p.role_is_manual, p.first_seen_at, p.last_seen_at"
-
-
-def _state(row: dict[str, Any]) -> SightingState:
-    return SightingState(
-        row["id"],
-        Role(row["role"]),
-        row["role_is_manual"],
-        row["first_seen_at"],
-        row["last_seen_at"],
+def sighted(
+    usernames: Sequence[str],
+    roles: Sequence[str],
+    excluded: Sequence[bool],
+    first_seen: Sequence[datetime],
+    last_seen: Sequence[datetime],
+) -> Sighted:
+    """(distinct, valid) names, each with the role seen and its first and last sighting."""
+    return Sighted(
+        len(usernames),
+        _array(usernames),
+        _array(roles),
+        _array("t" if flag else "f" for flag in excluded),
+        _array(time_field(at) for at in first_seen),
+        _array(time_field(at) for at in last_seen),
     )
 
 
-def sighting_states(conn: Conn, usernames: list[str]) -> dict[str, SightingState]:
-    rows = conn.execute(
-        f"""SELECT p.username, {_STATE} FROM persons p
-            WHERE p.platform = 'chaturbate' AND p.username = ANY(%s) AND p.merged_into IS NULL""",
-        (usernames,),
-    ).fetchall()
-    return {str(row["username"]): _state(row) for row in rows}
-
-
-def sighting_states_by_alias(conn: Conn, usernames: list[str]) -> dict[str, SightingState]:
-    rows = conn.execute(
-        f"""SELECT DISTINCT ON (a.username) a.username AS alias, {_STATE}
-            FROM person_aliases a JOIN persons r ON r.id = a.person_id {_SURVIVOR}
-            WHERE a.platform = 'chaturbate' AND a.username = ANY(%s)
-            ORDER BY a.username, a.valid_to DESC, a.id DESC""",
-        (usernames,),
-    ).fetchall()
-    return {str(row["alias"]): _state(row) for row in rows}
-
-
-def insert_sighted(
-    conn: Conn, rows: list[tuple[str, Role, bool, datetime, datetime]]
-) -> dict[str, SightingState]:
-    """Insert (username, role, is_excluded, first_seen, last_seen) rows; names taken
-    concurrently are skipped (the caller re-reads them)."""
-    if not rows:
-        return {}
-    result = conn.execute(
-        f"""INSERT INTO persons AS p (username, role, is_excluded, username_since,
-                                    first_seen_at, last_seen_at)
-            SELECT u, r, x, f, f, l FROM unnest(%s::text[], %s::text[], %s::bool[],
-                                                 %s::timestamptz[], %s::timestamptz[]) AS v(u, r, x, f, l)
-            ON CONFLICT (platform, username) WHERE merged_into IS NULL DO NOTHING
-            RETURNING p.username, {_STATE}""",
-        (
-            [r[0] for r in rows],
-            [r[1].value for r in rows],
-            [r[2] for r in rows],
-            [r[3] for r in rows],
-            [r[4] for r in rows],
-        ),
-    ).fetchall()
-    return {str(row["username"]): _state(row) for row in result}
+def resolve_sighted(conn: Conn, batch: Sighted, *, last_seen_step: timedelta) -> list[int]:
+    """The person id of each name of `batch`, in its order, in one statement: current name,
+    else newest past name (as the survivor), else a new row (the insert trigger puts an
+    auto-excluded name on the Excluded list). Known persons are rewritten only for news (see
+    `moved`); `last_seen_step` is decision 18's step."""
+    if not batch.count:
+        return []
+    row = conn.execute(
+        _RESOLVE_PAGE,
+        {
+            "u": batch.usernames,
+            "r": batch.roles,
+            "x": batch.excluded,
+            "f": batch.first_seen,
+            "l": batch.last_seen,
+            "step": last_seen_step,
+        },
+    ).fetchone()
+    assert row is not None
+    ids: list[int] = row["ids"]
+    assert len(ids) == batch.count, "every name resolves to exactly one person"
+    return ids
 
 
 # --- merges ------------------------------------------------------------------------------

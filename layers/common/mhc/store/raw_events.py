@@ -8,8 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from mhc.db.connection import Conn
+from mhc.store.copy_rows import AlreadyStored as AlreadyStored  # raised by insert_new
 from mhc.store.copy_rows import (
     copy_all_new,
+    copy_straight,
     insert_skipping_stored,
     json_field,
     rows_text,
@@ -26,7 +28,8 @@ class RawEvent:
     payload: Any
 
 
-def _copy_text(events: Sequence[RawEvent]) -> bytes:
+def copy_text(events: Sequence[RawEvent]) -> bytes:
+    """The events as COPY text for `insert_new` (pure: ingest formats pages in a second process)."""
     return rows_text(
         (
             text_field(event.event_id),
@@ -41,21 +44,32 @@ def _copy_text(events: Sequence[RawEvent]) -> bytes:
 _COLUMNS = "event_id, method, occurred_at, payload"
 
 
-def insert_new(conn: Conn, events: Sequence[RawEvent]) -> set[str]:
-    """Insert the events not stored yet; return the ids that were new (dedupe on event id).
+def insert_new(conn: Conn, text: bytes, *, skip_stored: bool = True) -> set[str] | None:
+    """Insert the events (`copy_text`) not stored yet: None when all of them were new, else the
+    ids that were (dedupe on event id).
 
     Live pages are new events: COPY them straight in. Only when one is already stored (a
-    re-read page, a replay) does the page take the slower conflict-skipping path.
+    re-read page, a replay) does the page take the slower conflict-skipping path; with
+    `skip_stored=False` it raises AlreadyStored instead (no savepoint, the transaction is lost).
     """
-    if not events:
-        return set()
-    text = _copy_text(events)
+    if not text:
+        return None
+    if not skip_stored:
+        copy_straight(conn, "raw_events", _COLUMNS, text)
+        return None
     if copy_all_new(conn, "raw_events", _COLUMNS, text):
-        return {event.event_id for event in events}
+        return None
     ids = insert_skipping_stored(
         conn, "raw_events", _COLUMNS, text, conflict="event_id", returning="event_id"
     )
     return {str(event_id) for event_id in ids}
+
+
+def commit_unflushed(conn: Conn) -> None:
+    """This transaction's commit does not wait for its WAL to reach the disk: should the server
+    crash right after, the commit may be lost (never half of it). For replays only, which are
+    simply run again."""
+    conn.execute("SET LOCAL synchronous_commit = off")
 
 
 @dataclass(frozen=True)
