@@ -1,7 +1,8 @@
 """Lambda entry point of the Lookup API: the `mhc.api` FastAPI app behind API Gateway (HTTP API,
 payload format 2.0) through Mangum. The database connection is opened on first use and kept
 for the life of the execution environment (ARCHITECTURE.md §9). "Run now" on a job invokes the
-stats poller Lambda for it (MHC_STATS_POLLER_FUNCTION)."""
+stats poller Lambda for it (MHC_STATS_POLLER_FUNCTION), a chat import the chat import Lambda
+(MHC_CHAT_IMPORT_FUNCTION); the Statbate Plus session form writes the two SSM parameters."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from mhc.config import get_settings
 from mhc.db.connection import Database
 from mhc.db.resolve import lambda_database
 from mhc.observability import logger
-from mhc.runtime.invoke import StatsPollerStarter
+from mhc.runtime.cookie_store import cookie_store
+from mhc.runtime.invoke import job_starter
 
 _database: Database | None = None
 
@@ -25,7 +27,14 @@ def database() -> Database:
     return _database
 
 
-asgi = Mangum(create_app(database, start_job=StatsPollerStarter(get_settings)), lifespan="off")
+asgi = Mangum(
+    create_app(
+        database,
+        start_job=job_starter(get_settings),
+        plus_session=lambda: cookie_store(get_settings()),
+    ),
+    lifespan="off",
+)
 
 
 @logger.inject_lambda_context(clear_state=True)

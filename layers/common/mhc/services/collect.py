@@ -94,7 +94,8 @@ class Collector:
         """Run every due job (or exactly `only`, due or not) while time remains."""
         now = self.deps.clock()
         with self.db.transaction() as conn:
-            jobs = store.list_all(conn)
+            # Only the kinds this collector runs (the chat import has a function of its own).
+            jobs = [job for job in store.list_all(conn) if job.kind in self.jobs]
         if only is not None:
             by_name = {job.name: job for job in jobs}
             unknown = [name for name in only if name not in by_name]

@@ -36,14 +36,18 @@ def text_field(value: str | None) -> str:
 
 def json_field(value: Any) -> str:
     """JSON as COPY text: json.dumps never emits raw control characters, only backslashes."""
-    text = _dumps(value)
-    if "\\u0000" in text:  # jsonb rejects the escaped NUL too (but keep a typed "\\u0000")
-        text = _ESCAPED_NUL.sub(r"\1\\ufffd", text)
+    text = jsonb_text(_dumps(value))
     # json.dumps escapes every control character, so a backslash is all COPY text needs escaped.
     return text.replace("\\", "\\\\")
 
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def jsonb_text(text: str) -> str:
+    """JSON text as jsonb takes it: jsonb rejects an escaped NUL, which becomes U+FFFD (a typed
+    backslash followed by "u0000" is kept)."""
+    return _ESCAPED_NUL.sub(r"\1\\ufffd", text) if "\\u0000" in text else text
 
 
 def time_field(value: datetime) -> str:
