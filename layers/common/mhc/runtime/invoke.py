@@ -82,12 +82,13 @@ class ChatImportStarter:
 
 
 def job_starter(
-    settings: Callable[[], Settings], client_factory: Callable[[], Any] = _lambda_client
+    settings: Callable[[], Settings], client_factory: Callable[[], Any] | None = None
 ) -> Callable[[str], None]:
     """The API's "run now" in AWS (a JobStarter): the chat import in its own function, every
     other job in the stats poller (decision 34)."""
-    chat = ChatImportStarter(settings, client_factory)
-    stats = StatsPollerStarter(settings, client_factory)
+    factory = client_factory or (lambda: _lambda_client())
+    chat = ChatImportStarter(settings, factory)
+    stats = StatsPollerStarter(settings, factory)
 
     def start(job_name: str) -> None:
         (chat if job_name == JobKind.CHAT_IMPORT.value else stats)(job_name)

@@ -308,9 +308,11 @@ class TargetOutcome:
     target: ImportTarget
     status: str
     counts: ImportCounts
-    #: The walk reached its end (False: stopped at the deadline, a checkpoint is stored).
+    #: The walk reached its end (False: stopped early, a checkpoint is stored).
     ended: bool
     error: str | None = None
+    #: Set when the session expired (`status` is auth_expired): the pages before are stored.
+    expired: SessionExpired | None = None
 
 
 def _claim(
@@ -356,8 +358,9 @@ def import_target(
     progress: Progress = _quiet,
 ) -> TargetOutcome | None:
     """Import one chat: claim it, walk it (resuming a stored walk, see `plan_walk`), release
-    it with how it went. None when another run is walking it. An expired session, or any
-    failure but a missing chat, is recorded on the target and raised."""
+    it with how it went. None when another run is walking it. An expired session is an
+    outcome (`auth_expired`, with what was stored); any failure but a missing chat is
+    recorded on the target and raised."""
     name = persons.valid_username(name, "name")
     by = f"{label}:{uuid.uuid4().hex[:12]}"
     target = _claim(db, kind, name, by, clock)
@@ -365,8 +368,13 @@ def import_target(
         return None
     plan = plan_walk(target.state, window)
     counts = ImportCounts()
+
+    def told(page: PageProgress) -> None:
+        counts.add(page.page)
+        progress(page)
+
     try:
-        counts, ended = _walk(
+        _, ended = _walk(
             db,
             client,
             target,
@@ -376,11 +384,12 @@ def import_target(
             field_map=field_map,
             clock=clock,
             deadline=deadline,
-            progress=progress,
+            progress=told,
         )
     except SessionExpired as exc:
-        _release(db, target, by, JobStatus.AUTH_EXPIRED.value, counts, str(exc))
-        raise
+        status = JobStatus.AUTH_EXPIRED.value
+        _release(db, target, by, status, counts, str(exc))
+        return TargetOutcome(target, status, counts, False, redact(exc), expired=exc)
     except NotFound as exc:
         # No such room or member on Plus (or no live session now): this chat only.
         status = "skipped" if kind is TargetKind.LIVE else JobStatus.FAILED.value
@@ -430,11 +439,10 @@ def import_chat(
                 JobStatus.SKIPPED,
                 f"{kind.value} {name} is being imported by another run",
             )
+        elif outcome.expired is not None:
+            status, error = JobStatus.AUTH_EXPIRED, f"{outcome.error}: {SIGN_IN_AGAIN}"
         else:
             status, error = JobStatus(outcome.status), outcome.error
-    except SessionExpired as exc:
-        status, error = JobStatus.AUTH_EXPIRED, f"{exc}: {SIGN_IN_AGAIN}"
-        raise
     except BaseException as exc:
         error = f"{type(exc).__name__}: {exc}"
         raise
@@ -450,6 +458,8 @@ def import_chat(
                 error=error,
             )
         _save_cookies(client)
+    if outcome is not None and outcome.expired is not None:
+        raise outcome.expired
     return outcome
 
 
@@ -512,14 +522,15 @@ def import_job(ctx: JobContext, *, connect: PlusConnector) -> JobResult:
                 unfinished += 1
                 continue
             total.add(outcome.counts)
+            if outcome.expired is not None:
+                unfinished += 1
+                if outcome.expired.reason == "missing":
+                    return result(JobStatus.NOT_CONFIGURED, str(outcome.expired))
+                return result(JobStatus.AUTH_EXPIRED, f"{outcome.expired}: {SIGN_IN_AGAIN}")
             unfinished += not outcome.ended
             if outcome.status == JobStatus.FAILED.value:
                 failed += 1
                 errors.append(f"{kind.value} {name}: {outcome.error}")
-    except SessionExpired as exc:
-        if exc.reason == "missing":
-            return result(JobStatus.NOT_CONFIGURED, f"{exc}")
-        return result(JobStatus.AUTH_EXPIRED, f"{exc}: {SIGN_IN_AGAIN}")
     finally:
         _save_cookies(client)
     if failed:
