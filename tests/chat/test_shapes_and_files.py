@@ -52,13 +52,13 @@ def test_three_shapes_and_a_member_chat_through_the_default_map(
     ]
     # And the rooms are models, the senders viewers
     with db.transaction() as conn:
-        roles = dict(
-            (row["username"], row["role"])
+        roles = {
+            row["username"]: row["role"]
             for row in conn.execute(
                 "SELECT username, role FROM persons WHERE username IN ('room_b', %s, %s)",
                 (MEMBER, b_rows[0]["person"]),
             ).fetchall()
-        )
+        }
     assert roles == {"room_b": "MODEL", MEMBER: "VIEWER", b_rows[0]["person"]: "VIEWER"}
 
 
@@ -142,9 +142,7 @@ def test_a_window_imports_only_its_days_and_stops_past_them(
     ordered = sorted(fake.rooms[OWNER], key=lambda m: m.occurred_at)
     since, until = ordered[2_000].occurred_at, ordered[2_600].occurred_at
     # When the window is imported
-    outcome = walk(
-        db, settings, http, clock, TargetKind.ROOM, OWNER, window=Window(since, until)
-    )
+    outcome = walk(db, settings, http, clock, TargetKind.ROOM, OWNER, window=Window(since, until))
     # Then exactly the messages inside it are stored
     assert outcome is not None
     assert as_rows(imported(db)) == expected_rows(ordered[2_000:2_600])
