@@ -54,7 +54,7 @@ from mhc.domain.models import InteractionSource, InteractionType, JobStatus, New
 from mhc.domain.plus_cookies import InvalidCookie, PlusCookies, SessionWriter
 from mhc.domain.roles import Role, merge_role
 from mhc.domain.twins import ImportedCopy
-from mhc.observability import logger, redact, register_secret
+from mhc.observability import logger, redact, register_secret, without_known_secrets
 from mhc.services import interactions, job_runs, jobs, persons
 from mhc.services.job_context import JobContext, JobResult
 from mhc.store import chat_import as store
@@ -118,7 +118,10 @@ def store_page(
         unmapped=len(page.unmapped),
         unreadable_pages=int(not page.items_found),
     )
-    text = response_text(storable_body(page.raw))
+    # A session cookie Plus might echo in a page is never stored (nor shown back later).
+    read = response_text(storable_body(page.raw))
+    text = without_known_secrets(read)
+    echoed = text != read
     response_id, is_new = store.insert_response(
         conn,
         digest=response_digest(page.url, text),
@@ -153,7 +156,9 @@ def store_page(
             external_id=message.external_id,
             occurred_at=message.occurred_at,
             broadcaster=line.broadcaster,
-            content=line.content,
+            content=without_known_secrets(line.content)
+            if echoed and line.content
+            else line.content,
             metadata={**line.metadata, "response_id": response_id, "item": message.index},
         )
         for message, line in zip(unique, lines, strict=True)
