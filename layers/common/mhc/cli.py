@@ -452,7 +452,7 @@ def _chat_walk(settings: Settings, args: argparse.Namespace, kind: str) -> int:
             f"mhc: {kind} {args.name} is being imported by another run; try later", file=sys.stderr
         )
         return 1
-    _say(f"{kind} {args.name}: {outcome.status}; {summary(outcome.counts.as_dict())}")
+    _say(f"{kind} {outcome.target.name}: {outcome.status}; {summary(outcome.counts.as_dict())}")
     if outcome.error:
         print(f"mhc: {outcome.error}", file=sys.stderr)
     if not outcome.ended:

@@ -66,6 +66,10 @@ def on_sign_in_page(url: str, base_url: str) -> bool:
     return target.path.rstrip("/").lower() in AUTH_PATHS
 
 
+def _one_second(page: Any) -> None:
+    page.wait_for_timeout(1000)
+
+
 def wait_for_sign_in(
     page: Any,
     base_url: str,
@@ -73,16 +77,16 @@ def wait_for_sign_in(
     accepted: Callable[[PlusCookies], bool],
     timeout: timedelta,
     clock: Callable[[], float] = time.monotonic,
-    pause: Callable[[], None] | None = None,
+    pause: Callable[[Any], None] | None = None,
 ) -> PlusCookies:
     """Wait (polling the Playwright `page`) until the owner has signed in; the session jar.
 
-    `accepted` tells whether Plus takes a jar as signed in; `pause` waits between looks (one
-    second in the window by default; tests sign in there).
+    `accepted` tells whether Plus takes a jar as signed in; `pause(page)` waits between looks
+    (a second in the window by default; tests play the owner there).
     """
     from playwright.sync_api import Error as PlaywrightError
 
-    wait = pause or (lambda: page.wait_for_timeout(1000))
+    wait = pause or _one_second
     end = clock() + timeout.total_seconds()
     tried: set[str | None] = set()
     while True:
@@ -98,7 +102,7 @@ def wait_for_sign_in(
             if clock() >= end:
                 minutes = timeout.total_seconds() / 60
                 raise SignInFailed(f"no sign-in within {minutes:.0f} minutes")
-            wait()
+            wait(page)
         except PlaywrightError:
             raise SignInFailed("the browser was closed before signing in") from None
 
@@ -110,7 +114,7 @@ def sign_in(
     timeout: timedelta = timedelta(minutes=10),
     executable: str = CHROMIUM,
     headless: bool = False,
-    pause: Callable[[], None] | None = None,
+    pause: Callable[[Any], None] | None = None,
 ) -> PlusCookies:
     """Open Chromium on Plus's sign-in page and wait for the owner to sign in."""
     try:
