@@ -28,7 +28,13 @@ export type InteractionType =
   | "FANCLUB_JOIN"
   | "MEDIA_PURCHASE"
   | "ROOM_SUBJECT_CHANGE";
-export type JobStatus = "running" | "succeeded" | "failed" | "skipped" | "not_configured";
+export type JobStatus =
+  | "running"
+  | "succeeded"
+  | "failed"
+  | "skipped"
+  | "not_configured"
+  | "auth_expired";
 
 export interface ApiErrorBody {
   error: { code: string; message: string; details?: unknown };
@@ -310,4 +316,57 @@ export interface JobView {
   last_run: JobRun | null;
   recent_runs: JobRun[];
   cool_down_until: Iso | null;
+}
+
+// -- Statbate Plus chat import --------------------------------------------------------------
+
+export interface ImportTarget {
+  id: number;
+  kind: "room" | "member" | "live";
+  name: string;
+  /** The next page of an unfinished walk (null: no walk in progress). */
+  checkpoint: string | null;
+  walk: "full" | "catch_up" | null;
+  since: Iso | null;
+  until: Iso | null;
+  pages_walked: number;
+  /** When a full walk last reached the end of the history (null: never). */
+  completed_at: Iso | null;
+  /** Asked for on demand and not walked to its end since. */
+  requested_at: Iso | null;
+  claimed_at: Iso | null;
+  last_run_at: Iso | null;
+  last_status: string | null;
+  last_counts: Record<string, unknown>;
+  last_error: string | null;
+  created_at: Iso;
+  updated_at: Iso;
+}
+
+export interface PlusSessionStatus {
+  state: "ok" | "expired" | "not_configured" | "failing" | "unknown";
+  checked_at: Iso | null;
+  message: string | null;
+  /** What the owner should do (null when nothing is needed). */
+  action: string | null;
+}
+
+export interface UnreadResponse {
+  id: number;
+  origin: "plus" | "file";
+  url: string | null;
+  fetched_at: Iso;
+  messages: number;
+  unmapped: number;
+  problems: Record<string, number>;
+  /** The first item the field map could not read, as JSON. */
+  example: string | null;
+}
+
+export interface ChatImportStatus {
+  session: PlusSessionStatus;
+  targets: ImportTarget[];
+  unread: UnreadResponse[];
+  totals: Record<string, number>;
+  field_map: Record<string, string[]>;
 }
