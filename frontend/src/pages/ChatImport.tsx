@@ -25,6 +25,15 @@ const STATE_CLASS: Record<PlusSessionStatus["state"], string> = {
   unknown: "status-skipped",
 };
 
+/** Text with `commands` in backticks, shown as code. */
+function WithCode({ text }: { text: string }) {
+  return (
+    <>
+      {text.split("`").map((part, index) => (index % 2 === 1 ? <code key={index}>{part}</code> : part))}
+    </>
+  );
+}
+
 function SessionCard({ session }: { session: PlusSessionStatus }) {
   return (
     <section className={`card${session.state === "expired" ? " card-failed" : ""}`} aria-labelledby="plus-session-title">
@@ -44,12 +53,14 @@ function SessionCard({ session }: { session: PlusSessionStatus }) {
           {session.message ? <p>{session.message}</p> : null}
           {session.action ? (
             <p>
-              <strong>What to do:</strong> {session.action}.
+              <strong>What to do:</strong> <WithCode text={session.action} />.
             </p>
           ) : null}
         </div>
       ) : session.action ? (
-        <p className="notice">{session.action}.</p>
+        <p className="notice">
+          <WithCode text={session.action} />.
+        </p>
       ) : null}
       <SessionForm />
     </section>
@@ -68,7 +79,7 @@ function SessionForm() {
     const result = await api.savePlusSession(session, xsrf);
     setSession("");
     setXsrf("");
-    setSaved(result.import_started ? "Saved. An import has started to try it." : "Saved.");
+    setSaved(result.import_started ? "Saved. An import was asked for, to try it." : "Saved.");
   });
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -130,7 +141,7 @@ function where(target: ImportTarget): string {
 }
 
 function Targets({ targets }: { targets: ImportTarget[] }) {
-  if (targets.length === 0) return <p className="muted">No chat imported yet.</p>;
+  if (targets.length === 0) return <p className="muted">No chat walked from Plus yet (imported files count in the totals below).</p>;
   return (
     <DataTable caption="Chats imported" columns={["Chat", "Last run", "Status", "Where", "Last counts", "Asked"]}>
       {targets.map((target) => (
