@@ -50,9 +50,18 @@ def _settings() -> Settings:
     return LIVE.settings
 
 
+class _KeptSession:
+    """Where the Statbate Plus session form writes (in memory here)."""
+
+    def replace(self, cookies: object) -> None:
+        self.cookies = cookies
+
+
 # The OpenAPI document does not depend on the database, so the schema is built once.
 LIVE.settings = load_settings(mhc_api_token=TOKEN, mhc_owner_username=OWNER)
-APP = create_app(_db, settings=_settings, statbate=FakeStatbate, clock=lambda: NOW)
+APP = create_app(
+    _db, settings=_settings, statbate=FakeStatbate, clock=lambda: NOW, plus_session=_KeptSession
+)
 schema = schemathesis.openapi.from_asgi("/api/openapi.json", APP, headers=AUTH)
 
 
