@@ -211,3 +211,41 @@ def test_the_owner_s_room_can_be_left_to_requests(
         )
     (report,) = importer(db, settings, http, clock).run_due(budget())
     assert report.counts["targets"] == (1 if owner_room else 0)
+
+
+def test_the_live_session_chat_where_plus_answers_it(
+    db: Database, settings: Settings, http: httpx.Client, clock: FakeClock, fake: FakePlus
+) -> None:
+    # Given the owner asking for the live session's chat too, and Plus answering its JSON
+    fake.add_live(OWNER, make_messages(230, room=OWNER, shape="shape_b", seed=9))
+    with db.transaction() as conn:
+        conn.execute(
+            "UPDATE jobs SET config = %s WHERE name = 'chat_import'",
+            (json.dumps({"owner_room": False, "live_session": True}),),
+        )
+    # When the job runs, the live session's messages are imported as the room's
+    (report,) = importer(db, settings, http, clock).run_due(budget())
+    assert report.status is JobStatus.SUCCEEDED
+    assert report.counts["new"] == 230
+    assert as_rows(imported(db, broadcaster=OWNER)) == expected_rows(fake.live[OWNER])
+    assert target(db, TargetKind.LIVE, OWNER)["last_status"] == "succeeded"
+
+
+def test_no_live_session_is_skipped_not_failed(
+    db: Database, settings: Settings, http: httpx.Client, clock: FakeClock, fake: FakePlus,
+    server: FakeHttpServer,
+) -> None:  # fmt: skip
+    handler = server.handler
+    assert handler is not None
+    server.handler = lambda r: (
+        httpx_404() if r.path.startswith("/api/live-sessions/") else handler(r)
+    )
+    with db.transaction() as conn:
+        conn.execute(
+            "UPDATE jobs SET config = %s WHERE name = 'chat_import'",
+            (json.dumps({"live_session": True}),),
+        )
+    (report,) = importer(db, settings, http, clock).run_due(budget())
+    assert report.status is JobStatus.SUCCEEDED
+    assert target(db, TargetKind.LIVE, OWNER)["last_status"] == "skipped"
+    assert len(imported(db)) == 5_200
