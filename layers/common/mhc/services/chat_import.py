@@ -136,7 +136,11 @@ def store_page(
     counts.responses = int(is_new)
     kept = kept_messages(page, window)
     counts.outside_window = len(page.messages) - len(kept)
-    unique = list({m.external_id: m for m in reversed(kept)}.values())[::-1]
+    unique, seen = [], set()
+    for message in kept:  # an item listed twice in one response is stored once
+        if message.external_id not in seen:
+            seen.add(message.external_id)
+            unique.append(message)
     lines = [imported_line(m, owner=owner) for m in unique]
     roles: dict[str, Role] = {}
     first: dict[str, datetime] = {}
