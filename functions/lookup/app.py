@@ -13,8 +13,8 @@ from mhc.api import create_app
 from mhc.config import get_settings
 from mhc.db.connection import Database
 from mhc.db.resolve import lambda_database
+from mhc.domain.plus_cookies import SessionWriter
 from mhc.observability import logger
-from mhc.runtime.cookie_store import cookie_store
 from mhc.runtime.invoke import job_starter
 
 _database: Database | None = None
@@ -27,12 +27,15 @@ def database() -> Database:
     return _database
 
 
+def plus_session() -> SessionWriter:
+    """The two SSM parameters the session form writes (loaded on first use)."""
+    from mhc.runtime.cookie_store import cookie_store
+
+    return cookie_store(get_settings())
+
+
 asgi = Mangum(
-    create_app(
-        database,
-        start_job=job_starter(get_settings),
-        plus_session=lambda: cookie_store(get_settings()),
-    ),
+    create_app(database, start_job=job_starter(get_settings), plus_session=plus_session),
     lifespan="off",
 )
 

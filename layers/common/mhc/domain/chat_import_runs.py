@@ -14,14 +14,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
 
-from mhc.domain.chat_import import ChatMessage, ChatPage, local_to_utc
 from mhc.domain.errors import InvalidInput
 from mhc.domain.roles import Role
+
+if TYPE_CHECKING:  # the page reader is loaded by the import paths, not by the API's reads
+    from mhc.domain.chat_import import ChatMessage, ChatPage
 
 
 class TargetKind(StrEnum):
@@ -62,8 +64,14 @@ class Window:
         )
 
 
+def _local(moment: datetime, zone: ZoneInfo) -> datetime:
+    from mhc.domain.chat_import import local_to_utc
+
+    return local_to_utc(moment, zone)[0]
+
+
 def _day_start(day: date, zone: ZoneInfo) -> datetime:
-    return local_to_utc(datetime.combine(day, time()), zone)[0]
+    return _local(datetime.combine(day, time()), zone)
 
 
 def _moment(text: str, field_name: str, zone: ZoneInfo, *, end: bool) -> datetime:
@@ -78,7 +86,7 @@ def _moment(text: str, field_name: str, zone: ZoneInfo, *, end: bool) -> datetim
             field_name, "must be a date (2026-01-31) or a time (2026-01-31T20:00:00+01:00)"
         ) from None
     if parsed.tzinfo is None:
-        return local_to_utc(parsed, zone)[0]
+        return _local(parsed, zone)
     return parsed.astimezone(ZoneInfo("UTC"))
 
 

@@ -21,16 +21,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
 from mhc.clients.errors import NotFound, SessionExpired
-from mhc.clients.statbate_plus import StatbatePlusClient
 from mhc.config import ConfigError
 from mhc.db.connection import Conn, TransactionSource
-from mhc.domain.chat_capture import read_capture
-from mhc.domain.chat_import import ChatPage, FieldMap, read_chat_page
 from mhc.domain.chat_import_runs import (
     ImportCounts,
     ImportTarget,
@@ -56,8 +53,17 @@ from mhc.domain.roles import Role, merge_role
 from mhc.domain.twins import ImportedCopy
 from mhc.observability import logger, redact, register_secret, without_known_secrets
 from mhc.services import interactions, job_runs, jobs, persons
-from mhc.services.job_context import JobContext, JobResult
 from mhc.store import chat_import as store
+
+if TYPE_CHECKING:
+    # The client and the page reader load with the import paths only: the API's reads and
+    # requests (its cold start) need neither.
+    from mhc.clients.statbate_plus import StatbatePlusClient
+    from mhc.domain.chat_import import ChatPage, FieldMap
+    from mhc.services.job_context import JobContext, JobResult
+
+    #: Builds the Plus client for a job run (composition lives in `mhc.runtime.chat_import`).
+    PlusConnector = Callable[[JobContext, ChatImportConfig], StatbatePlusClient]
 
 #: The scheduled job (functions/chat_import) and the names runs started elsewhere record under.
 JOB = JobKind.CHAT_IMPORT.value
@@ -73,9 +79,6 @@ SIGN_IN_AGAIN = (
     "sign in to Statbate Plus again (`mhc chat-import login`, or paste the two cookies on the "
     "Chat import page); the import resumes where it stopped"
 )
-
-#: Builds the Plus client for a job run (composition lives in `mhc.runtime.chat_import`).
-PlusConnector = Callable[[JobContext, ChatImportConfig], StatbatePlusClient]
 
 
 @dataclass(frozen=True)
@@ -205,6 +208,9 @@ def import_capture(
     """Import a HAR export or saved JSON through the same path as a walk: each response in
     one transaction, so importing a file again (or after a crash) adds nothing twice.
     A file with nothing to import raises `CaptureError` before anything is written."""
+    from mhc.domain.chat_capture import read_capture
+    from mhc.domain.chat_import import read_chat_page
+
     capture = read_capture(data, field_map)
     started = clock()
     with db.transaction() as conn:
@@ -271,6 +277,8 @@ def _walk(
 ) -> tuple[ImportCounts, bool]:
     """Walk from the checkpoint (or page 1) while pages come and time is left; each page is
     stored with the checkpoint after it. (counts, whether the walk ended)."""
+    from mhc.domain.chat_import import read_chat_page
+
     start = target.checkpoint if plan.resume and target.checkpoint else _first_url(client, target)
     walked = target.pages_walked if plan.resume else 0
     total = ImportCounts()
@@ -493,6 +501,8 @@ def _job_targets(ctx: JobContext, config: ChatImportConfig) -> list[tuple[Target
 def import_job(ctx: JobContext, *, connect: PlusConnector) -> JobResult:
     """The `chat_import` job: every target in order while time is left; an expired session
     ends the run as `auth_expired` (what is stored stays, the checkpoint waits)."""
+    from mhc.services.job_context import JobResult
+
     config: ChatImportConfig = ctx.config
     settings = ctx.deps.settings
     clock = ctx.deps.clock
@@ -662,6 +672,8 @@ def session_status(conn: Conn) -> SessionStatus:
 
 
 def _example(body: Any, url: str | None, field_map: FieldMap) -> str | None:
+    from mhc.domain.chat_import import read_chat_page
+
     page = read_chat_page(body, url=url, field_map=field_map)
     if not page.unmapped:
         return None
