@@ -36,6 +36,7 @@ TARGETS = {
     "EventsPollerFunction": 0.4,
     "StatsPollerFunction": 0.4,
     "MigrateFunction": 0.4,
+    "ChatImportFunction": 0.4,
 }
 # argv: layer, function dir, then "app" or the packages to import. Prints the seconds taken,
 # then (for "app") the third-party top-level packages that the import loaded from the layer.

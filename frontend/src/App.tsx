@@ -1,7 +1,9 @@
 import { useEffect, useRef } from "react";
 import { api } from "./api/client";
 import { AuthProvider, useAuth } from "./auth";
+import { PlusSessionFlag } from "./components/PlusSessionFlag";
 import { pillText } from "./health";
+import { ChatImportPage } from "./pages/ChatImport";
 import { HealthPage } from "./pages/Health";
 import { LookupPage } from "./pages/Lookup";
 import { OwnerPage } from "./pages/Owner";
@@ -19,6 +21,7 @@ const NAV = [
   { to: "/sessions", label: "Sessions" },
   { to: "/watchlists", label: "Watchlists" },
   { to: "/search", label: "Search" },
+  { to: "/chat-import", label: "Chat import" },
   { to: "/health", label: "Jobs & health" },
 ];
 
@@ -91,6 +94,7 @@ function Header() {
       </nav>
       <div className="topbar-end">
         <CollectorFlag />
+        <PlusSessionFlag />
         <button type="button" className="ghost" onClick={() => signOut()}>
           Sign out
         </button>
@@ -111,6 +115,7 @@ function Routes() {
   if (pathname === "/watchlists") return <WatchlistsPage />;
   if (pathname === "/search") return <SearchPage />;
   if (pathname === "/health") return <HealthPage />;
+  if (pathname === "/chat-import") return <ChatImportPage />;
   return (
     <>
       <h1>Not found</h1>

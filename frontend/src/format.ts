@@ -127,8 +127,13 @@ export const INTERACTION_SOURCES: InteractionSource[] = [
   "dm_import",
 ];
 
+/** Types whose plain words would mislead. */
+const TYPE_LABELS: Record<string, string> = { CHAT_IMPORT: "Imported chat" };
+
 /** "CHAT_MESSAGE" → "Chat message". */
 export function typeLabel(type: string): string {
+  const special = TYPE_LABELS[type];
+  if (special) return special;
   const words = type.toLowerCase().replace(/_/g, " ");
   return words.charAt(0).toUpperCase() + words.slice(1);
 }

@@ -238,6 +238,10 @@ def requests_for(seed: Seed) -> list[tuple[str, str, dict[str, str], Any, int]]:
         ("DELETE", f"/api/persons/{seed.excluded}", {"confirm": "smk_lover"}, None, 409),
         ("POST", f"/api/persons/{alice}/merge", {}, {"from": seed.bob}, 200),
         ("POST", f"/api/persons/{alice}/unmerge", {}, {"from": seed.bob}, 200),
+        ("GET", "/api/chat-import", {}, None, 200),
+        ("PUT", "/api/chat-import/session", {}, {"session": "s3ss10n", "xsrf": "x%3D"}, 200),
+        ("POST", "/api/owner/chat-import", {}, None, 202),
+        ("POST", f"/api/persons/{alice}/chat-import", {}, None, 202),
     ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from api.api_support import NOW, OWNER, TOKEN, FakeStatbate, Seed, seed
@@ -12,6 +13,7 @@ from fastapi.testclient import TestClient
 from mhc.api import create_app
 from mhc.config import get_settings
 from mhc.db.connection import Database
+from mhc.runtime.cookie_store import FileCookieStore
 
 
 @pytest.fixture
@@ -32,8 +34,21 @@ def statbate() -> FakeStatbate:
 
 
 @pytest.fixture
-def app(db: Database, api_env: None, clock: FakeClock, statbate: FakeStatbate) -> FastAPI:
-    return create_app(lambda: db, statbate=lambda: statbate, clock=clock)
+def plus_cookie_file(tmp_path: Path) -> Path:
+    """Where the app keeps a Statbate Plus session pasted in the UI."""
+    return tmp_path / "plus-cookies.json"
+
+
+@pytest.fixture
+def app(
+    db: Database, api_env: None, clock: FakeClock, statbate: FakeStatbate, plus_cookie_file: Path
+) -> FastAPI:
+    return create_app(
+        lambda: db,
+        statbate=lambda: statbate,
+        clock=clock,
+        plus_session=lambda: FileCookieStore(plus_cookie_file),
+    )
 
 
 @pytest.fixture

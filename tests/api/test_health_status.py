@@ -12,7 +12,7 @@ from mhc.db.connection import Database
 from mhc.domain.models import JobStatus
 from mhc.services import capture, job_runs
 
-JOBS = ("affiliate_sweep", "cb_stats", "profile_collection", "statbate_refresh")
+JOBS = ("affiliate_sweep", "cb_stats", "chat_import", "profile_collection", "statbate_refresh")
 
 
 def record(

@@ -81,6 +81,13 @@ def _settings() -> Settings:
     return LIVE.settings
 
 
+class _KeptSession:
+    """Where the Statbate Plus session form writes (in memory here)."""
+
+    def replace(self, cookies: object) -> None:
+        self.cookies = cookies
+
+
 class _Counted:
     """The app, counting every request it answers (the figure `make fuzz` reports)."""
 
@@ -104,7 +111,9 @@ class _Counted:
 
 # The OpenAPI document does not depend on the database, so the schema is built once.
 LIVE.settings = load_settings(mhc_api_token=TOKEN, mhc_owner_username=OWNER)
-APP = create_app(_db, settings=_settings, statbate=FakeStatbate, clock=lambda: NOW)
+APP = create_app(
+    _db, settings=_settings, statbate=FakeStatbate, clock=lambda: NOW, plus_session=_KeptSession
+)
 COUNTED = _Counted(APP)
 schema = schemathesis.openapi.from_asgi("/api/openapi.json", COUNTED, headers=AUTH)
 # Every generated call carries the token, except the cases that test its absence on purpose.

@@ -124,7 +124,7 @@ def read_ids(pages: list[PlusPage]) -> list[str]:
 
 
 def expected_ids(messages: list[FakeMessage]) -> list[str]:
-    return [f"id:{m.message_id}" for m in messages]
+    return [f"id:{m.room}:{m.message_id}" for m in messages]
 
 
 def cookie_header(request: RecordedRequest) -> dict[str, str]:

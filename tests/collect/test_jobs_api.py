@@ -39,7 +39,13 @@ def test_list_shows_every_job_with_its_last_run(db: Database, client: TestClient
     response = client.get("/api/jobs")
     assert response.status_code == 200
     jobs = {item["job"]["name"]: item for item in response.json()}
-    assert set(jobs) == {"cb_stats", "statbate_refresh", "affiliate_sweep", "profile_collection"}
+    assert set(jobs) == {
+        "cb_stats",
+        "statbate_refresh",
+        "affiliate_sweep",
+        "profile_collection",
+        "chat_import",
+    }
     assert jobs["cb_stats"]["last_run"]["status"] == "failed"
     assert jobs["cb_stats"]["last_run"]["error"] == "stats: HTTP 401"
     assert jobs["statbate_refresh"]["job"]["interval_seconds"] == 6 * 3600

@@ -111,10 +111,21 @@ def test_an_unknown_job_is_404_and_starts_nothing(db: Database, api_token: None)
 def test_the_lambda_api_starts_jobs_through_the_stats_poller(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # The chat import runs in a function of its own; every other job in the stats poller
     monkeypatch.setenv("MHC_OWNER_USERNAME", "the_owner")
+    monkeypatch.setenv("MHC_STATS_POLLER_FUNCTION", FUNCTION)
+    monkeypatch.setenv("MHC_CHAT_IMPORT_FUNCTION", "mhc-prod-chat-import")
+    get_settings.cache_clear()
+    lam = StubLambda()
+    monkeypatch.setattr("mhc.runtime.invoke._lambda_client", lambda: lam)
     app = load_function("lookup")
     api: FastAPI = app.asgi.app
-    assert isinstance(api.state.mhc.start_job, StatsPollerStarter)
+    api.state.mhc.start_job("cb_stats")
+    api.state.mhc.start_job("chat_import")
+    assert [(c["FunctionName"], json.loads(c["Payload"])) for c in lam.calls] == [
+        (FUNCTION, {"jobs": ["cb_stats"]}),
+        ("mhc-prod-chat-import", {"jobs": ["chat_import"]}),
+    ]
 
 
 def test_run_now_wakes_the_local_collector(database_url: str) -> None:

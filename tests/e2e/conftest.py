@@ -105,6 +105,8 @@ def server(
         MHC_API_TOKEN=TOKEN,
         MHC_OWNER_USERNAME=OWNER,
         MHC_LOG_LEVEL="WARNING",
+        # A Statbate Plus session pasted in the UI lands here, never in the developer's .mhc/
+        MHC_STATBATE_PLUS_COOKIE_FILE=str(tmp_path_factory.mktemp("plus") / "cookies.json"),
     )
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log = ARTIFACTS / "server.log"

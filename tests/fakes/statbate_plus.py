@@ -286,6 +286,17 @@ class FakePlus:
             "encryptHistory": False,
         }
 
+    def account_page(self, name: str) -> dict[str, Any]:
+        """A page only a signed-in account sees (the dashboard, the profile)."""
+        return {
+            "component": name.capitalize(),
+            "props": {"errors": {}, "auth": {"user": {"id": 7, "remember_token": "rt-secret"}}},
+            "url": f"/{name}",
+            "version": self.version,
+            "clearHistory": False,
+            "encryptHistory": False,
+        }
+
     # -- serving -----------------------------------------------------------------------------
     def handle(self, request: RecordedRequest) -> Reply:
         with self._lock:
@@ -297,6 +308,8 @@ class FakePlus:
             return cloudflare_reply(403)
         parts = [unquote(p) for p in request.path.strip("/").split("/")]
         inertia = request.headers.get("x-inertia") == "true"
+        if parts == ["login"] and request.method == "POST":
+            return self._signed_in_reply()
         if parts == ["login"]:
             return self._inertia_reply(self.login_page(), inertia, rotate=False)
         chat = len(parts) == 4 and parts[0] in ("room", "member") and parts[1:4:2] == [SITE, "chat"]
@@ -314,6 +327,8 @@ class FakePlus:
                 return self._json_reply({"data": [], "echo": request.json()})
             return Reply(status=405, body={"message": "Method not allowed."})
         page = self._page_number(request)
+        if parts in (["dashboard"], ["profile"]):
+            return self._inertia_reply(self.account_page(parts[0]), inertia)
         if chat:
             return self._chat(request, parts[0], parts[2].lower(), page, inertia)  # type: ignore[arg-type]
         if live:
@@ -366,6 +381,20 @@ class FakePlus:
             body=json.dumps(body).encode(),
             headers={"Content-Type": "application/json"},
             header_list=self._rotation(),
+        )
+
+    def _signed_in_reply(self) -> Reply:
+        """The sign-in form was sent: a new session (Laravel regenerates it), then the
+        dashboard. Any credentials do: the fake has one account."""
+        self._session = _Session()
+        session, xsrf = self._issue()
+        return Reply(
+            status=302,
+            headers={"Location": f"{self.origin}/dashboard"},
+            header_list=[
+                ("Set-Cookie", f"{XSRF_COOKIE}={xsrf}; Max-Age=7200; path=/; samesite=lax"),
+                ("Set-Cookie", f"{SESSION_COOKIE}={session}; Max-Age=7200; path=/; httponly"),
+            ],
         )
 
     def _expired_reply(self, inertia: bool) -> Reply:

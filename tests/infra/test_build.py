@@ -20,6 +20,7 @@ FUNCTIONS = {
     "EventsPollerFunction": "functions/events_poller",
     "StatsPollerFunction": "functions/stats_poller",
     "MigrateFunction": "functions/migrate",
+    "ChatImportFunction": "functions/chat_import",
 }
 _IMPORT_PROBE = "import sys; sys.path[:0] = sys.argv[1:3]; import {module}; print({module}.{attr})"
 

@@ -22,7 +22,13 @@ MANAGED_POLICIES = {
     "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",  # X-Ray has no resource-level ARNs
 }
 
-FUNCTIONS = ("LookupFunction", "EventsPollerFunction", "StatsPollerFunction", "MigrateFunction")
+FUNCTIONS = (
+    "LookupFunction",
+    "EventsPollerFunction",
+    "StatsPollerFunction",
+    "MigrateFunction",
+    "ChatImportFunction",
+)
 SSM_ARN = "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter"
 
 
@@ -39,7 +45,7 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def test_the_four_functions_exist_on_python312_arm64(cfn: dict[str, Any]) -> None:
+def test_the_five_functions_exist_on_python312_arm64(cfn: dict[str, Any]) -> None:
     functions = resources(cfn, "AWS::Lambda::Function")
     assert set(functions) == set(FUNCTIONS)
     for name in FUNCTIONS:
@@ -102,16 +108,20 @@ def test_events_poller_may_invoke_only_itself(cfn: dict[str, Any]) -> None:
     ]
 
 
-def test_the_api_may_invoke_only_the_stats_poller(cfn: dict[str, Any]) -> None:
-    # "Run now" on a job: the API invokes the stats poller, and nothing else
+def test_the_api_may_invoke_only_the_stats_poller_and_the_chat_import(cfn: dict[str, Any]) -> None:
+    # "Run now" on a job: the API invokes the stats poller (the chat import, its own function)
     invoke = [
         s
         for s in statements(cfn, "LookupFunctionRole")
         if "lambda:InvokeFunction" in as_list(s["Action"])
     ]
-    assert [s["Resource"] for s in invoke] == [{"Fn::GetAtt": ["StatsPollerFunction", "Arn"]}]
+    assert [s["Resource"] for s in invoke] == [
+        {"Fn::GetAtt": ["StatsPollerFunction", "Arn"]},
+        {"Fn::GetAtt": ["ChatImportFunction", "Arn"]},
+    ]
     env = props(cfn, "LookupFunction")["Environment"]["Variables"]
     assert env["MHC_STATS_POLLER_FUNCTION"] == {"Ref": "StatsPollerFunction"}
+    assert env["MHC_CHAT_IMPORT_FUNCTION"] == {"Ref": "ChatImportFunction"}
 
 
 def test_events_poller_reads_and_writes_only_its_cursor(cfn: dict[str, Any]) -> None:
@@ -125,10 +135,15 @@ def test_events_poller_reads_and_writes_only_its_cursor(cfn: dict[str, Any]) -> 
 
 def test_schedules_omit_names_and_do_not_retry(cfn: dict[str, Any]) -> None:
     schedules = resources(cfn, "AWS::Scheduler::Schedule")
-    assert set(schedules) == {"EventsPollerFunctionWatchdog", "StatsPollerFunctionEvery5Minutes"}
+    rates = {
+        "EventsPollerFunctionWatchdog": "rate(5 minutes)",
+        "StatsPollerFunctionEvery5Minutes": "rate(5 minutes)",
+        "ChatImportFunctionHourly": "rate(1 hour)",
+    }
+    assert set(schedules) == set(rates)
     for name, schedule in schedules.items():
         assert "Name" not in schedule["Properties"], name
-        assert schedule["Properties"]["ScheduleExpression"] == "rate(5 minutes)"
+        assert schedule["Properties"]["ScheduleExpression"] == rates[name]
         assert schedule["Properties"]["Target"]["RetryPolicy"]["MaximumRetryAttempts"] == 0
     watchdog = schedules["EventsPollerFunctionWatchdog"]["Properties"]["Target"]
     assert json.loads(watchdog["Input"]) == {"trigger": "watchdog"}
@@ -275,6 +290,7 @@ def test_every_function_has_invoke_events(cfn: dict[str, Any]) -> None:
         "EventsPollerFunction": "events_poller_",
         "StatsPollerFunction": "stats_poller_",
         "MigrateFunction": "migrate_",
+        "ChatImportFunction": "chat_import_",
     }
     for name, prefix in prefixes.items():
         samples = list(events.glob(f"{prefix}*.json"))
@@ -307,3 +323,65 @@ def test_every_mhc_alarm_watches_a_metric_the_code_publishes(cfn: dict[str, Any]
     for name, properties in ours.items():
         assert properties["MetricName"] in published, f"{name} watches an unpublished metric"
         assert {"Name": "service", "Value": "mhc"} in properties.get("Dimensions", [])
+
+
+# -- the chat import (issue 16) ---------------------------------------------------------------
+PLUS_PARAMS = [
+    {"Fn::Sub": SSM_ARN + "${PlusSessionParam}"},
+    {"Fn::Sub": SSM_ARN + "${PlusXsrfParam}"},
+]
+
+
+def _ssm(cfn: dict[str, Any], role: str) -> dict[str, list[Any]]:
+    """SSM action -> the parameters a role may use it on."""
+    found: dict[str, list[Any]] = {}
+    for statement in statements(cfn, role):
+        for action in as_list(statement["Action"]):
+            if action.startswith("ssm:"):
+                found.setdefault(action, []).extend(as_list(statement["Resource"]))
+    return found
+
+
+def test_the_chat_import_reads_and_keeps_only_the_two_session_parameters(
+    cfn: dict[str, Any],
+) -> None:
+    assert _ssm(cfn, "ChatImportFunctionRole") == {
+        "ssm:GetParameter": PLUS_PARAMS,
+        "ssm:GetParameters": PLUS_PARAMS,
+        "ssm:PutParameter": PLUS_PARAMS,
+    }
+    env = props(cfn, "ChatImportFunction")["Environment"]["Variables"]
+    assert env["MHC_STATBATE_PLUS_SESSION_PARAM"] == {"Ref": "PlusSessionParam"}
+    assert env["MHC_STATBATE_PLUS_XSRF_PARAM"] == {"Ref": "PlusXsrfParam"}
+    # and it invokes nothing
+    assert not [
+        s for s in statements(cfn, "ChatImportFunctionRole") if "lambda:" in str(s["Action"])
+    ]
+
+
+def test_the_api_may_write_the_session_but_never_read_it(cfn: dict[str, Any]) -> None:
+    ssm = _ssm(cfn, "LookupFunctionRole")
+    assert ssm["ssm:PutParameter"] == PLUS_PARAMS
+    read = [r for action, rs in ssm.items() if action != "ssm:PutParameter" for r in rs]
+    assert not [r for r in read if r in PLUS_PARAMS]
+    env = props(cfn, "LookupFunction")["Environment"]["Variables"]
+    assert env["MHC_STATBATE_PLUS_SESSION_PARAM"] == {"Ref": "PlusSessionParam"}
+
+
+def test_the_chat_import_runs_alone_for_up_to_15_minutes(cfn: dict[str, Any]) -> None:
+    function = props(cfn, "ChatImportFunction")
+    assert function["Timeout"] == 900
+    assert function["ReservedConcurrentExecutions"] == 1
+    assert function["FunctionName"] == {"Fn::Sub": "mhc-${Stage}-chat-import"}
+    (config,) = [
+        v["Properties"]
+        for v in resources(cfn, "AWS::Lambda::EventInvokeConfig").values()
+        if v["Properties"]["FunctionName"] == {"Ref": "ChatImportFunction"}
+    ]
+    assert config["MaximumRetryAttempts"] == 0
+
+
+def test_an_expired_plus_session_alarms(cfn: dict[str, Any]) -> None:
+    alarm = props(cfn, "ChatImportSessionExpiredAlarm")
+    assert (alarm["Namespace"], alarm["MetricName"]) == ("MHC", "JobAuthExpired")
+    assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]

@@ -153,6 +153,17 @@ def seed(url: str) -> None:
             (T0,),
         )
         conn.execute(
+            """INSERT INTO chat_import_responses (digest, origin, url, fetched_at, body,
+                                                  messages, unmapped, problems)
+               VALUES (repeat('ab', 32), 'file', NULL, %s, %s, 1, 0, '{}')""",
+            (T0, json.dumps({"data": [{"id": 1, "message": AWKWARD}]})),
+        )
+        conn.execute(
+            """INSERT INTO chat_import_targets (kind, name, checkpoint, walk, completed_at)
+               VALUES ('room', 'model_two', 'https://plus.example/room?page=3', 'full', %s)""",
+            (T0,),
+        )
+        conn.execute(
             "INSERT INTO paste_mentions (interaction_id, person_id, line) VALUES (3, 2, 1), (3, 1, NULL)"
         )
         conn.execute(
@@ -226,7 +237,7 @@ def test_export_then_restore_gives_identical_tables(
     use_database(database_url)
     assert cli.main(["export", str(directory)]) == 0
     out = capsys.readouterr().out
-    assert "exported 22 tables" in out
+    assert "exported 24 tables" in out
     source = table_state(database_url)
     # Then the manifest records the schema, and each file's rows and checksum
     manifest = json.loads((directory / "manifest.json").read_text())

@@ -48,7 +48,7 @@ def settings_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch
 
 
 def test_every_function_has_sample_events_and_every_sample_a_function() -> None:
-    assert function_names() == ["events_poller", "lookup", "migrate", "stats_poller"]
+    assert function_names() == ["chat_import", "events_poller", "lookup", "migrate", "stats_poller"]
     assert all(sample_events(name) for name in function_names())
     assert sorted(p for _, p in SAMPLES) == sorted(EVENTS_DIR.glob("*.json"))
 
@@ -116,6 +116,17 @@ def test_each_sample_event(
         assert '"message":"events poll finished"' in err
         assert '"EventsIngested":[30.0]' in err
         assert FEED_TOKEN not in err
+    elif name == "chat_import":
+        # No Statbate Plus session anywhere: the job says so (and what to do), it never fails
+        env.setenv("MHC_STATBATE_PLUS_URL", server.url)
+        env.setenv("MHC_STATBATE_PLUS_COOKIE_FILE", str(tmp_path / "plus-cookies.json"))
+        get_settings.cache_clear()
+        code, result, err = _run(capsys, name, str(event))
+        assert code == 0, err
+        [job] = result["jobs"]
+        assert (job["job"], job["status"]) == ("chat_import", "not_configured"), job
+        assert "Statbate Plus" in job["error"], job["error"]  # and what to do about it
+        assert server.request_count == 0  # nothing is asked of Plus without a session
     else:  # stats_poller: the fake Stats API and profile endpoint; no Statbate, no affiliate
         server.enqueue(json_reply(stats_payload()), path="/statsapi/")
         profile = {"follower_count": 1234, "room_status": "offline"}

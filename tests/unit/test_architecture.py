@@ -22,6 +22,7 @@ PACKAGE = PACKAGE_ROOT / "mhc"
 STORE_OWNERS: dict[str, set[str]] = {
     "mhc.store.attributes": {"mhc.services.memory"},
     "mhc.store.broadcasts": {"mhc.services.profiles"},
+    "mhc.store.chat_import": {"mhc.services.chat_import"},
     "mhc.store.collect_targets": {"mhc.services.collect_statbate", "mhc.services.collect_profiles"},
     "mhc.store.copy_rows": set(),
     "mhc.store.data_export": {"mhc.services.data_export"},

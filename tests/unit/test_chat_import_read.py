@@ -169,7 +169,7 @@ def test_unreadable_times_are_none(value: str | int) -> None:
 def test_external_id_is_the_message_id_when_there_is_one() -> None:
     page, expected = _room_page("shape_a", count=3)
     assert [m.external_id for m in read_chat_page(page).messages] == [
-        f"id:{e.message_id}" for e in expected
+        f"id:{e.room}:{e.message_id}" for e in expected
     ]
 
 
@@ -205,7 +205,10 @@ def test_the_hash_covers_room_sender_time_text_and_ordinal() -> None:
                        ("occurred_at", datetime(2026, 1, 1, 0, 0, 1, tzinfo=UTC)), ("room", None)]:  # fmt: skip
         assert external_id(None, **{**base, key: other}) != reference  # type: ignore[arg-type]
     assert external_id(None, **base) == reference  # type: ignore[arg-type]
-    assert external_id("77", **base) == "id:77"  # type: ignore[arg-type]
+    # Plus's own id, scoped by the room (bare when the room is not known)
+    assert external_id("77", **base) == "id:r:77"  # type: ignore[arg-type]
+    assert external_id("77", **{**base, "room": "q"}) == "id:q:77"  # type: ignore[arg-type]
+    assert external_id("77", **{**base, "room": None}) == "id:77"  # type: ignore[arg-type]
 
 
 # -- where the room and sender come from ---------------------------------------------------

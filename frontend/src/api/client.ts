@@ -3,9 +3,11 @@
 import type {
   ApiErrorBody,
   Attribute,
+  ChatImportStatus,
   CollectorStatus,
   Confidence,
   CurrentSession,
+  ImportTarget,
   IngestHealth,
   JobView,
   Interaction,
@@ -250,4 +252,13 @@ export const api = {
   updateJob: (name: string, patch: { enabled?: boolean; interval_seconds?: number }) =>
     request<JobView>(`/jobs/${enc(name)}`, { method: "PATCH", body: patch }),
   runJob: (name: string) => request<JobView>(`/jobs/${enc(name)}/run`, { method: "POST" }),
+  chatImport: (signal?: AbortSignal) => request<ChatImportStatus>("/chat-import", { signal }),
+  savePlusSession: (session: string, xsrf: string) =>
+    request<{ saved: boolean; import_started: boolean }>("/chat-import/session", {
+      method: "PUT",
+      body: { session, xsrf },
+    }),
+  importOwnerChat: () => request<ImportTarget>("/owner/chat-import", { method: "POST" }),
+  importPersonChat: (id: number) =>
+    request<ImportTarget>(`/persons/${id}/chat-import`, { method: "POST" }),
 };

@@ -587,6 +587,89 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/chat-import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Chat Import Status
+         * @description Whether the Plus session works, each chat's import (checkpoint, last run, counts), and
+         *     the responses the field map could not read (with an example item to map).
+         */
+        get: operations["chat_import_status_api_chat_import_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/chat-import/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Save Plus Session
+         * @description Store the owner's Plus cookies (in AWS: the two SSM parameters, the only ones this API
+         *     may write) and start an import to try them. The values are never returned or logged.
+         */
+        put: operations["save_plus_session_api_chat_import_session_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/owner/chat-import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import Owner Room
+         * @description Queue an import of the owner's room chat and start it now.
+         */
+        post: operations["import_owner_room_api_owner_chat_import_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/persons/{person_id}/chat-import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import Person Chat
+         * @description Queue an import of what the person said across rooms (Plus's member chat) and start it
+         *     now; the messages join their timeline as imported chat.
+         */
+        post: operations["import_person_chat_api_persons__person_id__chat_import_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -647,6 +730,22 @@ export interface components {
             interaction_id?: number | null;
             /** Evidence Note */
             evidence_note?: string | null;
+        };
+        /** ChatImportStatus */
+        ChatImportStatus: {
+            session: components["schemas"]["SessionStatus"];
+            /** Targets */
+            targets: components["schemas"]["ImportTarget"][];
+            /** Unread */
+            unread: components["schemas"]["UnreadResponse"][];
+            /** Totals */
+            totals: {
+                [key: string]: number;
+            };
+            /** Field Map */
+            field_map: {
+                [key: string]: string[];
+            };
         };
         /** CollectorStatus */
         CollectorStatus: {
@@ -753,6 +852,52 @@ export interface components {
             schema_version: number | null;
             /** Version */
             version: string;
+        };
+        /**
+         * ImportTarget
+         * @description A row of `chat_import_targets`: one chat imported, and where its import stands.
+         */
+        ImportTarget: {
+            /** Id */
+            id: number;
+            kind: components["schemas"]["TargetKind"];
+            /** Name */
+            name: string;
+            /** Checkpoint */
+            checkpoint: string | null;
+            walk: components["schemas"]["WalkMode"] | null;
+            /** Since */
+            since: string | null;
+            /** Until */
+            until: string | null;
+            /** Pages Walked */
+            pages_walked: number;
+            /** Completed At */
+            completed_at: string | null;
+            /** Requested At */
+            requested_at: string | null;
+            /** Claimed At */
+            claimed_at: string | null;
+            /** Last Run At */
+            last_run_at: string | null;
+            /** Last Status */
+            last_status: string | null;
+            /** Last Counts */
+            last_counts: {
+                [key: string]: unknown;
+            };
+            /** Last Error */
+            last_error: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
         };
         /** IngestHealth */
         IngestHealth: {
@@ -888,7 +1033,7 @@ export interface components {
          * JobKind
          * @enum {string}
          */
-        JobKind: "cb_stats" | "statbate_refresh" | "affiliate_sweep" | "profile_collection";
+        JobKind: "cb_stats" | "statbate_refresh" | "affiliate_sweep" | "profile_collection" | "chat_import";
         /**
          * JobPatch
          * @description Only the fields given change; `config` is merged into the stored config key by key
@@ -929,7 +1074,7 @@ export interface components {
          * JobStatus
          * @enum {string}
          */
-        JobStatus: "running" | "succeeded" | "failed" | "skipped" | "not_configured";
+        JobStatus: "running" | "succeeded" | "failed" | "skipped" | "not_configured" | "auth_expired";
         /** JobView */
         JobView: {
             job: components["schemas"]["Job"];
@@ -1271,6 +1416,23 @@ export interface components {
             /** Is Excluded */
             is_excluded?: boolean | null;
         };
+        /**
+         * PlusSession
+         * @description The two cookies of a signed-in Statbate Plus browser (DevTools → Application →
+         *     Cookies), as values or as `name=value`. Kept where the import reads them; never shown.
+         */
+        PlusSession: {
+            /**
+             * Session
+             * @description statbate_plus_session
+             */
+            session: string;
+            /**
+             * Xsrf
+             * @description XSRF-TOKEN
+             */
+            xsrf: string;
+        };
         /** PollerHealth */
         PollerHealth: {
             /**
@@ -1428,11 +1590,23 @@ export interface components {
         SessionResult: {
             session: components["schemas"]["StreamSession"] | null;
         };
+        /** SessionSaved */
+        SessionSaved: {
+            /** Saved */
+            saved: boolean;
+            /** Import Started */
+            import_started: boolean;
+        };
         /**
          * SessionSource
          * @enum {string}
          */
         SessionSource: "manual" | "cb_events";
+        /**
+         * SessionState
+         * @enum {string}
+         */
+        SessionState: "ok" | "expired" | "not_configured" | "failing" | "unknown";
         /** SessionStats */
         SessionStats: {
             /** Session Id */
@@ -1447,6 +1621,19 @@ export interface components {
             tokens: number;
             /** Distinct Visitors */
             distinct_visitors: number;
+        };
+        /**
+         * SessionStatus
+         * @description Whether the Plus session works, from the newest run that talked to Plus.
+         */
+        SessionStatus: {
+            state: components["schemas"]["SessionState"];
+            /** Checked At */
+            checked_at: string | null;
+            /** Message */
+            message: string | null;
+            /** Action */
+            action: string | null;
         };
         /** SessionWithStats */
         SessionWithStats: {
@@ -1549,6 +1736,12 @@ export interface components {
              */
             updated_at: string;
         };
+        /**
+         * TargetKind
+         * @description What is imported: a room's chat, a member's chat across rooms, a room's live session.
+         * @enum {string}
+         */
+        TargetKind: "room" | "member" | "live";
         /** Tip */
         Tip: {
             /** Interaction Id */
@@ -1569,6 +1762,40 @@ export interface components {
             /** Username */
             username: string | null;
         };
+        /**
+         * UnreadResponse
+         * @description A stored response with items (or a page) the map could not read: what to map next.
+         */
+        UnreadResponse: {
+            /** Id */
+            id: number;
+            /** Origin */
+            origin: string;
+            /** Url */
+            url: string | null;
+            /**
+             * Fetched At
+             * Format: date-time
+             */
+            fetched_at: string;
+            /** Messages */
+            messages: number;
+            /** Unmapped */
+            unmapped: number;
+            /** Problems */
+            problems: {
+                [key: string]: number;
+            };
+            /** Example */
+            example: string | null;
+        };
+        /**
+         * WalkMode
+         * @description A full walk goes to the end of the history; a catch-up walk (after a full walk reached
+         *     the end once) stops at the first page that holds nothing new.
+         * @enum {string}
+         */
+        WalkMode: "full" | "catch_up";
         /** Watchlist */
         Watchlist: {
             /** Id */
@@ -4390,6 +4617,345 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["JobView"];
+                };
+            };
+            /** @description malformed request (e.g. a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description missing or wrong bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unknown id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description conflicts with what is stored */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description request body too large for this route */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid input; `details` names each field with the reason and the limit */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not configured or database unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    chat_import_status_api_chat_import_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatImportStatus"];
+                };
+            };
+            /** @description malformed request (e.g. a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description missing or wrong bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unknown id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description conflicts with what is stored */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description request body too large for this route */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid input; `details` names each field with the reason and the limit */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not configured or database unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    save_plus_session_api_chat_import_session_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlusSession"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionSaved"];
+                };
+            };
+            /** @description malformed request (e.g. a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description missing or wrong bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unknown id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description conflicts with what is stored */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description request body too large for this route */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid input; `details` names each field with the reason and the limit */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not configured or database unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    import_owner_room_api_owner_chat_import_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportTarget"];
+                };
+            };
+            /** @description malformed request (e.g. a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description missing or wrong bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unknown id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description conflicts with what is stored */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description request body too large for this route */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid input; `details` names each field with the reason and the limit */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not configured or database unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    import_person_chat_api_persons__person_id__chat_import_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description person id */
+                person_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportTarget"];
                 };
             };
             /** @description malformed request (e.g. a body that is not JSON) */

@@ -68,3 +68,8 @@ export type SessionDeletion = Schemas["SessionDeletion"];
 export type PersonDeletion = Schemas["PersonDeletion"];
 export type PasteReading = Schemas["PasteReadingView"];
 export type PasteName = Schemas["PasteName"];
+// The Statbate Plus chat import: the session, each chat's progress, what the map could not read.
+export type ChatImportStatus = Schemas["ChatImportStatus"];
+export type ImportTarget = Schemas["ImportTarget"];
+export type PlusSessionStatus = ChatImportStatus["session"];
+export type UnreadResponse = Schemas["UnreadResponse"];

@@ -61,7 +61,10 @@ export function InteractionTable({
           ) : null}
           <td className="nowrap">{typeLabel(interaction.type)}</td>
           <td>
-            <ProviderBadge provider={interactionProvider(interaction.source)} />
+            <ProviderBadge
+              provider={interactionProvider(interaction.source)}
+              detail={interaction.source === "statbate_plus" ? "Plus, imported" : undefined}
+            />
           </td>
           <td className="cell-content">
             <Content interaction={interaction} highlight={highlight} />

@@ -1,6 +1,7 @@
 """The `mhc` command: run the local server, migrate, print the database URL.
 
-Exit codes: 0 success, 1 operational failure, 2 configuration or usage error.
+Exit codes: 0 success, 1 operational failure, 2 configuration or usage error, 3 the Statbate
+Plus session has expired (`mhc chat-import`: sign in again).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 
     from mhc.db.connection import Database
     from mhc.domain.clock import Clock
+    from mhc.services.chat_import import PageProgress as ChatProgress
     from mhc.services.collect import RunReport
     from mhc.services.data_export import Progress
     from mhc.services.events_poller import PollOutcome
@@ -162,6 +164,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     from mhc.db.connection import connect
     from mhc.db.migrate import migrate
     from mhc.db.pool import PooledDatabase
+    from mhc.runtime.cookie_store import cookie_store
     from mhc.services.jobs import at_next_tick
 
     for problem in setup_warnings(settings):
@@ -176,7 +179,11 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 
         pollers = LocalPollers(settings, url)
     # "Run now" on a job wakes the local collector (without pollers: the job waits for one).
-    api = create_app(lambda: db, start_job=pollers.wake if pollers else at_next_tick)
+    api = create_app(
+        lambda: db,
+        start_job=pollers.wake if pollers else at_next_tick,
+        plus_session=lambda: cookie_store(settings),
+    )
     # The built UI is served next to the API only here (in AWS, CloudFront serves it from S3).
     frontend = Path(args.frontend_dir) if args.frontend_dir else default_frontend_dir()
     app = with_frontend(api, frontend)
@@ -443,12 +450,12 @@ def _run_jobs(settings: Settings, args: argparse.Namespace, only: list[str] | No
     import time
     from datetime import timedelta
 
-    from mhc.runtime.collector import build_collector
+    from mhc.runtime.collector import build_collector, local_jobs
 
     seconds = args.max_seconds or settings.mhc_jobs_local_budget_seconds
     db = _single_connection(settings)
     try:
-        collector = build_collector(settings, db)
+        collector = build_collector(settings, db, jobs=local_jobs())
         deadline = time.monotonic() + seconds
         reports = collector.run_due(
             lambda: timedelta(seconds=deadline - time.monotonic()), only=only
@@ -619,6 +626,185 @@ def add_persons_commands(commands: Any) -> None:
     unmerge.set_defaults(handler=cmd_persons_unmerge)
 
 
+# --- Statbate Plus chat import ---------------------------------------------------------------
+#: `mhc chat-import` exits with this when the Plus session has expired (sign in again).
+EXIT_SESSION_EXPIRED = 3
+
+
+def _chat_progress(progress: ChatProgress) -> None:
+    page, total = progress.page, progress.total
+    of = f"/{progress.last_page}" if progress.last_page else ""
+    _say(
+        f"{progress.what}: page {progress.pages}{of}: {page.messages} messages "
+        f"({page.new} new, {page.already_stored} already stored, {page.unmapped} unmapped, "
+        f"{page.twins} live twins); {total.new:,} new so far"
+    )
+
+
+def _chat_walk(settings: Settings, args: argparse.Namespace, kind: str) -> int:
+    from zoneinfo import ZoneInfo
+
+    from mhc.clients.errors import SessionExpired
+    from mhc.clients.http import Timeouts, new_http_client
+    from mhc.domain.chat_import_runs import TargetKind, parse_window, summary
+    from mhc.domain.errors import InvalidInput
+    from mhc.runtime.chat_import import plus_client
+    from mhc.services import chat_import
+
+    try:
+        window = parse_window(
+            getattr(args, "since", None),
+            getattr(args, "until", None),
+            ZoneInfo(settings.mhc_owner_timezone),
+        )
+    except InvalidInput as exc:
+        print(f"mhc: invalid value: {exc}", file=sys.stderr)
+        return 2
+    db = _single_connection(settings)
+    http = new_http_client(timeouts=Timeouts.from_settings(settings))
+    try:
+        client = plus_client(settings, http)
+        outcome = chat_import.import_chat(
+            db,
+            client,
+            TargetKind(kind),
+            args.name,
+            owner=settings.mhc_owner_username,
+            field_map=settings.statbate_plus_field_map(),
+            window=window,
+            progress=_chat_progress,
+        )
+    except SessionExpired as exc:
+        print(f"mhc: {exc}", file=sys.stderr)
+        print(f"mhc: {chat_import.SIGN_IN_AGAIN}", file=sys.stderr)
+        return EXIT_SESSION_EXPIRED
+    finally:
+        http.close()
+        db.close()
+    if outcome is None:
+        print(
+            f"mhc: {kind} {args.name} is being imported by another run; try later", file=sys.stderr
+        )
+        return 1
+    _say(f"{kind} {outcome.target.name}: {outcome.status}; {summary(outcome.counts.as_dict())}")
+    if outcome.error:
+        print(f"mhc: {outcome.error}", file=sys.stderr)
+    if not outcome.ended:
+        _say("the walk stopped before the end: run the same command again to resume")
+    return 0 if outcome.status == "succeeded" else 1
+
+
+def cmd_chat_room(settings: Settings, args: argparse.Namespace) -> int:
+    return _chat_walk(settings, args, "live" if args.live else "room")
+
+
+def cmd_chat_member(settings: Settings, args: argparse.Namespace) -> int:
+    return _chat_walk(settings, args, "member")
+
+
+def cmd_chat_file(settings: Settings, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from mhc.domain.chat_capture import CaptureError
+    from mhc.domain.chat_import_runs import summary
+    from mhc.services import chat_import
+
+    try:
+        data = Path(args.path).read_bytes()
+    except OSError as exc:
+        print(f"mhc: cannot read {args.path}: {exc.strerror}", file=sys.stderr)
+        return 2
+    db = _single_connection(settings)
+    try:
+        result = chat_import.import_capture(
+            db,
+            data,
+            owner=settings.mhc_owner_username,
+            field_map=settings.statbate_plus_field_map(),
+            progress=_chat_progress,
+        )
+    except CaptureError as exc:
+        print(f"mhc: {args.path}: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        db.close()
+    for problem in result.problems:
+        _say(f"warning: {problem}")
+    _say(
+        f"{args.path} ({result.format}): {result.responses} chat responses, "
+        f"{result.skipped} other entries skipped; {summary(result.counts)}"
+    )
+    if result.counts.get("unmapped") or result.counts.get("unreadable_pages"):
+        _say(
+            "some items could not be read: they are stored raw and shown on the Chat import "
+            "page; map them with MHC_STATBATE_PLUS_FIELD_MAP and import the file again"
+        )
+    return 0
+
+
+def cmd_chat_login(settings: Settings, args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from mhc.clients.http import Timeouts, new_http_client
+    from mhc.runtime.chat_import import accepted_by_plus
+    from mhc.runtime.cookie_store import FileCookieStore, cookie_store
+    from mhc.runtime.plus_login import SignInFailed, sign_in
+
+    store = cookie_store(settings)
+    _say(
+        "a Chromium window opens on the Statbate Plus sign-in page: sign in there "
+        f"(waiting up to {args.timeout_minutes} minutes)"
+    )
+    http = new_http_client(timeouts=Timeouts.from_settings(settings))
+    try:
+        cookies = sign_in(
+            settings.mhc_statbate_plus_url,
+            accepted=accepted_by_plus(settings, http),
+            timeout=timedelta(minutes=args.timeout_minutes),
+            executable=args.browser,
+        )
+    except SignInFailed as exc:
+        print(f"mhc: {redact(exc)}", file=sys.stderr)
+        return 1
+    finally:
+        http.close()
+    store.replace(cookies)
+    where = store.path if isinstance(store, FileCookieStore) else "the two SSM parameters"
+    _say(
+        f"signed in: the Statbate Plus session is saved ({where}); now `mhc chat-import room NAME`"
+    )
+    return 0
+
+
+def add_chat_import_commands(commands: Any) -> None:
+    chat = commands.add_parser(
+        "chat-import", help="Statbate Plus chat history: walk a room or member, a file, sign in"
+    )
+    sub = chat.add_subparsers(dest="chat_command", required=True, metavar="ACTION")
+    room = sub.add_parser(
+        "room", help="import a room's chat (resumes a walk the same command left unfinished)"
+    )
+    room.add_argument("name")
+    room.add_argument("--since", help="from this date (2026-01-31) or time, owner's timezone")
+    room.add_argument("--until", help="up to the end of this date, or this time")
+    room.add_argument("--live", action="store_true", help="the live session's chat instead")
+    room.set_defaults(handler=cmd_chat_room)
+    member = sub.add_parser("member", help="import what a member said across rooms")
+    member.add_argument("name")
+    member.set_defaults(handler=cmd_chat_member)
+    capture = sub.add_parser(
+        "file", help="import a HAR export (DevTools: Save all as HAR) or saved JSON responses"
+    )
+    capture.add_argument("path")
+    capture.set_defaults(handler=cmd_chat_file)
+    login = sub.add_parser(
+        "login", help="sign in to Statbate Plus in a Chromium window and keep the session"
+    )
+    login.add_argument("--timeout-minutes", type=int, default=10, help="how long to wait (10)")
+    login.add_argument("--browser", default="/usr/bin/chromium", help="Chromium to open")
+    login.set_defaults(handler=cmd_chat_login)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mhc", description="MHC Control Panel")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -710,6 +896,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_jobs_commands(commands)
     add_persons_commands(commands)
+    add_chat_import_commands(commands)
     return parser
 
 

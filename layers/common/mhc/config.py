@@ -218,6 +218,11 @@ class Settings(BaseSettings):
     mhc_stats_poller_function: str | None = Field(
         default=None, pattern=r"^[A-Za-z0-9_-]{1,64}$", description="Lambda function name"
     )
+    #: AWS: the chat import Lambda the API invokes when the owner asks for a chat import now
+    #: (set by the template). Unset: the import waits for the next hourly run.
+    mhc_chat_import_function: str | None = Field(
+        default=None, pattern=r"^[A-Za-z0-9_-]{1,64}$", description="Lambda function name"
+    )
 
     # --- database location (AWS) ---
     #: RDS keeps the master password in this Secrets Manager secret (ManageMasterUserPassword);

@@ -3,12 +3,34 @@ import { api } from "../../api/client";
 import type { InteractionSource, InteractionType } from "../../api/types";
 import { InteractionTable } from "../../components/InteractionTable";
 import { Pager, useCursorStack } from "../../components/Pager";
-import { Async } from "../../components/status";
+import { Async, ErrorMessage } from "../../components/status";
 import { INTERACTION_SOURCES, INTERACTION_TYPES, PROVIDER_NAME, interactionProvider, typeLabel } from "../../format";
-import { useApi } from "../../useApi";
+import { useAction, useApi } from "../../useApi";
 
 function toggle<T>(values: T[], value: T): T[] {
   return values.includes(value) ? values.filter((v) => v !== value) : [...values, value];
+}
+
+/** What the person said in any room, from Statbate Plus's chat history (queued, run at once). */
+function ImportTheirChat({ personId }: { personId: number }) {
+  const [queued, setQueued] = useState<string | null>(null);
+  const action = useAction(async () => {
+    const target = await api.importPersonChat(personId);
+    setQueued(target.name);
+  });
+  return (
+    <div className="row">
+      <button type="button" className="small" disabled={action.running} onClick={() => void action.run()}>
+        Import their chat from Statbate Plus
+      </button>
+      {queued ? (
+        <p className="notice" role="status">
+          Queued: what {queued} said across rooms is being imported; it appears here as imported chat.
+        </p>
+      ) : null}
+      {action.error ? <ErrorMessage error={action.error} /> : null}
+    </div>
+  );
 }
 
 export function InteractionsTab({ personId }: { personId: number }) {
@@ -21,6 +43,7 @@ export function InteractionsTab({ personId }: { personId: number }) {
   );
   return (
     <>
+      <ImportTheirChat personId={personId} />
       <div className="filters">
         <fieldset>
           <legend>Type (none = all)</legend>

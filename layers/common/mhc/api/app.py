@@ -14,10 +14,21 @@ from mhc.api.errors import ERROR_RESPONSES, error_schemas, install_error_handler
 from mhc.api.input_guard import InputGuard
 from mhc.api.links import add_links
 from mhc.api.middleware import RequestContextMiddleware, install_log_filter
-from mhc.api.routers import health, jobs, lookup, owner, persons, search, sessions, watchlists
+from mhc.api.routers import (
+    chat_import,
+    health,
+    jobs,
+    lookup,
+    owner,
+    persons,
+    search,
+    sessions,
+    watchlists,
+)
 from mhc.config import Settings, get_settings
 from mhc.db.connection import TransactionSource
 from mhc.domain.clock import Clock, utc_now
+from mhc.domain.plus_cookies import SessionWriter
 from mhc.services.jobs import JobStarter, at_next_tick
 from mhc.services.lookup import StatbateFactory, statbate_from_settings
 
@@ -37,10 +48,12 @@ def create_app(
     statbate: StatbateFactory | None = None,
     start_job: JobStarter = at_next_tick,
     clock: Clock = utc_now,
+    plus_session: Callable[[], SessionWriter] | None = None,
 ) -> FastAPI:
     """Build the app. `db_factory` returns the environment's database (created lazily);
     `statbate` returns the Statbate client (default: the real one when its token is set);
-    `start_job` runs a job the owner asked to run now (default: the next scheduled tick)."""
+    `start_job` runs a job the owner asked to run now (default: the next scheduled tick);
+    `plus_session` keeps the Statbate Plus cookies the owner pastes (None: refused, 503)."""
     app = FastAPI(
         title="MHC Control Panel API",
         version=__version__,
@@ -57,8 +70,9 @@ def create_app(
         statbate=statbate or statbate_from_settings(settings),
         start_job=start_job,
         clock=clock,
+        plus_session=plus_session,
     )
-    for module in (health, persons, sessions, watchlists, search, owner, lookup, jobs):
+    for module in (health, persons, sessions, watchlists, search, owner, lookup, jobs, chat_import):
         module.routes.register(app, prefix=API_PREFIX, responses=ERROR_RESPONSES)
     install_error_handlers(app)
     install_log_filter()

@@ -11,6 +11,7 @@ from fastapi import Depends, Request
 from mhc.config import Settings
 from mhc.db.connection import TransactionSource
 from mhc.domain.clock import Clock
+from mhc.domain.plus_cookies import SessionWriter
 from mhc.services.jobs import JobStarter
 from mhc.services.lookup import StatbateFactory
 
@@ -22,6 +23,8 @@ class ApiContext:
     statbate: StatbateFactory
     start_job: JobStarter
     clock: Clock
+    #: Where the UI's Statbate Plus session form writes (None: this server cannot keep it).
+    plus_session: Callable[[], SessionWriter] | None = None
 
 
 def _context(request: Request) -> ApiContext:

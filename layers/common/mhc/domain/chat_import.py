@@ -465,14 +465,17 @@ def external_id(
     text: str,
     ordinal: int,
 ) -> str:
-    """`id:<message id>` when Plus gave one; else `h:` + a hash of what identifies the line.
+    """`id:<room>:<message id>` when Plus gave an id (`id:<message id>` when the room is not
+    known); else `h:` + a hash of what identifies the line.
 
-    The ordinal (0 for the first of identical lines in one response, 1 for the next...) keeps
-    two identical lines said in the same second apart, and makes a re-read of the same
-    response produce the same ids.
+    The room scopes Plus's id: nothing says Plus numbers messages across all rooms, and two
+    rooms' messages sharing a number must never be taken for one. The ordinal (0 for the
+    first of identical lines in one response, 1 for the next...) keeps two identical lines
+    said in the same second apart, and makes a re-read of the same response produce the same
+    ids.
     """
     if message_id is not None:
-        return f"id:{message_id}"
+        return f"id:{room}:{message_id}" if room else f"id:{message_id}"
     key = json.dumps(
         [room or "", sender, occurred_at.isoformat(), text, ordinal],
         ensure_ascii=False,

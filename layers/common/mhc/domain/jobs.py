@@ -26,6 +26,7 @@ class JobKind(StrEnum):
     STATBATE_REFRESH = "statbate_refresh"
     AFFILIATE_SWEEP = "affiliate_sweep"
     PROFILE_COLLECTION = "profile_collection"
+    CHAT_IMPORT = "chat_import"
 
 
 #: Cheap, time-series jobs first; the long paced ones use whatever time is left.
@@ -34,6 +35,7 @@ KIND_PRIORITY = {
     JobKind.AFFILIATE_SWEEP: 1,
     JobKind.STATBATE_REFRESH: 2,
     JobKind.PROFILE_COLLECTION: 3,
+    JobKind.CHAT_IMPORT: 4,
 }
 
 #: The upstream API each kind talks to (cool-downs are per API, shared by every job using it).
@@ -42,6 +44,7 @@ KIND_API = {
     JobKind.AFFILIATE_SWEEP: "affiliate",
     JobKind.STATBATE_REFRESH: "statbate",
     JobKind.PROFILE_COLLECTION: "profiles",
+    JobKind.CHAT_IMPORT: "statbate_plus",
 }
 
 #: The settings each kind cannot run without (environment variable names). The collector
@@ -52,6 +55,9 @@ REQUIRED_SETTINGS: dict[JobKind, tuple[str, ...]] = {
     JobKind.AFFILIATE_SWEEP: ("MHC_AFFILIATE_CAMPAIGN",),
     JobKind.STATBATE_REFRESH: ("MHC_STATBATE_TOKEN",),
     JobKind.PROFILE_COLLECTION: (),
+    # The Plus session may live in the cookie file `mhc chat-import login` writes, not in a
+    # setting: the job itself reports a missing or expired one (`auth_expired`).
+    JobKind.CHAT_IMPORT: ("MHC_OWNER_USERNAME",),
 }
 
 MIN_INTERVAL_SECONDS = 60
@@ -153,13 +159,31 @@ class ProfileCollectionConfig(_Config):
     throttle_cool_down_minutes: int = Field(default=15, ge=1, le=24 * 60)
 
 
-JobConfig = CbStatsConfig | StatbateRefreshConfig | AffiliateSweepConfig | ProfileCollectionConfig
+class ChatImportConfig(_Config):
+    """Statbate Plus chat import (runs in its own function, `functions/chat_import`)."""
+
+    #: Import the owner's room on every run (queued imports run either way).
+    owner_room: bool = True
+    #: Also read the owner's live-session chat JSON, where Plus answers it.
+    live_session: bool = False
+    #: Seconds between Plus requests (None: MHC_STATBATE_PLUS_REQUEST_INTERVAL_SECONDS).
+    request_interval_seconds: float | None = Field(default=None, ge=0.5, le=60)
+
+
+JobConfig = (
+    CbStatsConfig
+    | StatbateRefreshConfig
+    | AffiliateSweepConfig
+    | ProfileCollectionConfig
+    | ChatImportConfig
+)
 
 CONFIG_MODELS: dict[JobKind, type[_Config]] = {
     JobKind.CB_STATS: CbStatsConfig,
     JobKind.STATBATE_REFRESH: StatbateRefreshConfig,
     JobKind.AFFILIATE_SWEEP: AffiliateSweepConfig,
     JobKind.PROFILE_COLLECTION: ProfileCollectionConfig,
+    JobKind.CHAT_IMPORT: ChatImportConfig,
 }
 
 

@@ -75,6 +75,8 @@ class JobStatus(StrEnum):
     FAILED = "failed"
     SKIPPED = "skipped"
     NOT_CONFIGURED = "not_configured"
+    #: The upstream session (Statbate Plus cookies) has expired: the owner must sign in again.
+    AUTH_EXPIRED = "auth_expired"
 
 
 class _Row(BaseModel):

@@ -144,3 +144,12 @@ class CookieStore(Protocol):
     def save(self, cookies: PlusCookies) -> None:
         """Keep `cookies` (after Plus rotated them) for the next run."""
         ...
+
+
+class SessionWriter(Protocol):
+    """Where cookies the owner gives (the UI's session form, `mhc chat-import login`) go:
+    written as given, never read back."""
+
+    def replace(self, cookies: PlusCookies) -> None:
+        """Keep `cookies` in place of whatever session is stored."""
+        ...

@@ -33,6 +33,14 @@ def default_jobs() -> dict[JobKind, JobFunction]:
     }
 
 
+def local_jobs() -> dict[JobKind, JobFunction]:
+    """Every job, for one process running them all (`mhc run`, `mhc jobs run`); in AWS the
+    chat import runs in a function of its own (`mhc.runtime.chat_import`)."""
+    from mhc.runtime.chat_import import chat_import_jobs
+
+    return {**default_jobs(), **chat_import_jobs()}
+
+
 def build_collector(
     settings: Settings,
     db: TransactionSource,

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 from mhc.domain.plus_cookies import (
     SESSION_COOKIE,
     XSRF_COOKIE,
-    CookieStore,
     CorruptCookies,
     InvalidCookie,
     PlusCookies,
@@ -68,6 +67,11 @@ class FileCookieStore:
     def save(self, cookies: PlusCookies) -> None:
         document = {"cookies": dict(cookies.values), "pasted": _fingerprint(self.pasted)}
         write_private_file(self.path, json.dumps(document, separators=(",", ":")))
+
+    def replace(self, cookies: PlusCookies) -> None:
+        """New cookies from the owner (sign-in, the session form): saved under the settings'
+        paste, so they win over it until another paste is set."""
+        self.save(cookies)
 
 
 class SsmCookieStore:
@@ -127,8 +131,19 @@ class SsmCookieStore:
                 current[name] = value
         self._known = current
 
+    def replace(self, cookies: PlusCookies) -> None:
+        """New cookies from the owner: both parameters written without reading them (the
+        API, which takes the session form, may only write these two parameters)."""
+        for name, param in ((SESSION_COOKIE, self.session_param), (XSRF_COOKIE, self.xsrf_param)):
+            value = cookies.values.get(name)
+            if value is not None:
+                self._ssm.put_parameter(
+                    Name=param, Value=value, Type="SecureString", Overwrite=True
+                )
+        self._known = None
 
-def cookie_store(settings: Settings) -> CookieStore:
+
+def cookie_store(settings: Settings) -> FileCookieStore | SsmCookieStore:
     """SSM when both `_PARAM` settings are set, else the local file seeded from the settings'
     cookie values (either form must name both cookies' source the same way)."""
     from mhc.config import ConfigError

@@ -1,5 +1,5 @@
-"""Asynchronous Lambda invocations: the events poller's next chain link, and the stats
-poller asked by the API to run a job now."""
+"""Asynchronous Lambda invocations: the events poller's next chain link, and the function
+the API asks to run a job now (the stats poller; the chat import for `chat_import`)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from mhc.config import Settings
+from mhc.domain.jobs import JobKind
 
 
 def invoke_async(client: Any, function_name: str, payload: dict[str, Any]) -> None:
@@ -58,3 +59,38 @@ class StatsPollerStarter:
         if self._client is None:
             self._client = self._client_factory()
         invoke_async(self._client, function_name, {"jobs": [job_name]})
+
+
+class ChatImportStarter:
+    """Starts the chat import the API just made due: invokes MHC_CHAT_IMPORT_FUNCTION with
+    `{"jobs": ["chat_import"]}`. Without that setting the next hourly run takes it."""
+
+    def __init__(
+        self, settings: Callable[[], Settings], client_factory: Callable[[], Any] = _lambda_client
+    ) -> None:
+        self._settings = settings
+        self._client_factory = client_factory
+        self._client: Any = None
+
+    def __call__(self, job_name: str) -> None:
+        function_name = self._settings().mhc_chat_import_function
+        if function_name is None:
+            return
+        if self._client is None:
+            self._client = self._client_factory()
+        invoke_async(self._client, function_name, {"jobs": [job_name]})
+
+
+def job_starter(
+    settings: Callable[[], Settings], client_factory: Callable[[], Any] | None = None
+) -> Callable[[str], None]:
+    """The API's "run now" in AWS (a JobStarter): the chat import in its own function, every
+    other job in the stats poller (decision 34)."""
+    factory = client_factory or (lambda: _lambda_client())
+    chat = ChatImportStarter(settings, factory)
+    stats = StatsPollerStarter(settings, factory)
+
+    def start(job_name: str) -> None:
+        (chat if job_name == JobKind.CHAT_IMPORT.value else stats)(job_name)
+
+    return start

@@ -123,11 +123,11 @@ class LocalPollers:
         return remaining
 
     def _jobs_loop(self) -> None:
-        from mhc.runtime.collector import build_collector
+        from mhc.runtime.collector import build_collector, local_jobs
 
         db = Database(self._url)
         try:
-            collector = build_collector(self._settings, db)
+            collector = build_collector(self._settings, db, jobs=local_jobs())
             while not self._stop.is_set():
                 self._wake.clear()
                 try:

@@ -99,7 +99,8 @@ class Collector:
         """Run every due job (or exactly `only`, due or not) while time remains."""
         now = self.deps.clock()
         with self.db.transaction() as conn:
-            jobs = store.list_all(conn)
+            # Only the kinds this collector runs (the chat import has a function of its own).
+            jobs = [job for job in store.list_all(conn) if job.kind in self.jobs]
             waiting = {
                 job.name: job_runs.recent(conn, job=job.name, limit=1)
                 for job in jobs

@@ -17,6 +17,7 @@ from mhc.domain.models import (
     Page,
 )
 from mhc.domain.paging import check_limit, decode_cursor, page_of
+from mhc.domain.twins import ImportedCopy, TwinCandidate, match_twins, span
 from mhc.services import persons
 from mhc.store import interactions as store
 from mhc.store import owner_room
@@ -51,6 +52,29 @@ def append_formatted(
     already stored are skipped (`skip_stored=False`: AlreadyStored, and the transaction is
     lost). How many new."""
     return store.append_formatted(conn, person_ids, tails, skip_stored=skip_stored)
+
+
+def link_twins(conn: Conn, source: InteractionSource, copies: Sequence[ImportedCopy]) -> int:
+    """Link each stored, not yet linked row of `source` among `copies` that is the copy of a
+    live-captured interaction (`mhc.domain.twins`); how many were linked. The copy is then left
+    out of every list and count (decision 49). Call it with the rows' own transaction."""
+    window = span(copies)
+    if window is None:
+        return 0
+    rooms = sorted({copy.room for copy in copies})
+    live = store.live_twin_candidates(conn, rooms, *window)
+    if not live:
+        return 0
+    stored = store.unlinked_by_external_id(conn, source, [c.external_id for c in copies])
+    candidates = []
+    for copy in copies:
+        found = stored.get(copy.external_id)
+        if found is not None:
+            row_id, person = found
+            candidates.append(
+                TwinCandidate(row_id, person, copy.room, copy.text, copy.tokens, copy.at)
+            )
+    return store.link_twins(conn, match_twins(candidates, live))
 
 
 def latest_for_person(

@@ -11,6 +11,7 @@ from psycopg.types.json import Jsonb
 
 from mhc.db.connection import Conn
 from mhc.domain.models import Interaction, InteractionSource, InteractionType, NewInteraction
+from mhc.domain.twins import TwinCandidate
 from mhc.store.copy_rows import (
     copy_all_new,
     copy_straight,
@@ -291,3 +292,50 @@ def mentioning(conn: Conn, person_ids: Sequence[int], *, limit: int) -> list[Int
         (list(person_ids), limit),
     ).fetchall()
     return [Interaction.model_validate(row) for row in rows]
+
+
+# -- twins: an imported copy of a live-captured interaction (migration 0007) -------------------
+def live_twin_candidates(
+    conn: Conn, rooms: Sequence[str], since: datetime, until: datetime
+) -> list[TwinCandidate]:
+    """Live chat lines and tips in `rooms` in [since, until] that no imported copy is linked to
+    yet, each with the person it counts as (a merged row as its survivor)."""
+    rows = conn.execute(
+        """SELECT i.id, coalesce(r.merged_into, r.id) AS person, i.broadcaster AS room,
+                  i.content AS text,
+                  CASE WHEN i.type = 'TIP_EVENT' THEN (i.metadata->>'tokens')::bigint END AS tokens,
+                  i.occurred_at AS at
+           FROM interactions i JOIN persons r ON r.id = i.person_id
+           WHERE i.source = 'cb_events' AND i.type IN ('CHAT_MESSAGE', 'TIP_EVENT')
+             AND i.broadcaster = ANY(%s) AND i.occurred_at BETWEEN %s AND %s
+             AND NOT EXISTS (SELECT 1 FROM interaction_twins t WHERE t.twin_of = i.id)""",
+        (list(rooms), since, until),
+    ).fetchall()
+    return [TwinCandidate(**row) for row in rows if row["text"] is not None or row["tokens"]]
+
+
+def unlinked_by_external_id(
+    conn: Conn, source: InteractionSource, external_ids: Sequence[str]
+) -> dict[str, tuple[int, int]]:
+    """external id -> (interaction id, the person it counts as) of stored rows not yet linked
+    as a twin."""
+    rows = conn.execute(
+        f"""SELECT i.external_id, i.id, coalesce(r.merged_into, r.id) AS person
+            FROM interactions i JOIN persons r ON r.id = i.person_id
+            WHERE i.source = %s AND i.external_id = ANY(%s) AND {NOT_A_TWIN}""",
+        (source.value, list(external_ids)),
+    ).fetchall()
+    return {str(row["external_id"]): (int(row["id"]), int(row["person"])) for row in rows}
+
+
+def link_twins(conn: Conn, pairs: Sequence[tuple[int, int, str]]) -> int:
+    """Link each (copy, live, reason); a copy already linked stays as it is. How many new."""
+    if not pairs:
+        return 0
+    cur = conn.execute(
+        """INSERT INTO interaction_twins (interaction_id, twin_of, reason)
+           SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::text[])
+           ON CONFLICT (interaction_id) DO NOTHING""",
+        ([p[0] for p in pairs], [p[1] for p in pairs], [p[2] for p in pairs]),
+    )
+    return cur.rowcount
