@@ -293,10 +293,9 @@ def test_env_json_example_names_every_function(cfn: dict[str, Any]) -> None:
 def test_every_mhc_alarm_watches_a_metric_the_code_publishes(cfn: dict[str, Any]) -> None:
     # An alarm on a metric nobody publishes never fires (or, treating missing data as breaching,
     # always fires): the names must come from mhc.observability.
-    from mhc.domain.models import JobStatus
-    from mhc.observability import Metric, job_metric
+    from mhc.observability import ALWAYS_SENT, Metric
 
-    published = {m.value for m in Metric} | {job_metric(s.value) for s in JobStatus}
+    published = {m.value for m in Metric}
     alarms = resources(cfn, "AWS::CloudWatch::Alarm")
     ours = {
         name: p["Properties"]
@@ -307,3 +306,12 @@ def test_every_mhc_alarm_watches_a_metric_the_code_publishes(cfn: dict[str, Any]
     for name, properties in ours.items():
         assert properties["MetricName"] in published, f"{name} watches an unpublished metric"
         assert {"Name": "service", "Value": "mhc"} in properties.get("Dimensions", [])
+        # A metric sent only when it has something to say is missing the rest of the time: its
+        # alarm must read that as "nothing happened". Only a metric sent on every poll, zero
+        # included, may treat its absence as the failure (no poll finished).
+        missing = properties["TreatMissingData"]
+        if properties["MetricName"] in ALWAYS_SENT:
+            assert missing == "breaching", name
+        else:
+            assert missing == "notBreaching", name
+            assert properties["ComparisonOperator"].startswith("GreaterThan"), name

@@ -35,7 +35,7 @@ from mhc.domain.jobs import (
     parse_config,
 )
 from mhc.domain.models import JobStatus
-from mhc.observability import MetricsSink, job_metric, logger, redact
+from mhc.observability import Metric, MetricsSink, logger, redact
 from mhc.services import job_runs
 from mhc.services.job_context import CollectDeps, CoolDown, JobContext, JobFunction, JobResult
 from mhc.store import jobs as store
@@ -214,8 +214,8 @@ class Collector:
                     started, interval, api_cool_down[0] if api_cool_down else None
                 ),
             )
-        if self.metrics is not None:
-            self.metrics.add(job_metric(result.status.value), 1, "Count")
+        if self.metrics is not None and result.status is JobStatus.FAILED:
+            self.metrics.add(Metric.JOB_FAILED, 1, "Count")
         logger.info(
             "job finished",
             extra={"job": job.name, "status": result.status.value, "counts": result.counts},
