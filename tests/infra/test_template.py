@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from infra.cfn_model import deployed
 from infra.sam_tools import TEMPLATE
 
 #: Inline IAM statements allowed to use Resource "*", each with the reason AWS requires it.
@@ -37,6 +39,12 @@ def props(cfn: dict[str, Any], name: str) -> dict[str, Any]:
 
 def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
+
+
+def each_credentials_mode(cfn: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The template as deployed with each DatabaseCredentials value (conditions resolved)."""
+    for mode in cfn["Parameters"]["DatabaseCredentials"]["AllowedValues"]:
+        yield mode, {**cfn, "Resources": deployed(cfn, DatabaseCredentials=mode)}
 
 
 def test_the_four_functions_exist_on_python312_arm64(cfn: dict[str, Any]) -> None:
@@ -89,36 +97,45 @@ def test_events_poller_chain_settings(cfn: dict[str, Any]) -> None:
 
 
 def test_events_poller_may_invoke_only_itself(cfn: dict[str, Any]) -> None:
-    invoke = [
-        s
-        for s in statements(cfn, "EventsPollerFunctionRole")
-        if "lambda:InvokeFunction" in as_list(s["Action"])
-    ]
-    assert [s["Resource"] for s in invoke] == [
-        {
-            "Fn::Sub": "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:"
-            "function:mhc-${Stage}-events-poller"
-        }
-    ]
+    for mode, view in each_credentials_mode(cfn):
+        invoke = [
+            s
+            for s in statements(view, "EventsPollerFunctionRole")
+            if "lambda:InvokeFunction" in as_list(s["Action"])
+        ]
+        assert [s["Resource"] for s in invoke] == [
+            {
+                "Fn::Sub": "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:"
+                "function:mhc-${Stage}-events-poller"
+            }
+        ], mode
 
 
 def test_the_api_may_invoke_only_the_stats_poller(cfn: dict[str, Any]) -> None:
     # "Run now" on a job: the API invokes the stats poller, and nothing else
-    invoke = [
-        s
-        for s in statements(cfn, "LookupFunctionRole")
-        if "lambda:InvokeFunction" in as_list(s["Action"])
-    ]
-    assert [s["Resource"] for s in invoke] == [{"Fn::GetAtt": ["StatsPollerFunction", "Arn"]}]
+    for mode, view in each_credentials_mode(cfn):
+        invoke = [
+            s
+            for s in statements(view, "LookupFunctionRole")
+            if "lambda:InvokeFunction" in as_list(s["Action"])
+        ]
+        assert [s["Resource"] for s in invoke] == [
+            {"Fn::GetAtt": ["StatsPollerFunction", "Arn"]}
+        ], mode
     env = props(cfn, "LookupFunction")["Environment"]["Variables"]
     assert env["MHC_STATS_POLLER_FUNCTION"] == {"Ref": "StatsPollerFunction"}
 
 
 def test_events_poller_reads_and_writes_only_its_cursor(cfn: dict[str, Any]) -> None:
-    writes = [
-        s for s in statements(cfn, "EventsPollerFunctionRole") if "ssm:PutParameter" in s["Action"]
-    ]
-    assert [s["Resource"] for s in writes] == [{"Fn::Sub": SSM_ARN + "${EventsCursorParam}"}]
+    for mode, view in each_credentials_mode(cfn):
+        writes = [
+            s
+            for s in statements(view, "EventsPollerFunctionRole")
+            if "ssm:PutParameter" in s["Action"]
+        ]
+        assert [s["Resource"] for s in writes] == [{"Fn::Sub": SSM_ARN + "${EventsCursorParam}"}], (
+            mode
+        )
     env = props(cfn, "EventsPollerFunction")["Environment"]["Variables"]
     assert env["MHC_EVENTS_CURSOR_PARAM"] == {"Ref": "EventsCursorParam"}
 
@@ -154,15 +171,16 @@ def statements(cfn: dict[str, Any], role: str) -> list[dict[str, Any]]:
 
 def test_no_iam_statement_allows_every_resource(cfn: dict[str, Any]) -> None:
     offenders = []
-    for role in resources(cfn, "AWS::IAM::Role"):
-        for statement in statements(cfn, role):
-            if statement["Effect"] != "Allow":
-                continue
-            for action in as_list(statement["Action"]):
-                if "*" in as_list(statement.get("Resource")) and (
-                    (role, action) not in WILDCARD_RESOURCE_ALLOWED
-                ):
-                    offenders.append((role, action))
+    for mode, view in each_credentials_mode(cfn):
+        for role in resources(view, "AWS::IAM::Role"):
+            for statement in statements(view, role):
+                if statement["Effect"] != "Allow":
+                    continue
+                for action in as_list(statement["Action"]):
+                    if "*" in as_list(statement.get("Resource")) and (
+                        (role, action) not in WILDCARD_RESOURCE_ALLOWED
+                    ):
+                        offenders.append((mode, role, action))
     assert offenders == []
 
 
@@ -173,15 +191,16 @@ def test_function_roles_carry_only_the_expected_managed_policies(cfn: dict[str, 
 
 
 def test_ssm_permissions_name_exact_parameters(cfn: dict[str, Any]) -> None:
-    for role in resources(cfn, "AWS::IAM::Role"):
-        for statement in statements(cfn, role):
-            if not any(a.startswith("ssm:") for a in as_list(statement["Action"])):
-                continue
-            for resource in as_list(statement["Resource"]):
-                arn = resource["Fn::Sub"]
-                assert arn.startswith(SSM_ARN + "${"), (role, arn)
-                assert arn.endswith("Param}"), (role, arn)
-                assert "*" not in arn, (role, arn)
+    for mode, view in each_credentials_mode(cfn):
+        for role in resources(view, "AWS::IAM::Role"):
+            for statement in statements(view, role):
+                if not any(a.startswith("ssm:") for a in as_list(statement["Action"])):
+                    continue
+                for resource in as_list(statement["Resource"]):
+                    arn = resource["Fn::Sub"]
+                    assert arn.startswith(SSM_ARN + "${"), (mode, role, arn)
+                    assert arn.endswith("Param}"), (mode, role, arn)
+                    assert "*" not in arn, (mode, role, arn)
 
 
 def test_frontend_bucket_is_private_and_encrypted(cfn: dict[str, Any]) -> None:
@@ -223,8 +242,16 @@ def test_database_is_private_encrypted_and_backed_up(cfn: dict[str, Any]) -> Non
     db = props(cfn, "Database")
     assert db["PubliclyAccessible"] is False
     assert db["StorageEncrypted"] is True
-    assert db["ManageMasterUserPassword"] is True
-    assert "MasterUserPassword" not in db
+    # The master password: RDS's managed secret, or the owner's SSM SecureString resolved by
+    # CloudFormation (a dynamic reference: the template never holds the value)
+    managed = deployed(cfn, DatabaseCredentials="secrets-manager")["Database"]["Properties"]
+    assert managed["ManageMasterUserPassword"] is True
+    assert "MasterUserPassword" not in managed
+    owned = deployed(cfn, DatabaseCredentials="ssm")["Database"]["Properties"]
+    assert owned["ManageMasterUserPassword"] is False
+    assert owned["MasterUserPassword"] == {
+        "Fn::Sub": "{{resolve:ssm-secure:${DatabaseMasterPasswordParam}}}"
+    }
     assert db["BackupRetentionPeriod"]["Fn::If"][1:] == [14, 7]
     assert db["DeletionProtection"] == {"Fn::If": ["IsProd", True, False]}
     assert cfn["Resources"]["Database"]["DeletionPolicy"] == "Snapshot"
