@@ -432,3 +432,21 @@ def test_the_nat_image_is_an_arm64_al2023_image_with_the_mapped_root_device(
     mappings = cfn["Resources"]["NatInstance"]["Properties"]["BlockDeviceMappings"]
     assert [m["DeviceName"] for m in mappings] == [image["root_device_name"]]
     assert cfn["Parameters"]["NatInstanceType"]["AllowedPattern"].startswith("^t4g")
+
+
+def test_the_nat_instance_boots_the_minimal_image_on_a_small_volume(cfn: dict[str, Any]) -> None:
+    # The minimal AL2023 image (a 2 GB snapshot; the standard one is 8 GB) on a 4 GB gp3 volume:
+    # room for the 1 GB swap file and the packages the boot script installs, half the bill
+    name = cfn["Parameters"]["NatInstanceImage"]["Default"]
+    assert name.endswith("/al2023-ami-minimal-kernel-default-arm64")
+    size = cfn["Parameters"]["NatInstanceVolumeSize"]
+    assert size["Default"] == 4
+    assert size["MinValue"] >= 2  # the minimal image's snapshot
+    (mapping,) = cfn["Resources"]["NatInstance"]["Properties"]["BlockDeviceMappings"]
+    assert mapping["Ebs"]["VolumeSize"] == {"Ref": "NatInstanceVolumeSize"}
+    assert mapping["Ebs"]["VolumeType"] == "gp3"
+    # What the minimal image lacks and the boot script needs is installed before it is used
+    lines = boot_script(cfn)
+    install = lines[first(lines, r"dnf install -y ")].split()
+    assert {"nftables", "aws-cfn-bootstrap", "procps-ng"} <= set(install)
+    assert first(lines, r"dnf install -y ") < first(lines, r"systemctl enable nftables")
