@@ -452,7 +452,8 @@ def table(
             "$0.03 / 10,000",
             f"{kms:,.0f}: events cursor {cursor:,.0f} (measured: "
             f"{busy.cursor_saves} writes + {busy.cursor_loads} reads a busy hour, "
-            f"{quiet.cursor_saves} + {quiet.cursor_loads} a quiet one), secrets {secret_reads:,.0f}",
+            f"{quiet.cursor_saves} + {quiet.cursor_loads} a quiet one); secrets at most "
+            f"{secret_reads:,.0f} (each cached read renewed every 5 minutes)",
             kms * PRICE["kms_request"],
         )
     )
