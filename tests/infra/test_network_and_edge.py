@@ -450,3 +450,24 @@ def test_the_nat_instance_boots_the_minimal_image_on_a_small_volume(cfn: dict[st
     install = lines[first(lines, r"dnf install -y ")].split()
     assert {"nftables", "aws-cfn-bootstrap", "procps-ng"} <= set(install)
     assert first(lines, r"dnf install -y ") < first(lines, r"systemctl enable nftables")
+
+
+def test_the_personal_deployment_as_samconfig_ships_it(cfn: dict[str, Any]) -> None:
+    # Given the stack with samconfig.toml's own overrides (dev and prod)
+    for env in ("default", "prod"):
+        resources = deployed(cfn, **overrides(env))
+        # Then: no NAT gateway, no address of its own, one NAT instance on a 4 GB volume
+        assert of_type(resources, "AWS::EC2::NatGateway") == {}, env
+        assert of_type(resources, "AWS::EC2::EIP") == {}, env
+        (instance,) = of_type(resources, "AWS::EC2::Instance").values()
+        (mapping,) = instance["Properties"]["BlockDeviceMappings"]
+        assert parameter_values(cfn, **overrides(env))["NatInstanceVolumeSize"] == 4
+        assert mapping["Ebs"]["VolumeSize"] == {"Ref": "NatInstanceVolumeSize"}
+        # No Secrets Manager secret (the passwords are SecureStrings), no RDS Proxy, no traces
+        assert of_type(resources, "AWS::SecretsManager::Secret") == {}, env
+        assert of_type(resources, "AWS::RDS::DBProxy") == {}, env
+        for name in FUNCTIONS:
+            assert props(resources, name)["TracingConfig"] == {"Mode": {"Ref": "TracingMode"}}
+        assert overrides(env)["TracingMode"] == "PassThrough"
+        # And the eight alarms the cost table counts
+        assert len(of_type(resources, "AWS::CloudWatch::Alarm")) == 8, env
