@@ -92,7 +92,8 @@ def managed_database_url(settings: Settings) -> str | None:
             "MHC_DB_HOST is not set (needed with MHC_DB_SECRET_ARN or MHC_DB_PASSWORD_PARAM)"
         )
     credentials = _credentials(settings)
-    assert credentials is not None  # settings validation: a password parameter has a username
+    if credentials is None:  # settings validation pairs a password parameter with a username
+        raise ConfigError("MHC_DB_PASSWORD_PARAM needs MHC_DB_USERNAME")
     username, password = credentials
     return (
         f"postgresql://{quote(username, safe='')}:{quote(password, safe='')}"
