@@ -6,7 +6,8 @@ invokes it synchronously after every deploy (`make migrate-aws`); the runner is 
 checksummed and idempotent, so invoking it again is always safe.
 
 After migrating it creates or updates the application's least-privilege role (`mhc.db.roles`)
-from the secret in `MHC_APP_DB_SECRET_ARN`, and grants it what the app needs on every table,
+with the password in `MHC_APP_DB_SECRET_ARN` (Secrets Manager) or `MHC_APP_DB_PASSWORD_PARAM`
+(an SSM SecureString it generates when absent), and grants it what the app needs on every table,
 those of the migrations just applied included. This function alone connects as the RDS master
 user; the others connect as that role.
 
@@ -20,7 +21,7 @@ from typing import Any
 from mhc.config import get_settings
 from mhc.db.connection import connect
 from mhc.db.migrate import migrate, schema_version, status
-from mhc.db.resolve import database_credentials, database_url
+from mhc.db.resolve import app_role_credentials, database_url
 from mhc.db.roles import ensure_app_role
 from mhc.observability import logger
 
@@ -51,11 +52,9 @@ def handler(event: dict[str, Any] | None, context: Any) -> dict[str, Any]:
             "applied": [m.path.name for m in applied],
             "schema_version": version,
         }
-        if settings.mhc_app_db_secret_arn is not None:
-            username, password = database_credentials(
-                settings.mhc_app_db_secret_arn, "MHC_APP_DB_SECRET_ARN"
-            )
-            grants = ensure_app_role(conn, username, password)
+        credentials = app_role_credentials(settings)
+        if credentials is not None:
+            grants = ensure_app_role(conn, *credentials)
             result["app_role"] = {
                 "role": grants.role,
                 "created": grants.created,

@@ -213,3 +213,41 @@ def test_nothing_to_collect_succeeds_quietly(
     [report] = make_collector(db, server, clock).run_due(budget())
     assert report.status is JobStatus.SUCCEEDED
     assert server.request_count == 0
+
+
+def test_a_default_run_asks_20_profiles_in_under_a_minute_of_paced_waits(
+    db: Database, server: FakeHttpServer, clock: FakeClock
+) -> None:
+    # Given more broadcasters due than one run takes, and a profile for each
+    names = [f"model_{n:02d}" for n in range(60)]
+    seed_models(db, *names)
+    only_due(db, "profile_collection")
+    server.handler = lambda request: json_reply(profile())
+    started = clock()
+
+    # When the job runs with its default config
+    [report] = make_collector(db, server, clock).run_due(budget())
+
+    # Then it fetched 20 (the default limit) and spent under a minute waiting on the pacing,
+    # which is what a Lambda run is billed for
+    assert report.status is JobStatus.SUCCEEDED
+    assert report.counts["fetched"] == 20
+    assert len(server.requests) == 20
+    assert clock.sleeps.count(2.4) == 19
+    assert clock() - started < timedelta(minutes=1)
+
+
+def test_the_owner_can_ask_for_larger_runs(
+    db: Database, server: FakeHttpServer, clock: FakeClock
+) -> None:
+    from mhc.services import jobs
+
+    names = [f"model_{n:02d}" for n in range(60)]
+    seed_models(db, *names)
+    only_due(db, "profile_collection")
+    server.handler = lambda request: json_reply(profile())
+    jobs.set_values(db, "profile_collection", {"limit": 50})  # mhc jobs set ... limit=50
+
+    [report] = make_collector(db, server, clock).run_due(budget())
+
+    assert report.counts["fetched"] == 50

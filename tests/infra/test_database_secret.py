@@ -87,3 +87,81 @@ def test_secret_without_host_is_a_config_error(monkeypatch: pytest.MonkeyPatch) 
 def test_nothing_configured_names_every_option(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ConfigError, match="MHC_DB_SECRET_ARN"):
         database_url(load_settings(), allow_embedded=False)
+
+
+# ------------------------------------------------------------------ DatabaseCredentials=ssm
+
+
+@pytest.fixture
+def ssm_password(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """An SSM SecureString holding a password, as the owner or the migrate function stores it."""
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    parameters.clear_caches()
+    parameters.base.DEFAULT_PROVIDERS.clear()
+    with mock_aws():
+        boto3.client("ssm", region_name="us-east-1").put_parameter(
+            Name="/mhc/dev/db-app-password", Value=PASSWORD, Type="SecureString"
+        )
+        yield "/mhc/dev/db-app-password"
+    parameters.clear_caches()
+    parameters.base.DEFAULT_PROVIDERS.clear()
+
+
+def test_url_is_built_from_an_ssm_password_and_the_username(
+    ssm_password: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the template's environment in DatabaseCredentials=ssm
+    monkeypatch.setenv("MHC_DB_PASSWORD_PARAM", ssm_password)
+    monkeypatch.setenv("MHC_DB_USERNAME", "mhc_app")
+    monkeypatch.setenv("MHC_DB_HOST", "mhc.abc.us-east-1.rds.amazonaws.com")
+
+    # When the function resolves its database URL
+    url = database_url(load_settings(), allow_embedded=False)
+
+    # Then it is the same TLS URL the Secrets Manager form gives, the password redacted in logs
+    assert url == (
+        "postgresql://mhc_app:p%40ss%3Aw%2Frd%25%23%3Fwith%26symbols"
+        "@mhc.abc.us-east-1.rds.amazonaws.com:5432/mhc?sslmode=require"
+    )
+    assert PASSWORD not in redact(f"connect failed for password {PASSWORD}")
+
+
+def test_a_missing_password_parameter_is_a_config_error_naming_the_variable(
+    ssm_password: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MHC_DB_PASSWORD_PARAM", ssm_password + "-gone")
+    monkeypatch.setenv("MHC_DB_USERNAME", "mhc_app")
+    monkeypatch.setenv("MHC_DB_HOST", "db.internal")
+    with pytest.raises(ConfigError, match="MHC_DB_PASSWORD_PARAM") as raised:
+        database_url(load_settings(), allow_embedded=False)
+    assert PASSWORD not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        ({"MHC_DB_PASSWORD_PARAM": "/mhc/dev/p"}, "MHC_DB_PASSWORD_PARAM needs MHC_DB_USERNAME"),
+        (
+            {
+                "MHC_DB_PASSWORD_PARAM": "/mhc/dev/p",
+                "MHC_DB_USERNAME": "mhc_app",
+                "MHC_DB_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:1:secret:x",
+            },
+            "either MHC_DB_SECRET_ARN or MHC_DB_PASSWORD_PARAM",
+        ),
+        (
+            {"MHC_APP_DB_PASSWORD_PARAM": "/mhc/dev/p"},
+            "MHC_APP_DB_PASSWORD_PARAM needs MHC_APP_DB_USERNAME",
+        ),
+        ({"MHC_DB_USERNAME": "mhc-app; drop"}, "MHC_DB_USERNAME"),
+    ],
+)
+def test_credential_settings_that_cannot_work_are_refused(
+    variables: dict[str, str], message: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=message):
+        load_settings()

@@ -75,6 +75,31 @@ def test_cfn_lint_passes_without_warnings(mode: str, tmp_path: Path) -> None:
     assert result.stdout.strip() == ""
 
 
+_CREDENTIALS = re.compile(
+    r"^  DatabaseCredentials:\n    Type: String\n    Default: (\S+)\n", re.MULTILINE
+)
+
+
+@pytest.mark.parametrize("credentials", ["secrets-manager", "ssm"])
+def test_both_linters_pass_with_each_kind_of_database_credentials(
+    credentials: str, tmp_path: Path
+) -> None:
+    # The personal network mode, with DatabaseCredentials defaulting to `credentials`
+    env = tool_env(require_sam_tools())
+    text = template_in_mode("nat-instance", tmp_path).read_text("utf-8")
+    match = _CREDENTIALS.search(text)
+    assert match, "DatabaseCredentials (Type, Default) not found in template.yaml"
+    template = tmp_path / "template.yaml"
+    template.write_text(text[: match.start(1)] + credentials + text[match.end(1) :], "utf-8")
+    validate = run(
+        [str(SAM), "validate", "--lint", "--region", LINT_REGION, "-t", str(template)], env
+    )
+    assert validate.returncode == 0, validate.stdout + validate.stderr
+    lint = run([str(CFN_LINT), "--regions", LINT_REGION, "--", str(template)], env)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    assert lint.stdout.strip() == ""
+
+
 def test_the_template_as_committed_passes_cfn_lint() -> None:
     env = tool_env(require_sam_tools())
     result = run([str(CFN_LINT), "--regions", LINT_REGION, "--", str(TEMPLATE)], env)

@@ -26,6 +26,7 @@ MANAGED = {"NetworkMode": "nat-gateway"}
 EXISTING = {"ExistingVpcId": "vpc-0abc", "ExistingPrivateSubnetIds": "subnet-a,subnet-b"}
 FUNCTIONS = ("LookupFunction", "EventsPollerFunction", "StatsPollerFunction", "MigrateFunction")
 APP_SECRET = {"Ref": "AppDatabaseSecret"}
+SSM_ARN = "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter"
 MASTER_SECRET = {"Fn::GetAtt": ["Database", "MasterUserSecret.SecretArn"]}
 
 
@@ -281,29 +282,110 @@ def test_the_app_requires_the_header_cloudfront_sends(
 # ------------------------------------------------------------------ database credentials
 
 
-def secrets_read(cfn: dict[str, Any], function: str) -> list[Any]:
-    role = cfn["Resources"][function]["Properties"]["Role"]["Fn::GetAtt"][0]
+SM_CREDENTIALS = {"DatabaseCredentials": "secrets-manager"}
+SSM_CREDENTIALS = {"DatabaseCredentials": "ssm"}
+APP_PARAM = {"Fn::Sub": SSM_ARN + "${AppDatabasePasswordParam}"}
+MASTER_PARAM = {"Fn::Sub": SSM_ARN + "${DatabaseMasterPasswordParam}"}
+
+
+def allowed(resources: dict[str, dict[str, Any]], function: str, action: str) -> list[Any]:
+    """The resources `function`'s role may use `action` on, as deployed."""
+    role = props(resources, function)["Role"]["Fn::GetAtt"][0]
     found: list[Any] = []
-    for policy in cfn["Resources"][role]["Properties"].get("Policies", []):
+    for policy in props(resources, role).get("Policies", []):
         statements = policy["PolicyDocument"]["Statement"]
         for statement in statements if isinstance(statements, list) else [statements]:
-            if "secretsmanager:GetSecretValue" in str(statement["Action"]):
+            if action in str(statement["Action"]):
                 resource = statement["Resource"]
                 found += resource if isinstance(resource, list) else [resource]
     return found
 
 
+def variables(resources: dict[str, dict[str, Any]], function: str) -> dict[str, Any]:
+    value: dict[str, Any] = props(resources, function)["Environment"]["Variables"]
+    return value
+
+
 def test_functions_other_than_migrate_get_the_app_roles_secret_only(cfn: dict[str, Any]) -> None:
+    resources = deployed(cfn, **SM_CREDENTIALS)
     for name in FUNCTIONS[:-1]:
-        variables = cfn["Resources"][name]["Properties"]["Environment"]["Variables"]
-        assert variables["MHC_DB_SECRET_ARN"] == APP_SECRET, name
-        assert "MHC_APP_DB_SECRET_ARN" not in variables, name
-        assert secrets_read(cfn, name) == [APP_SECRET], name
+        env = variables(resources, name)
+        assert env["MHC_DB_SECRET_ARN"] == APP_SECRET, name
+        assert "MHC_APP_DB_SECRET_ARN" not in env, name
+        assert "MHC_DB_PASSWORD_PARAM" not in env, name
+        assert allowed(resources, name, "secretsmanager:GetSecretValue") == [APP_SECRET], name
     # The migrate function alone connects as the master user, and manages the app role
-    migrate = cfn["Resources"]["MigrateFunction"]["Properties"]["Environment"]["Variables"]
+    migrate = variables(resources, "MigrateFunction")
     assert migrate["MHC_DB_SECRET_ARN"] == MASTER_SECRET
     assert migrate["MHC_APP_DB_SECRET_ARN"] == APP_SECRET
-    assert secrets_read(cfn, "MigrateFunction") == [MASTER_SECRET, APP_SECRET]
+    assert allowed(resources, "MigrateFunction", "secretsmanager:GetSecretValue") == [
+        MASTER_SECRET,
+        APP_SECRET,
+    ]
+
+
+def test_with_ssm_credentials_there_is_no_secret_and_each_function_reads_its_password(
+    cfn: dict[str, Any],
+) -> None:
+    # Given the stack deployed with DatabaseCredentials=ssm (the personal deployment)
+    resources = deployed(cfn, **SSM_CREDENTIALS)
+
+    # Then no Secrets Manager secret exists and no function may read one
+    assert of_type(resources, "AWS::SecretsManager::Secret") == {}
+    for name in FUNCTIONS:
+        assert allowed(resources, name, "secretsmanager:") == [], name
+    # The functions read the application role's password, and may not write it
+    for name in FUNCTIONS[:-1]:
+        env = variables(resources, name)
+        assert env["MHC_DB_PASSWORD_PARAM"] == {"Ref": "AppDatabasePasswordParam"}, name
+        assert env["MHC_DB_USERNAME"] == "mhc_app", name
+        assert "MHC_DB_SECRET_ARN" not in env, name
+        assert APP_PARAM in allowed(resources, name, "ssm:GetParameter"), name
+        assert MASTER_PARAM not in allowed(resources, name, "ssm:GetParameter"), name
+        assert APP_PARAM not in allowed(resources, name, "ssm:PutParameter"), name
+    # The migrate function connects as the master user with the owner's password, and writes
+    # the application role's (it generates it when absent)
+    migrate = variables(resources, "MigrateFunction")
+    assert migrate["MHC_DB_PASSWORD_PARAM"] == {"Ref": "DatabaseMasterPasswordParam"}
+    assert migrate["MHC_DB_USERNAME"] == props(resources, "Database")["MasterUsername"]
+    assert migrate["MHC_APP_DB_PASSWORD_PARAM"] == {"Ref": "AppDatabasePasswordParam"}
+    assert migrate["MHC_APP_DB_USERNAME"] == "mhc_app"
+    assert {"MHC_DB_SECRET_ARN", "MHC_APP_DB_SECRET_ARN"}.isdisjoint(migrate)
+    assert allowed(resources, "MigrateFunction", "ssm:GetParameter") == [MASTER_PARAM, APP_PARAM]
+    assert allowed(resources, "MigrateFunction", "ssm:PutParameter") == [APP_PARAM]
+    # And RDS gets the owner's master password from SSM, not a managed secret
+    database = props(resources, "Database")
+    assert database["ManageMasterUserPassword"] is False
+    assert "resolve:ssm-secure:${DatabaseMasterPasswordParam}" in str(
+        database["MasterUserPassword"]
+    )
+    # And nothing refers to the secrets that do not exist
+    text = json.dumps(resources)
+    assert "AppDatabaseSecret" not in text
+    assert "MasterUserSecret" not in text
+    outputs = cfn["Outputs"]
+    assert outputs["DatabaseSecretArn"]["Condition"] == "UseSecretsManager"
+    assert outputs["AppDatabaseSecretArn"]["Condition"] == "UseSecretsManager"
+
+
+def test_rds_proxy_is_refused_without_secrets_manager(cfn: dict[str, Any]) -> None:
+    # RDS Proxy authenticates with Secrets Manager secrets only: the template's rule refuses
+    # EnableRdsProxy=true with DatabaseCredentials=ssm, and the proxy's condition implies both
+    rule = cfn["Rules"]["RdsProxyNeedsSecretsManager"]
+    assert rule["RuleCondition"] == {"Fn::Equals": [{"Ref": "EnableRdsProxy"}, "true"]}
+    assert rule["Assertions"][0]["Assert"] == {
+        "Fn::Equals": [{"Ref": "DatabaseCredentials"}, "secrets-manager"]
+    }
+    assert not conditions_for(cfn, EnableRdsProxy="true", **SSM_CREDENTIALS)["UseRdsProxy"]
+    assert conditions_for(cfn, EnableRdsProxy="true", **SM_CREDENTIALS)["UseRdsProxy"]
+
+
+def test_samconfig_deploys_ssm_credentials_with_per_stage_names() -> None:
+    for env, stage in (("default", "dev"), ("prod", "prod")):
+        given = overrides(env)
+        assert given["DatabaseCredentials"] == "ssm", env
+        assert given["DatabaseMasterPasswordParam"] == f"/mhc/{stage}/db-master-password"
+        assert given["AppDatabasePasswordParam"] == f"/mhc/{stage}/db-app-password"
 
 
 def test_the_app_roles_secret_is_generated_and_usable_through_rds_proxy(
@@ -350,3 +432,42 @@ def test_the_nat_image_is_an_arm64_al2023_image_with_the_mapped_root_device(
     mappings = cfn["Resources"]["NatInstance"]["Properties"]["BlockDeviceMappings"]
     assert [m["DeviceName"] for m in mappings] == [image["root_device_name"]]
     assert cfn["Parameters"]["NatInstanceType"]["AllowedPattern"].startswith("^t4g")
+
+
+def test_the_nat_instance_boots_the_minimal_image_on_a_small_volume(cfn: dict[str, Any]) -> None:
+    # The minimal AL2023 image (a 2 GB snapshot; the standard one is 8 GB) on a 4 GB gp3 volume:
+    # room for the 1 GB swap file and the packages the boot script installs, half the bill
+    name = cfn["Parameters"]["NatInstanceImage"]["Default"]
+    assert name.endswith("/al2023-ami-minimal-kernel-default-arm64")
+    size = cfn["Parameters"]["NatInstanceVolumeSize"]
+    assert size["Default"] == 4
+    assert size["MinValue"] >= 2  # the minimal image's snapshot
+    (mapping,) = cfn["Resources"]["NatInstance"]["Properties"]["BlockDeviceMappings"]
+    assert mapping["Ebs"]["VolumeSize"] == {"Ref": "NatInstanceVolumeSize"}
+    assert mapping["Ebs"]["VolumeType"] == "gp3"
+    # What the minimal image lacks and the boot script needs is installed before it is used
+    lines = boot_script(cfn)
+    install = lines[first(lines, r"dnf install -y ")].split()
+    assert {"nftables", "aws-cfn-bootstrap", "procps-ng"} <= set(install)
+    assert first(lines, r"dnf install -y ") < first(lines, r"systemctl enable nftables")
+
+
+def test_the_personal_deployment_as_samconfig_ships_it(cfn: dict[str, Any]) -> None:
+    # Given the stack with samconfig.toml's own overrides (dev and prod)
+    for env in ("default", "prod"):
+        resources = deployed(cfn, **overrides(env))
+        # Then: no NAT gateway, no address of its own, one NAT instance on a 4 GB volume
+        assert of_type(resources, "AWS::EC2::NatGateway") == {}, env
+        assert of_type(resources, "AWS::EC2::EIP") == {}, env
+        (instance,) = of_type(resources, "AWS::EC2::Instance").values()
+        (mapping,) = instance["Properties"]["BlockDeviceMappings"]
+        assert parameter_values(cfn, **overrides(env))["NatInstanceVolumeSize"] == 4
+        assert mapping["Ebs"]["VolumeSize"] == {"Ref": "NatInstanceVolumeSize"}
+        # No Secrets Manager secret (the passwords are SecureStrings), no RDS Proxy, no traces
+        assert of_type(resources, "AWS::SecretsManager::Secret") == {}, env
+        assert of_type(resources, "AWS::RDS::DBProxy") == {}, env
+        for name in FUNCTIONS:
+            assert props(resources, name)["TracingConfig"] == {"Mode": {"Ref": "TracingMode"}}
+        assert overrides(env)["TracingMode"] == "PassThrough"
+        # And the ten alarms the cost table counts
+        assert len(of_type(resources, "AWS::CloudWatch::Alarm")) == 10, env

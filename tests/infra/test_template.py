@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from infra.cfn_model import deployed
 from infra.sam_tools import TEMPLATE
 
 #: Inline IAM statements allowed to use Resource "*", each with the reason AWS requires it.
@@ -43,6 +45,12 @@ def props(cfn: dict[str, Any], name: str) -> dict[str, Any]:
 
 def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
+
+
+def each_credentials_mode(cfn: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The template as deployed with each DatabaseCredentials value (conditions resolved)."""
+    for mode in cfn["Parameters"]["DatabaseCredentials"]["AllowedValues"]:
+        yield mode, {**cfn, "Resources": deployed(cfn, DatabaseCredentials=mode)}
 
 
 def test_the_five_functions_exist_on_python312_arm64(cfn: dict[str, Any]) -> None:
@@ -95,40 +103,47 @@ def test_events_poller_chain_settings(cfn: dict[str, Any]) -> None:
 
 
 def test_events_poller_may_invoke_only_itself(cfn: dict[str, Any]) -> None:
-    invoke = [
-        s
-        for s in statements(cfn, "EventsPollerFunctionRole")
-        if "lambda:InvokeFunction" in as_list(s["Action"])
-    ]
-    assert [s["Resource"] for s in invoke] == [
-        {
-            "Fn::Sub": "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:"
-            "function:mhc-${Stage}-events-poller"
-        }
-    ]
+    for mode, view in each_credentials_mode(cfn):
+        invoke = [
+            s
+            for s in statements(view, "EventsPollerFunctionRole")
+            if "lambda:InvokeFunction" in as_list(s["Action"])
+        ]
+        assert [s["Resource"] for s in invoke] == [
+            {
+                "Fn::Sub": "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:"
+                "function:mhc-${Stage}-events-poller"
+            }
+        ], mode
 
 
 def test_the_api_may_invoke_only_the_stats_poller_and_the_chat_import(cfn: dict[str, Any]) -> None:
     # "Run now" on a job: the API invokes the stats poller (the chat import, its own function)
-    invoke = [
-        s
-        for s in statements(cfn, "LookupFunctionRole")
-        if "lambda:InvokeFunction" in as_list(s["Action"])
-    ]
-    assert [s["Resource"] for s in invoke] == [
-        {"Fn::GetAtt": ["StatsPollerFunction", "Arn"]},
-        {"Fn::GetAtt": ["ChatImportFunction", "Arn"]},
-    ]
+    for mode, view in each_credentials_mode(cfn):
+        invoke = [
+            s
+            for s in statements(view, "LookupFunctionRole")
+            if "lambda:InvokeFunction" in as_list(s["Action"])
+        ]
+        assert [s["Resource"] for s in invoke] == [
+            {"Fn::GetAtt": ["StatsPollerFunction", "Arn"]},
+            {"Fn::GetAtt": ["ChatImportFunction", "Arn"]},
+        ], mode
     env = props(cfn, "LookupFunction")["Environment"]["Variables"]
     assert env["MHC_STATS_POLLER_FUNCTION"] == {"Ref": "StatsPollerFunction"}
     assert env["MHC_CHAT_IMPORT_FUNCTION"] == {"Ref": "ChatImportFunction"}
 
 
 def test_events_poller_reads_and_writes_only_its_cursor(cfn: dict[str, Any]) -> None:
-    writes = [
-        s for s in statements(cfn, "EventsPollerFunctionRole") if "ssm:PutParameter" in s["Action"]
-    ]
-    assert [s["Resource"] for s in writes] == [{"Fn::Sub": SSM_ARN + "${EventsCursorParam}"}]
+    for mode, view in each_credentials_mode(cfn):
+        writes = [
+            s
+            for s in statements(view, "EventsPollerFunctionRole")
+            if "ssm:PutParameter" in s["Action"]
+        ]
+        assert [s["Resource"] for s in writes] == [{"Fn::Sub": SSM_ARN + "${EventsCursorParam}"}], (
+            mode
+        )
     env = props(cfn, "EventsPollerFunction")["Environment"]["Variables"]
     assert env["MHC_EVENTS_CURSOR_PARAM"] == {"Ref": "EventsCursorParam"}
 
@@ -169,15 +184,16 @@ def statements(cfn: dict[str, Any], role: str) -> list[dict[str, Any]]:
 
 def test_no_iam_statement_allows_every_resource(cfn: dict[str, Any]) -> None:
     offenders = []
-    for role in resources(cfn, "AWS::IAM::Role"):
-        for statement in statements(cfn, role):
-            if statement["Effect"] != "Allow":
-                continue
-            for action in as_list(statement["Action"]):
-                if "*" in as_list(statement.get("Resource")) and (
-                    (role, action) not in WILDCARD_RESOURCE_ALLOWED
-                ):
-                    offenders.append((role, action))
+    for mode, view in each_credentials_mode(cfn):
+        for role in resources(view, "AWS::IAM::Role"):
+            for statement in statements(view, role):
+                if statement["Effect"] != "Allow":
+                    continue
+                for action in as_list(statement["Action"]):
+                    if "*" in as_list(statement.get("Resource")) and (
+                        (role, action) not in WILDCARD_RESOURCE_ALLOWED
+                    ):
+                        offenders.append((mode, role, action))
     assert offenders == []
 
 
@@ -188,15 +204,16 @@ def test_function_roles_carry_only_the_expected_managed_policies(cfn: dict[str, 
 
 
 def test_ssm_permissions_name_exact_parameters(cfn: dict[str, Any]) -> None:
-    for role in resources(cfn, "AWS::IAM::Role"):
-        for statement in statements(cfn, role):
-            if not any(a.startswith("ssm:") for a in as_list(statement["Action"])):
-                continue
-            for resource in as_list(statement["Resource"]):
-                arn = resource["Fn::Sub"]
-                assert arn.startswith(SSM_ARN + "${"), (role, arn)
-                assert arn.endswith("Param}"), (role, arn)
-                assert "*" not in arn, (role, arn)
+    for mode, view in each_credentials_mode(cfn):
+        for role in resources(view, "AWS::IAM::Role"):
+            for statement in statements(view, role):
+                if not any(a.startswith("ssm:") for a in as_list(statement["Action"])):
+                    continue
+                for resource in as_list(statement["Resource"]):
+                    arn = resource["Fn::Sub"]
+                    assert arn.startswith(SSM_ARN + "${"), (mode, role, arn)
+                    assert arn.endswith("Param}"), (mode, role, arn)
+                    assert "*" not in arn, (mode, role, arn)
 
 
 def test_frontend_bucket_is_private_and_encrypted(cfn: dict[str, Any]) -> None:
@@ -238,8 +255,16 @@ def test_database_is_private_encrypted_and_backed_up(cfn: dict[str, Any]) -> Non
     db = props(cfn, "Database")
     assert db["PubliclyAccessible"] is False
     assert db["StorageEncrypted"] is True
-    assert db["ManageMasterUserPassword"] is True
-    assert "MasterUserPassword" not in db
+    # The master password: RDS's managed secret, or the owner's SSM SecureString resolved by
+    # CloudFormation (a dynamic reference: the template never holds the value)
+    managed = deployed(cfn, DatabaseCredentials="secrets-manager")["Database"]["Properties"]
+    assert managed["ManageMasterUserPassword"] is True
+    assert "MasterUserPassword" not in managed
+    owned = deployed(cfn, DatabaseCredentials="ssm")["Database"]["Properties"]
+    assert owned["ManageMasterUserPassword"] is False
+    assert owned["MasterUserPassword"] == {
+        "Fn::Sub": "{{resolve:ssm-secure:${DatabaseMasterPasswordParam}}}"
+    }
     assert db["BackupRetentionPeriod"]["Fn::If"][1:] == [14, 7]
     assert db["DeletionProtection"] == {"Fn::If": ["IsProd", True, False]}
     assert cfn["Resources"]["Database"]["DeletionPolicy"] == "Snapshot"
@@ -309,10 +334,9 @@ def test_env_json_example_names_every_function(cfn: dict[str, Any]) -> None:
 def test_every_mhc_alarm_watches_a_metric_the_code_publishes(cfn: dict[str, Any]) -> None:
     # An alarm on a metric nobody publishes never fires (or, treating missing data as breaching,
     # always fires): the names must come from mhc.observability.
-    from mhc.domain.models import JobStatus
-    from mhc.observability import Metric, job_metric
+    from mhc.observability import ALWAYS_SENT, Metric
 
-    published = {m.value for m in Metric} | {job_metric(s.value) for s in JobStatus}
+    published = {m.value for m in Metric}
     alarms = resources(cfn, "AWS::CloudWatch::Alarm")
     ours = {
         name: p["Properties"]
@@ -323,6 +347,15 @@ def test_every_mhc_alarm_watches_a_metric_the_code_publishes(cfn: dict[str, Any]
     for name, properties in ours.items():
         assert properties["MetricName"] in published, f"{name} watches an unpublished metric"
         assert {"Name": "service", "Value": "mhc"} in properties.get("Dimensions", [])
+        # A metric sent only when it has something to say is missing the rest of the time: its
+        # alarm must read that as "nothing happened". Only a metric sent on every poll, zero
+        # included, may treat its absence as the failure (no poll finished).
+        missing = properties["TreatMissingData"]
+        if properties["MetricName"] in ALWAYS_SENT:
+            assert missing == "breaching", name
+        else:
+            assert missing == "notBreaching", name
+            assert properties["ComparisonOperator"].startswith("GreaterThan"), name
 
 
 # -- the chat import (issue 16) ---------------------------------------------------------------
@@ -345,25 +378,28 @@ def _ssm(cfn: dict[str, Any], role: str) -> dict[str, list[Any]]:
 def test_the_chat_import_reads_and_keeps_only_the_two_session_parameters(
     cfn: dict[str, Any],
 ) -> None:
-    assert _ssm(cfn, "ChatImportFunctionRole") == {
-        "ssm:GetParameter": PLUS_PARAMS,
-        "ssm:GetParameters": PLUS_PARAMS,
-        "ssm:PutParameter": PLUS_PARAMS,
-    }
+    password = {"Fn::Sub": SSM_ARN + "${AppDatabasePasswordParam}"}
+    for mode, deployed_cfn in each_credentials_mode(cfn):
+        # (with DatabaseCredentials=ssm it also reads the database password, nothing else)
+        extra = [password] if mode == "ssm" else []
+        assert _ssm(deployed_cfn, "ChatImportFunctionRole") == {
+            "ssm:GetParameter": extra + PLUS_PARAMS,
+            "ssm:GetParameters": PLUS_PARAMS,
+            "ssm:PutParameter": PLUS_PARAMS,
+        }, mode
     env = props(cfn, "ChatImportFunction")["Environment"]["Variables"]
     assert env["MHC_STATBATE_PLUS_SESSION_PARAM"] == {"Ref": "PlusSessionParam"}
     assert env["MHC_STATBATE_PLUS_XSRF_PARAM"] == {"Ref": "PlusXsrfParam"}
     # and it invokes nothing
-    assert not [
-        s for s in statements(cfn, "ChatImportFunctionRole") if "lambda:" in str(s["Action"])
-    ]
+    assert not [s for s in statements(cfn, "ChatImportFunctionRole") if "lambda:" in str(s)]
 
 
 def test_the_api_may_write_the_session_but_never_read_it(cfn: dict[str, Any]) -> None:
-    ssm = _ssm(cfn, "LookupFunctionRole")
-    assert ssm["ssm:PutParameter"] == PLUS_PARAMS
-    read = [r for action, rs in ssm.items() if action != "ssm:PutParameter" for r in rs]
-    assert not [r for r in read if r in PLUS_PARAMS]
+    for mode, deployed_cfn in each_credentials_mode(cfn):
+        ssm = _ssm(deployed_cfn, "LookupFunctionRole")
+        assert ssm["ssm:PutParameter"] == PLUS_PARAMS, mode
+        read = [r for action, rs in ssm.items() if action != "ssm:PutParameter" for r in rs]
+        assert not [r for r in read if r in PLUS_PARAMS], mode
     env = props(cfn, "LookupFunction")["Environment"]["Variables"]
     assert env["MHC_STATBATE_PLUS_SESSION_PARAM"] == {"Ref": "PlusSessionParam"}
 

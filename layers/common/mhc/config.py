@@ -128,6 +128,8 @@ OptionalUsername = Annotated[str | None, AfterValidator(_username)]
 Timezone = Annotated[str, AfterValidator(_timezone)]
 OptionalSsmName = Annotated[str | None, AfterValidator(_ssm_name)]
 ApiToken = Annotated[SecretStr | None, AfterValidator(_api_token)]
+#: A PostgreSQL role name as MHC creates them (lower case, no quoting needed).
+DbUsername = Annotated[str | None, Field(default=None, pattern=r"^[a-z_][a-z0-9_]{0,62}$")]
 
 
 class Settings(BaseSettings):
@@ -225,17 +227,25 @@ class Settings(BaseSettings):
     )
 
     # --- database location (AWS) ---
-    #: RDS keeps the master password in this Secrets Manager secret (ManageMasterUserPassword);
+    #: The Secrets Manager secret (RDS's JSON username/password) of the user to connect as;
     #: with MHC_DB_HOST the URL is built from it. DATABASE_URL / DATABASE_URL_PARAM win when set.
     mhc_db_secret_arn: str | None = Field(default=None, min_length=20, max_length=2048)
+    #: Or (the template's DatabaseCredentials=ssm): an SSM SecureString holding the password of
+    #: MHC_DB_USERNAME.
+    mhc_db_password_param: OptionalSsmName = None
+    mhc_db_username: DbUsername = None
     mhc_db_host: str | None = Field(default=None, min_length=1, max_length=255)
     mhc_db_port: int = Field(default=5432, ge=1, le=65535)
     mhc_db_name: str = Field(default="mhc", min_length=1, max_length=63)
     #: Connecting through RDS Proxy: no server-side prepared statements (they pin connections).
     mhc_db_proxy: bool = False
     #: The migrate function only: the Secrets Manager secret (JSON username/password) of the
-    #: application's least-privilege role, which it creates or updates after migrating.
+    #: application's least-privilege role, which it creates or updates after migrating ...
     mhc_app_db_secret_arn: str | None = Field(default=None, min_length=20, max_length=2048)
+    #: ... or the SSM SecureString holding that role's password (the migrate function writes a
+    #: generated one when the parameter does not exist), and the role's name.
+    mhc_app_db_password_param: OptionalSsmName = None
+    mhc_app_db_username: DbUsername = None
 
     # --- where we run ---
     #: Set by AWS Lambda in every function; tells error messages to speak of SSM and the stack.
@@ -247,6 +257,14 @@ class Settings(BaseSettings):
             field = name.lower()
             if getattr(self, field) is not None and getattr(self, f"{field}_param") is not None:
                 raise ValueError(f"set either {name} or {name}_PARAM, not both")
+        for prefix in ("MHC_DB", "MHC_APP_DB"):
+            field = prefix.lower()
+            if getattr(self, f"{field}_password_param") is None:
+                continue
+            if getattr(self, f"{field}_secret_arn") is not None:
+                raise ValueError(f"set either {prefix}_SECRET_ARN or {prefix}_PASSWORD_PARAM")
+            if getattr(self, f"{field}_username") is None:
+                raise ValueError(f"{prefix}_PASSWORD_PARAM needs {prefix}_USERNAME")
         return self
 
     def secret(self, name: str) -> str | None:

@@ -110,18 +110,30 @@ def get_metrics(namespace: str = "MHC") -> Metrics:
 
 class Metric(StrEnum):
     """Every metric MHC publishes (namespace MHC, dimension service=mhc). CloudWatch alarms in
-    template.yaml name these; tests/infra checks every alarm names one that is published."""
+    template.yaml name these; tests/infra checks every alarm names one that is published.
 
+    CloudWatch bills a custom metric for each hour in which it receives data ($0.30 a month for
+    one sent every hour), so a metric is sent only in the hours it has something to say: counts
+    of zero are not sent (see `ALWAYS_SENT`), and how a run ended is in `job_runs`, not here.
+    """
+
+    #: Sent after every finished poll, zero included: the staleness alarm counts its data points.
     EVENTS_INGESTED = "EventsIngested"
     DUPLICATES = "Duplicates"
     GAPS = "Gaps"
     POLL_ERRORS = "PollErrors"
+    #: Newest stored event's age when a poll stored events (in quiet hours: not sent).
     LAG_SECONDS = "LagSeconds"
+    #: A scheduled job run that failed (the JobFailures alarm).
+    JOB_FAILED = "JobFailed"
+    #: A run stopped by an expired sign-in, the Statbate Plus session (the chat import's
+    #: ChatImportSessionExpiredAlarm).
+    JOB_AUTH_EXPIRED = "JobAuthExpired"
 
 
-def job_metric(status: str) -> str:
-    """The per-outcome metric of a scheduled job run: JobSucceeded, JobFailed, JobNotConfigured..."""
-    return "Job" + status.title().replace("_", "")
+#: Counts sent even when zero. Missing data of every other metric means "nothing happened" to
+#: its alarm (TreatMissingData: notBreaching; tests/infra checks it).
+ALWAYS_SENT = frozenset({Metric.EVENTS_INGESTED})
 
 
 class MetricsSink(Protocol):
@@ -138,10 +150,13 @@ class NoMetrics:
 
 
 class PowertoolsMetricsSink:
-    """Adapts Powertools `Metrics` to the MetricsSink interface."""
+    """Adapts Powertools `Metrics` (CloudWatch, through the log) to the MetricsSink interface;
+    a zero count is not sent unless the metric is in `ALWAYS_SENT`."""
 
     def __init__(self, metrics: Any) -> None:
         self._metrics = metrics
 
     def add(self, name: str, value: float, unit: str) -> None:
+        if unit == "Count" and value == 0 and name not in ALWAYS_SENT:
+            return
         self._metrics.add_metric(name=name, unit=unit, value=value)

@@ -40,7 +40,7 @@ from mhc.domain.jobs import (
     parse_config,
 )
 from mhc.domain.models import JobRun, JobStatus
-from mhc.observability import MetricsSink, job_metric, logger, redact
+from mhc.observability import Metric, MetricsSink, logger, redact
 from mhc.services import job_runs
 from mhc.services.job_context import CollectDeps, CoolDown, JobContext, JobFunction, JobResult
 from mhc.store import jobs as store
@@ -53,6 +53,12 @@ MIN_JOB_TIME = timedelta(seconds=5)
 STALE_RUN = timedelta(minutes=20)
 #: A job that is not configured is asked again this often, not every cycle.
 NOT_CONFIGURED_RETRY = timedelta(hours=1)
+#: Run outcomes that reach CloudWatch, each as its alarm's metric; every other outcome is only
+#: in `job_runs` (a metric sent every 5 minutes is billed every hour).
+ALARMED_STATUSES = {
+    JobStatus.FAILED: Metric.JOB_FAILED,
+    JobStatus.AUTH_EXPIRED: Metric.JOB_AUTH_EXPIRED,
+}
 #: Cloudflare blocked us: leave that API alone this long.
 BLOCKED_COOL_DOWN = timedelta(minutes=30)
 
@@ -260,8 +266,9 @@ class Collector:
                     started, interval, api_cool_down[0] if api_cool_down else None
                 ),
             )
-        if self.metrics is not None:
-            self.metrics.add(job_metric(result.status.value), 1, "Count")
+        alarmed = ALARMED_STATUSES.get(result.status)
+        if self.metrics is not None and alarmed is not None:
+            self.metrics.add(alarmed, 1, "Count")
         logger.info(
             "job finished",
             extra={"job": job.name, "status": result.status.value, "counts": result.counts},

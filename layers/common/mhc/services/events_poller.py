@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from mhc.clients.chaturbate_events import EventsPage, StaleCursor
 from mhc.clients.errors import ClientError, TransientExhausted
@@ -70,8 +71,9 @@ class PollerConfig:
     read_margin: timedelta = timedelta(seconds=5)
     #: A chain whose heartbeat is older than this is dead: the watchdog starts a new one.
     heartbeat_stale_after: timedelta = timedelta(minutes=5)
-    #: Minimum time between cursor saves (SSM throttles writes; re-fetching is harmless).
-    cursor_save_interval: timedelta = timedelta(seconds=2)
+    #: Least time between saves of a cursor that moved. Each save is an SSM SecureString write
+    #: (a KMS request); a crash re-fetches at most this much of the feed, deduplicated.
+    cursor_save_interval: timedelta = timedelta(seconds=30)
     #: A page of at least this many events means a backlog: it is prepared in a second process
     #: (`ingest.ForkedPreparer`), and the next page is asked for at once (server timeout 0) so
     #: that it prepares while this one is stored. Smaller pages (a live room) are prepared in
@@ -82,6 +84,12 @@ class PollerConfig:
     def shortest_budget(self) -> timedelta:
         """The least time in which one long-poll request fits: a shorter run polls nothing."""
         return self.safety_margin + self.read_margin + timedelta(seconds=_MIN_SERVER_TIMEOUT)
+
+    @property
+    def heartbeat_refresh(self) -> timedelta:
+        """Longest a working chain leaves its heartbeat unsaved while the feed is quiet: well
+        inside the watchdog's limit, however long a link runs."""
+        return self.heartbeat_stale_after / 3
 
 
 @dataclass
@@ -293,13 +301,19 @@ class EventsPoller:
                             ingest.commit_page(self._db, page, merge_gap=config.merge_gap)
                         )
                     next_url = result.next_url
-                    dirty = True
+                    # A quiet page leaves the feed where it was: nothing new to save.
+                    dirty = dirty or _feed_position(next_url) != _feed_position(cursor.next_url)
                     force_save = False
                 # Only after the commit: move the cursor forward.
                 cursor = Cursor(
                     next_url=next_url, chain_id=cursor.chain_id, heartbeat=self._clock()
                 )
-                if force_save or cursor.heartbeat - saved_at >= config.cursor_save_interval:
+                unsaved = cursor.heartbeat - saved_at
+                if (
+                    force_save
+                    or (dirty and unsaved >= config.cursor_save_interval)
+                    or unsaved >= config.heartbeat_refresh
+                ):
                     self._cursors.save(cursor)
                     saved_at, dirty = cursor.heartbeat, False
         finally:
@@ -362,7 +376,9 @@ class EventsPoller:
             )
         self._metrics.add(Metric.EVENTS_INGESTED, outcome.counts.inserted, "Count")
         self._metrics.add(Metric.DUPLICATES, outcome.counts.duplicates, "Count")
-        if outcome.lag_seconds is not None:
+        # Lag says something only while events arrive (otherwise it is the time since the last
+        # one): sent in those hours alone, as CloudWatch bills a metric by the hour it is sent.
+        if outcome.lag_seconds is not None and outcome.counts.inserted:
             self._metrics.add(Metric.LAG_SECONDS, outcome.lag_seconds, "Seconds")
 
 
@@ -396,3 +412,13 @@ def record_not_configured(
             counts={MISSING_SETTINGS: list(missing)},
             error=error,
         )
+
+
+def _feed_position(url: str) -> tuple[str, ...]:
+    """Where a nextUrl points in the feed: the URL without its `timeout`, which only says how
+    long the server may hold the request (the client sets it on every request)."""
+    parts = urlsplit(url)
+    query = urlencode(
+        [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "timeout"]
+    )
+    return (parts.scheme, parts.netloc, parts.path, query)
