@@ -37,6 +37,7 @@ STORE_OWNERS: dict[str, set[str]] = {
     "mhc.store.raw_events": {"mhc.services.ingest", "mhc.services.capture"},
     "mhc.store.sessions": {"mhc.services.sessions"},
     "mhc.store.snapshots": {"mhc.services.snapshots"},
+    "mhc.store.token_history": {"mhc.services.token_history"},
     "mhc.store.watchlists": {"mhc.services.watchlists"},
 }
 
