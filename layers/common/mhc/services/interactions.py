@@ -20,7 +20,7 @@ from mhc.domain.paging import check_limit, decode_cursor, page_of
 from mhc.services import persons
 from mhc.store import interactions as store
 from mhc.store import owner_room
-from mhc.store.interactions import InteractionFilter
+from mhc.store.interactions import InteractionFilter, InteractionRow
 
 MAX_QUERY_LENGTH = 200
 
@@ -35,8 +35,9 @@ def record(conn: Conn, item: NewInteraction) -> tuple[Interaction, bool]:
     return existing, False
 
 
-def append_fresh(conn: Conn, items: Sequence[NewInteraction]) -> int:
-    """Append a page of derived rows (ingest); ones already stored are skipped. How many new."""
+def append_fresh(conn: Conn, items: Sequence[InteractionRow]) -> int:
+    """Append a page of derived rows (ingest, imports); ones already stored are skipped. How
+    many were new."""
     return store.append_fresh(conn, items)
 
 

@@ -27,14 +27,14 @@ import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
 from mhc.db.connection import Conn, TransactionSource
 from mhc.domain.analysis.hours import zone
 from mhc.domain.clock import Clock, utc_now
-from mhc.domain.models import InteractionSource, InteractionType, NewInteraction
+from mhc.domain.models import InteractionSource, InteractionType
 from mhc.domain.roles import Role
 from mhc.domain.statistics import Estimate
 from mhc.domain.token_history import (
@@ -68,6 +68,20 @@ SHOW_KIND = {
     InteractionType.PRIVATE_SHOW: TransactionType.PRIVATE_SHOW,
     InteractionType.SPY_SHOW: TransactionType.SPY_SHOW,
 }
+
+
+class _Row(NamedTuple):
+    """An interaction to append (`interactions.InteractionRow`): a tuple, because building a
+    pydantic model per row cost more than the database's work on a 100k-row file."""
+
+    person_id: int
+    type: InteractionType
+    source: InteractionSource
+    external_id: str
+    occurred_at: datetime
+    broadcaster: str | None
+    content: str | None
+    metadata: dict[str, Any]
 
 
 class _Frozen(BaseModel):
@@ -154,7 +168,7 @@ class _Tally:
     last_at: datetime | None = None
 
     def __post_init__(self) -> None:
-        self.by_type: dict[str, TypeTotal] = {}
+        self.by_type: dict[str, tuple[int, int]] = {}
         self.persons: set[int] = set()
         self.problems: list[RowProblem] = []
 
@@ -282,25 +296,26 @@ def _write(conn: Conn, owner: str, import_id: int, batch: list[TokenRow], tally:
             last[row.username] = at
     ids = persons.resolve_sightings(conn, dict.fromkeys(first, Role.VIEWER), first, last)
     items = []
+    source = InteractionSource.TOKEN_HISTORY
     for row in fresh:
         kind = INTERACTION_TYPE[row.type]
-        metadata: dict[str, object] = {"tokens": row.tokens, "transaction_type": row.type_text}
+        person_id = ids[row.username]
+        metadata: dict[str, Any] = {"tokens": row.tokens, "transaction_type": row.type_text}
         items.append(
-            # Built from the parser's typed rows: no validation needed on this hot loop.
-            NewInteraction.model_construct(
-                person_id=ids[row.username],
-                type=kind,
-                source=InteractionSource.TOKEN_HISTORY,
-                external_id=row.row_id,
-                occurred_at=row.occurred_at,
-                broadcaster=owner,
-                content=row.note or None,
-                metadata=metadata,
+            _Row(
+                person_id,
+                kind,
+                source,
+                row.row_id,
+                row.occurred_at,
+                owner,
+                row.note or None,
+                metadata,
             )
         )
-        total = tally.by_type.get(kind.value, TypeTotal())
-        tally.by_type[kind.value] = TypeTotal(rows=total.rows + 1, tokens=total.tokens + row.tokens)
-        tally.persons.add(ids[row.username])
+        rows, tokens = tally.by_type.get(kind.value, (0, 0))
+        tally.by_type[kind.value] = (rows + 1, tokens + row.tokens)
+        tally.persons.add(person_id)
     interactions.append_fresh(conn, items)
     tally.new += len(fresh)
 
@@ -346,7 +361,7 @@ def _report(
         accepted_problems=accepted,
         first_at=tally.first_at,
         last_at=tally.last_at,
-        by_type=dict(sorted(tally.by_type.items())),
+        by_type={k: TypeTotal(rows=r, tokens=t) for k, (r, t) in sorted(tally.by_type.items())},
         persons=len(tally.persons),
     )
 
@@ -427,7 +442,7 @@ def audit_capture(db: TransactionSource, *, owner: str) -> CaptureAuditView:
     Every tip counts here, excluded persons' too: it measures capture, not the audience."""
     with db.transaction() as conn:
         span = capture.span(conn)
-        export_first, export_last = store.exported_span(conn, owner)
+        export_first, export_last = store.exported_span(conn)
         if export_first is None or export_last is None:
             return CaptureAuditView(unavailable="no token-history export imported yet")
         if span is None:

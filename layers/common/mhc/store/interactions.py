@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from psycopg.types.json import Jsonb
 
@@ -74,7 +74,30 @@ def get_by_external_id(
 _COPY_COLUMNS = "person_id, type, source, external_id, occurred_at, broadcaster, content, metadata"
 
 
-def _copy_text(items: Sequence[NewInteraction]) -> bytes:
+class InteractionRow(Protocol):
+    """What a bulk append reads of a row: a `NewInteraction`, or a lighter tuple on a path
+    that appends rows by the hundred thousand (building pydantic models cost more there than
+    the database's work)."""
+
+    @property
+    def person_id(self) -> int: ...
+    @property
+    def type(self) -> InteractionType: ...
+    @property
+    def source(self) -> InteractionSource: ...
+    @property
+    def external_id(self) -> str: ...
+    @property
+    def occurred_at(self) -> datetime: ...
+    @property
+    def broadcaster(self) -> str | None: ...
+    @property
+    def content(self) -> str | None: ...
+    @property
+    def metadata(self) -> dict[str, Any]: ...
+
+
+def _copy_text(items: Sequence[InteractionRow]) -> bytes:
     return rows_text(
         (
             str(item.person_id),
@@ -90,7 +113,7 @@ def _copy_text(items: Sequence[NewInteraction]) -> bytes:
     )
 
 
-def append_fresh(conn: Conn, items: Sequence[NewInteraction]) -> int:
+def append_fresh(conn: Conn, items: Sequence[InteractionRow]) -> int:
     """Bulk append rows expected to be new (derived from raw events inserted in this very
     transaction): COPY straight into the table. Should any already exist (a replayed
     derivation, a re-import), fall back to a conflict-skipping insert; returns how many were

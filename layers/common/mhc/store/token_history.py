@@ -217,12 +217,10 @@ def tips(conn: Conn, owner: str, *, since: datetime, until: datetime) -> tuple[l
     return exported, live
 
 
-def exported_span(conn: Conn, owner: str) -> tuple[datetime | None, datetime | None]:
-    """First and last time of any imported payment in the owner's room."""
+def exported_span(conn: Conn) -> tuple[datetime | None, datetime | None]:
+    """What the imported exports cover: the first and last time of any imported row."""
     row = conn.execute(
-        f"""SELECT min(occurred_at) AS first, max(occurred_at) AS last FROM interactions
-            WHERE broadcaster = %s AND type IN {PAYMENT_TYPES} AND source = '{_IMPORTED}'""",
-        (owner,),
+        "SELECT min(first_at) AS first, max(last_at) AS last FROM token_history_imports"
     ).fetchone()
     assert row is not None
     return row["first"], row["last"]
