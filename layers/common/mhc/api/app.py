@@ -12,7 +12,18 @@ from mhc import __version__
 from mhc.api.deps import ApiContext
 from mhc.api.errors import ERROR_RESPONSES, error_schemas, install_error_handlers
 from mhc.api.middleware import RequestContextMiddleware, install_log_filter
-from mhc.api.routers import health, jobs, lookup, owner, persons, search, sessions, watchlists
+from mhc.api.routers import (
+    health,
+    jobs,
+    live,
+    lookup,
+    owner,
+    persons,
+    search,
+    sessions,
+    token_history,
+    watchlists,
+)
 from mhc.config import Settings, get_settings
 from mhc.db.connection import TransactionSource
 from mhc.domain.clock import Clock, utc_now
@@ -54,7 +65,18 @@ def create_app(
         start_job=start_job,
         clock=clock,
     )
-    for module in (health, persons, sessions, watchlists, search, owner, lookup, jobs):
+    for module in (
+        health,
+        persons,
+        sessions,
+        watchlists,
+        search,
+        owner,
+        lookup,
+        jobs,
+        live,
+        token_history,
+    ):
         module.routes.register(app, prefix=API_PREFIX, responses=ERROR_RESPONSES)
     install_error_handlers(app)
     install_log_filter()

@@ -20,7 +20,8 @@ from mhc.domain.paging import check_limit, decode_cursor, page_of
 from mhc.services import persons
 from mhc.store import interactions as store
 from mhc.store import owner_room
-from mhc.store.interactions import InteractionFilter, InteractionRow
+from mhc.store.interactions import InteractionFilter
+from mhc.store.interactions import InteractionRow as InteractionRow  # what append_fresh takes
 
 MAX_QUERY_LENGTH = 200
 

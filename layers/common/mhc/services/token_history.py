@@ -23,7 +23,10 @@ The import (rules in `mhc.domain.token_history` and docs/analysis.md) runs in ON
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import io
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -34,6 +37,7 @@ from pydantic import BaseModel, ConfigDict
 from mhc.db.connection import Conn, TransactionSource
 from mhc.domain.analysis.hours import zone
 from mhc.domain.clock import Clock, utc_now
+from mhc.domain.errors import InvalidInput
 from mhc.domain.models import InteractionSource, InteractionType
 from mhc.domain.roles import Role
 from mhc.domain.statistics import Estimate
@@ -139,6 +143,50 @@ Progress = Callable[[ImportProgress], None]
 
 def _no_progress(_progress: ImportProgress) -> None:
     return None
+
+
+#: The largest export read from an upload, uncompressed (about 800,000 rows).
+MAX_EXPORT_BYTES = 64 * 1024 * 1024
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+class _Capped(io.RawIOBase):
+    """A stream that refuses to yield more than `limit` bytes (a gzip bomb stops here)."""
+
+    def __init__(self, inner: io.BufferedIOBase, limit: int) -> None:
+        self._inner = inner
+        self._limit = self._left = limit
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        chunk = self._inner.read(min(len(buffer), self._left + 1))
+        if len(chunk) > self._left:
+            raise InvalidInput("file", f"is larger than {self._limit:,} bytes uncompressed")
+        self._left -= len(chunk)
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+
+def upload_lines(body: bytes, *, max_bytes: int | None = None) -> Iterator[str]:
+    """The text lines of an uploaded export: CSV as UTF-8 (a byte-order mark is dropped), or
+    gzip-compressed CSV (told by its magic bytes, whatever the content type says). Errors
+    surface while reading, inside the import's transaction, as InvalidInput."""
+    raw: io.BufferedIOBase = io.BytesIO(body)
+    if body.startswith(_GZIP_MAGIC):
+        raw = gzip.GzipFile(fileobj=raw, mode="rb")
+    text = io.TextIOWrapper(
+        io.BufferedReader(_Capped(raw, max_bytes or MAX_EXPORT_BYTES)),
+        encoding="utf-8-sig",
+        newline="",
+    )
+    try:
+        yield from text
+    except UnicodeDecodeError:
+        raise InvalidInput("file", "is not UTF-8 text (save the export as CSV UTF-8)") from None
+    except (gzip.BadGzipFile, EOFError, zlib.error):
+        raise InvalidInput("file", "is not a complete gzip file") from None
 
 
 class _Refused(Exception):
