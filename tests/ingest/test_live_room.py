@@ -125,7 +125,8 @@ def test_who_is_in_the_room_at_each_step_and_alerts_once_per_arrival(db: Databas
     assert newbie.why == "First visit"
     assert state.totals is not None
     assert (state.totals.anonymous_tips, state.totals.anonymous_tokens) == (1, 50)
-    assert state.totals.stats.tokens == 70  # the anonymous 50 and friend's 20
+    assert (state.totals.tokens, state.totals.tips) == (70, 2)  # anonymous 50, friend 20
+    assert state.totals.entered == 3  # whale, friend, newbie (not the owner, not smk_lover)
     assert state.people[1].tokens_this_session == 20
 
     # When the whale leaves: gone from the room

@@ -12,7 +12,12 @@ export type SnapshotSource =
   | "cb_profile"
   | "affiliate"
   | "manual";
-export type InteractionSource = "cb_events" | "statbate_plus" | "manual" | "dm_import";
+export type InteractionSource =
+  | "cb_events"
+  | "statbate_plus"
+  | "manual"
+  | "dm_import"
+  | "token_history";
 export type InteractionType =
   | "CHAT_MESSAGE"
   | "PRIVATE_MESSAGE"
@@ -27,7 +32,10 @@ export type InteractionType =
   | "USER_LEAVE"
   | "FANCLUB_JOIN"
   | "MEDIA_PURCHASE"
-  | "ROOM_SUBJECT_CHANGE";
+  | "ROOM_SUBJECT_CHANGE"
+  | "PRIVATE_SHOW"
+  | "SPY_SHOW"
+  | "OTHER_PAYMENT";
 export type JobStatus = "running" | "succeeded" | "failed" | "skipped" | "not_configured";
 
 export interface ApiErrorBody {
@@ -305,4 +313,165 @@ export interface JobView {
   last_run: JobRun | null;
   recent_runs: JobRun[];
   cool_down_until: Iso | null;
+}
+
+// ---------------------------------------------------------------- live room and alerts
+
+export interface RoomPerson {
+  person_id: number;
+  username: string;
+  arrived_at: Iso;
+  arrival_event_id: string;
+  /** The Events API's user flags on their latest enter/leave. */
+  flags: Record<string, unknown>;
+  lifetime_tokens: number;
+  tokens_this_session: number;
+  visits: number;
+  last_visit_at: Iso | null;
+  notes: string[];
+  watchlists: { id: number; name: string }[];
+  attributes: { key: string; value: string; confidence: Confidence }[];
+  fan_club: boolean;
+  why: string;
+}
+
+export interface LiveRoom {
+  owner: string;
+  live: boolean;
+  checked_at: Iso;
+  session: StreamSession | null;
+  totals: {
+    stats: SessionStats;
+    present: number;
+    hidden: number;
+    peak: number;
+    peak_at: Iso | null;
+    anonymous_tips: number;
+    anonymous_tokens: number;
+  } | null;
+  people: RoomPerson[];
+}
+
+export interface AlertView {
+  key: string;
+  rule_id: string;
+  kind: AlertKind;
+  person_id: number;
+  username: string;
+  trigger: "arrival" | "follow";
+  event_id: string;
+  at: Iso;
+  reason: string;
+  sound: boolean;
+}
+
+export type AlertKind =
+  | "lifetime_tokens"
+  | "big_tip"
+  | "watchlist"
+  | "returning_regular"
+  | "new_follower_tipper";
+
+interface RuleBase {
+  id: string;
+  enabled: boolean;
+  sound: boolean;
+}
+
+export type AlertRule =
+  | (RuleBase & { kind: "lifetime_tokens"; min_tokens: number })
+  | (RuleBase & { kind: "big_tip"; min_tokens: number; within_days: number })
+  | (RuleBase & { kind: "watchlist"; watchlist_id: number })
+  | (RuleBase & { kind: "returning_regular"; min_days_away: number })
+  | (RuleBase & { kind: "new_follower_tipper"; min_tokens: number });
+
+export interface Uncertainty {
+  n: number;
+  confidence: Confidence;
+  not_enough_data: boolean;
+  interval?: { low: number; high: number; level: number; method: string } | null;
+  note?: string | null;
+}
+
+export interface ThresholdSuggestion {
+  kind: AlertKind;
+  threshold: number | null;
+  top_share: number;
+  n: number;
+  at_or_above: number;
+  reasoning: string;
+  uncertainty: Uncertainty;
+}
+
+export interface RulesView {
+  rules: AlertRule[];
+  saved_at: Iso | null;
+  suggestions: ThresholdSuggestion[];
+}
+
+// ---------------------------------------------------------------- token history
+
+export interface ImportProblem {
+  line: number;
+  kind: string;
+  message: string;
+}
+
+export interface ImportReport {
+  imported: boolean;
+  import_id: number | null;
+  file_name: string | null;
+  timezone: string;
+  lines: number;
+  good_rows: number;
+  new_rows: number;
+  already_stored: number;
+  linked: number;
+  times_differ: number;
+  problem_count: number;
+  problems: ImportProblem[];
+  accepted_problems: boolean;
+  first_at: Iso | null;
+  last_at: Iso | null;
+  by_type: Record<string, { rows: number; tokens: number }>;
+  persons: number;
+}
+
+export interface ImportSummary {
+  id: number;
+  imported_at: Iso;
+  file_name: string | null;
+  timezone: string;
+  lines: number;
+  good_rows: number;
+  new_rows: number;
+  linked: number;
+  times_differ: number;
+  problem_count: number;
+  first_at: Iso | null;
+  last_at: Iso | null;
+}
+
+export interface MissedTip {
+  row_id: string;
+  person_id: number;
+  username: string;
+  tokens: number;
+  at: Iso;
+  explained: boolean;
+  gap_start: Iso | null;
+  gap_end: Iso | null;
+}
+
+export interface CaptureAuditView {
+  unavailable: string | null;
+  period_start: Iso | null;
+  period_end: Iso | null;
+  export_first_at: Iso | null;
+  export_last_at: Iso | null;
+  exported: number;
+  seen_live: number;
+  share_seen: { value: number | null; uncertainty: Uncertainty } | null;
+  explained: number;
+  missed: MissedTip[];
 }

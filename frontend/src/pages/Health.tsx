@@ -1,6 +1,7 @@
 import { api, ApiError } from "../api/client";
 import type { EventGap, IngestHealth, JobRun, JobView } from "../api/types";
 import { DataTable, Time } from "../components/bits";
+import { CaptureAuditCard } from "../components/CaptureAudit";
 import { Async, ErrorMessage } from "../components/status";
 import { formatDuration, formatNumber } from "../format";
 import { collectorProblems, latestRunPerJob } from "../health";
@@ -214,6 +215,8 @@ export function HealthPage() {
       <Async state={health} label="Loading ingest health…">
         {(data) => <Ingest health={data} />}
       </Async>
+      {/* Issue 18: the export-based capture audit, a card of its own. */}
+      <CaptureAuditCard />
       <section aria-labelledby="jobs-title">
         <h2 id="jobs-title">Scheduled jobs</h2>
         <Jobs health={health.data} />

@@ -220,12 +220,10 @@ def _evaluate(conn: Conn, triggers: Sequence[InteractionRow], owner: str) -> int
         return 0
     ids = sorted({r.person_id for r in firing})
     briefs = live_room.briefs(conn, ids)
-    totals = live_room.lifetime(conn, owner, ids)
-    lists = (
-        live_room.watchlist_ids(conn, ids)
-        if any(getattr(r, "watchlist_id", None) for r in enabled)
-        else {}
-    )
+    first_at: dict[int, datetime] = {}
+    for row in firing:
+        first_at[row.person_id] = min(first_at.get(row.person_id, row.occurred_at), row.occurred_at)
+    known = live_room.memory_of(conn, owner, first_at)
     earliest = min(r.occurred_at for r in firing)
     in_force = AlertRules(rules=tuple(enabled))
     days = lookback_days(in_force)
@@ -234,13 +232,17 @@ def _evaluate(conn: Conn, triggers: Sequence[InteractionRow], owner: str) -> int
         if days
         else {}
     )
-    previous = live_room.previous_visits(conn, owner, {r.person_id: r.occurred_at for r in firing})
     regular_rules = [r for r in enabled if isinstance(r, ReturningRegularRule)]
+    # An enter earlier in this very page is the previous visit of a later trigger.
+    entered_in_page: dict[int, datetime] = {}
     alerts: list[Alert] = []
-    for row in firing:
+    for row in sorted(firing, key=lambda r: r.occurred_at):
         brief = briefs[row.person_id]
+        memory = known[row.person_id]
         attended = eligible = 0
-        before = previous.get(row.person_id)
+        before = entered_in_page.get(row.person_id, memory.previous_visit_at)
+        if row.type is InteractionType.USER_ENTER:
+            entered_in_page[row.person_id] = row.occurred_at
         if (
             regular_rules
             and row.type is InteractionType.USER_ENTER
@@ -257,9 +259,9 @@ def _evaluate(conn: Conn, triggers: Sequence[InteractionRow], owner: str) -> int
             is_excluded=brief.is_excluded,
             is_owner=brief.username == owner,
             is_anonymous=False,  # enters and follows always name their user
-            lifetime_tokens=totals[row.person_id].tokens if row.person_id in totals else 0,
+            lifetime_tokens=memory.tokens,
             recent_tips=tips.get(row.person_id, ()),
-            watchlist_ids=lists.get(row.person_id, set()),
+            watchlist_ids={i for i, _ in memory.watchlists},
             sessions_attended=attended,
             sessions_eligible=eligible,
             previous_visit_at=before,

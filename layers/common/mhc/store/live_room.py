@@ -35,6 +35,15 @@ class PresenceRow:
     flags: dict[str, Any]
 
 
+#: The survivor of row `i.person_id`, looked up by primary key for each row: a plain join
+#: from a range of interactions made the planner hash all the persons (100k rows) every time.
+#: (LIMIT keeps the subquery from being flattened into such a join.)
+_SURVIVOR = """CROSS JOIN LATERAL (
+                   SELECT p.id AS survivor, p.username, p.is_excluded
+                   FROM persons r JOIN persons p ON p.id = coalesce(r.merged_into, r.id)
+                   WHERE r.id = i.person_id LIMIT 1) s"""
+
+
 def presence(
     conn: Conn,
     owner: str,
@@ -51,11 +60,10 @@ def presence(
         only = f"AND i.person_id IN (SELECT row_id FROM ({_GROUPS}) g)"
         params["ids"] = list(person_ids)
     rows = conn.execute(
-        f"""SELECT i.id, p.id AS person_id, p.username, p.is_excluded, i.occurred_at,
+        f"""SELECT i.id, s.survivor, s.username, s.is_excluded, i.occurred_at,
                    i.type = 'USER_ENTER' AS entered, i.external_id,
                    coalesce(i.metadata -> 'user', '{{}}'::jsonb) AS flags
-            FROM interactions i JOIN persons r ON r.id = i.person_id
-            JOIN persons p ON p.id = coalesce(r.merged_into, r.id)
+            FROM interactions i {_SURVIVOR}
             WHERE i.broadcaster = %(owner)s AND i.type IN ('USER_ENTER', 'USER_LEAVE')
               AND i.occurred_at BETWEEN %(since)s AND %(until)s {only}
             ORDER BY i.occurred_at, i.id""",
@@ -64,7 +72,7 @@ def presence(
     return [
         PresenceRow(
             interaction_id=int(row["id"]),
-            person_id=int(row["person_id"]),
+            person_id=int(row["survivor"]),
             username=str(row["username"]),
             is_excluded=bool(row["is_excluded"]),
             at=row["occurred_at"],
@@ -95,134 +103,135 @@ def persons(conn: Conn, person_ids: Sequence[int]) -> dict[int, PersonBrief]:
 
 
 @dataclass(frozen=True)
-class Totals:
-    visits: int
-    tokens: int
+class Memory:
+    """What matters about a person in the moment (their group's rows together)."""
+
+    #: Times they entered the owner's room, and their tokens to her (every source, each
+    #: payment once; the `person_room_totals` summary).
+    visits: int = 0
+    tokens: int = 0
+    #: Their latest enter before the time asked about.
+    previous_visit_at: datetime | None = None
+    #: They joined the owner's fan club at some point (a fanclubJoin event).
+    fan_club_joined: bool = False
+    notes: tuple[str, ...] = ()
+    #: (id, name) of the watchlists they are on.
+    watchlists: tuple[tuple[int, str], ...] = ()
+    #: (key, value, confidence).
+    attributes: tuple[tuple[str, str, str], ...] = ()
 
 
-def totals(conn: Conn, owner: str, person_ids: Sequence[int]) -> dict[int, Totals]:
-    """Visits and lifetime tokens to the owner (every source), per person (the summary)."""
-    rows = conn.execute(
-        f"""SELECT g.person_id, sum(t.visits) AS visits, sum(t.tokens) AS tokens
-            FROM ({_GROUPS}) g
-            JOIN person_room_totals t ON t.person_id = g.row_id AND t.broadcaster = %(owner)s
-            GROUP BY g.person_id""",
-        {"ids": list(person_ids), "owner": owner},
-    ).fetchall()
-    return {int(r["person_id"]): Totals(int(r["visits"]), int(r["tokens"])) for r in rows}
-
-
-def previous_visits(conn: Conn, owner: str, before: Mapping[int, datetime]) -> dict[int, datetime]:
-    """Each person's latest enter in the owner's room strictly before their `before` time."""
+def memory(
+    conn: Conn, owner: str, before: Mapping[int, datetime], *, notes: int = 2
+) -> dict[int, Memory]:
+    """`Memory` of each person in `before` (person id -> the time their previous visit must be
+    before), in three statements whatever the number of people."""
     if not before:
         return {}
-    rows = conn.execute(
+    facts = conn.execute(
         f"""WITH b AS (SELECT * FROM unnest(%(ids)s::bigint[], %(before)s::timestamptz[])
                        AS b(person_id, before)),
-                 g AS ({_GROUPS})
-            SELECT g.person_id, max(v.at) AS at
-            FROM g JOIN b USING (person_id)
-            CROSS JOIN LATERAL (
-                SELECT i.occurred_at AS at FROM interactions i
-                WHERE i.person_id = g.row_id AND i.type = 'USER_ENTER'
-                  AND i.occurred_at < b.before AND i.broadcaster = %(owner)s
-                ORDER BY i.occurred_at DESC LIMIT 1) v
-            GROUP BY g.person_id""",
+                 g AS (SELECT g.person_id, g.row_id, b.before FROM ({_GROUPS}) g
+                       JOIN b USING (person_id))
+           SELECT g.person_id, g.row_id, t.visits, t.tokens, v.at AS previous, c.count AS joined
+           FROM g
+           LEFT JOIN person_room_totals t ON t.person_id = g.row_id AND t.broadcaster = %(owner)s
+           LEFT JOIN person_interaction_counts c
+                  ON c.person_id = g.row_id AND c.type = 'FANCLUB_JOIN'
+           LEFT JOIN LATERAL (
+               SELECT i.occurred_at AS at FROM interactions i
+               WHERE i.person_id = g.row_id AND i.type = 'USER_ENTER'
+                 AND i.occurred_at < g.before AND i.broadcaster = %(owner)s
+               ORDER BY i.occurred_at DESC LIMIT 1) v ON true""",
         {"ids": list(before), "before": list(before.values()), "owner": owner},
     ).fetchall()
-    return {int(r["person_id"]): r["at"] for r in rows}
-
-
-def notes(conn: Conn, person_ids: Sequence[int], *, per_person: int) -> dict[int, list[str]]:
-    """Each person's newest notes (the owner's own memory), newest first."""
-    rows = conn.execute(
-        f"""SELECT g.person_id, n.content, n.occurred_at
-            FROM ({_GROUPS}) g
-            CROSS JOIN LATERAL (
-                SELECT i.content, i.occurred_at FROM interactions i
-                WHERE i.person_id = g.row_id AND i.type = 'MANUAL_NOTE'
-                ORDER BY i.occurred_at DESC LIMIT %(n)s) n
-            ORDER BY g.person_id, n.occurred_at DESC""",
-        {"ids": list(person_ids), "n": per_person},
+    survivor = {int(f["row_id"]): int(f["person_id"]) for f in facts}
+    rows = list(survivor)
+    kept = conn.execute(
+        """SELECT 'note' AS kind, n.person_id AS row_id, n.content AS a, NULL::text AS b,
+                  NULL::text AS c, n.occurred_at AS at
+           FROM unnest(%(rows)s::bigint[]) AS g(row_id)
+           CROSS JOIN LATERAL (
+               SELECT i.person_id, i.content, i.occurred_at FROM interactions i
+               WHERE i.person_id = g.row_id AND i.type = 'MANUAL_NOTE'
+               ORDER BY i.occurred_at DESC LIMIT %(notes)s) n
+           UNION ALL
+           SELECT 'attribute', a.person_id, a.key, a.value, a.confidence, NULL
+           FROM attributes a WHERE a.person_id = ANY(%(rows)s)
+           UNION ALL
+           SELECT 'watchlist', m.person_id, w.name, w.id::text, NULL, NULL
+           FROM watchlist_members m JOIN watchlists w ON w.id = m.watchlist_id
+           WHERE m.person_id = ANY(%(rows)s)""",
+        {"rows": rows, "notes": notes},
     ).fetchall()
-    found: dict[int, list[str]] = {}
-    for r in rows:
-        kept = found.setdefault(int(r["person_id"]), [])
-        if len(kept) < per_person and r["content"]:
-            kept.append(str(r["content"]))
-    return found
-
-
-def watchlists(conn: Conn, person_ids: Sequence[int]) -> dict[int, list[tuple[int, str]]]:
-    """The watchlists each person is on, as the owner counts them (`watchlist_people`)."""
-    rows = conn.execute(
-        """SELECT wp.person_id, w.id, w.name FROM watchlist_people wp
-           JOIN watchlists w ON w.id = wp.watchlist_id
-           WHERE wp.person_id = ANY(%s) ORDER BY w.id""",
-        (list(person_ids),),
-    ).fetchall()
-    found: dict[int, list[tuple[int, str]]] = {}
-    for r in rows:
-        found.setdefault(int(r["person_id"]), []).append((int(r["id"]), str(r["name"])))
-    return found
-
-
-def attributes(conn: Conn, person_ids: Sequence[int]) -> dict[int, list[tuple[str, str, str]]]:
-    """(key, value, confidence) of each person's attributes, by key."""
-    rows = conn.execute(
-        f"""SELECT g.person_id, a.key, a.value, a.confidence
-            FROM ({_GROUPS}) g JOIN attributes a ON a.person_id = g.row_id
-            ORDER BY g.person_id, a.key""",
-        {"ids": list(person_ids)},
-    ).fetchall()
-    found: dict[int, list[tuple[str, str, str]]] = {}
-    for r in rows:
-        found.setdefault(int(r["person_id"]), []).append(
-            (str(r["key"]), str(r["value"]), str(r["confidence"]))
+    sums: dict[int, list[Any]] = {p: [0, 0, None, False] for p in before}
+    for f in facts:
+        into = sums[survivor[int(f["row_id"])]]
+        into[0] += int(f["visits"] or 0)
+        into[1] += int(f["tokens"] or 0)
+        if f["previous"] is not None and (into[2] is None or f["previous"] > into[2]):
+            into[2] = f["previous"]
+        into[3] = into[3] or bool(f["joined"])
+    found_notes: dict[int, list[tuple[datetime, str]]] = {}
+    lists: dict[int, dict[int, str]] = {}
+    attrs: dict[int, dict[str, tuple[str, str, str]]] = {}
+    for k in kept:
+        person = survivor[int(k["row_id"])]
+        if k["kind"] == "note" and k["a"]:
+            found_notes.setdefault(person, []).append((k["at"], str(k["a"])))
+        elif k["kind"] == "watchlist":
+            lists.setdefault(person, {})[int(k["b"])] = str(k["a"])
+        elif k["kind"] == "attribute":
+            attrs.setdefault(person, {})[str(k["a"])] = (str(k["a"]), str(k["b"]), str(k["c"]))
+    return {
+        person: Memory(
+            visits=v[0],
+            tokens=v[1],
+            previous_visit_at=v[2],
+            fan_club_joined=v[3],
+            notes=tuple(t for _, t in sorted(found_notes.get(person, []), reverse=True)[:notes]),
+            watchlists=tuple(sorted(lists.get(person, {}).items())),
+            attributes=tuple(v for _, v in sorted(attrs.get(person, {}).items())),
         )
-    return found
-
-
-def joined_fan_club(conn: Conn, person_ids: Sequence[int]) -> set[int]:
-    """People who ever joined the owner's fan club (a fanclubJoin event)."""
-    rows = conn.execute(
-        f"""SELECT DISTINCT g.person_id FROM ({_GROUPS}) g
-            JOIN person_interaction_counts c ON c.person_id = g.row_id
-            WHERE c.type = 'FANCLUB_JOIN' AND c.count > 0""",
-        {"ids": list(person_ids)},
-    ).fetchall()
-    return {int(r["person_id"]) for r in rows}
+        for person, v in sums.items()
+    }
 
 
 @dataclass(frozen=True)
 class RoomPayments:
     #: Tokens per person (anonymous tips never under a name), excluded persons left out.
     by_person: dict[int, int]
+    tips: int
+    tokens: int
     anonymous_tips: int
     anonymous_tokens: int
 
 
 def session_payments(conn: Conn, owner: str, *, since: datetime, until: datetime) -> RoomPayments:
-    """Tips and media purchases in the owner's room in [since, until], per person."""
+    """Tips and media purchases in the owner's room in [since, until]: per person, and in all
+    (anonymous ones included); excluded persons and imported twins of live tips left out."""
     rows = conn.execute(
-        f"""SELECT CASE WHEN {ANONYMOUS} THEN NULL ELSE p.id END AS person_id,
-                   count(*) AS n, sum(mhc_payment_tokens(i.metadata)) AS tokens
-            FROM interactions i JOIN persons r ON r.id = i.person_id
-            JOIN persons p ON p.id = coalesce(r.merged_into, r.id)
+        f"""SELECT s.survivor, i.type, {ANONYMOUS} AS anonymous,
+                   mhc_payment_tokens(i.metadata) AS tokens
+            FROM interactions i {_SURVIVOR}
             WHERE i.broadcaster = %(owner)s AND i.type IN ('TIP_EVENT', 'MEDIA_PURCHASE')
-              AND i.occurred_at BETWEEN %(since)s AND %(until)s
-              AND NOT p.is_excluded AND NOT {LINKED_IMPORT}
-            GROUP BY 1""",
+              AND i.occurred_at BETWEEN %(since)s AND %(until)s AND NOT {LINKED_IMPORT}
+              AND NOT s.is_excluded""",
         {"owner": owner, "since": since, "until": until},
     ).fetchall()
     by_person: dict[int, int] = {}
-    anonymous_tips = anonymous_tokens = 0
-    for r in rows:
-        if r["person_id"] is None:
-            anonymous_tips, anonymous_tokens = int(r["n"]), int(r["tokens"])
+    tips = tokens = anonymous_tips = anonymous_tokens = 0
+    for row in rows:
+        person_id = int(row["survivor"])
+        amount = int(row["tokens"])
+        tokens += amount
+        tips += row["type"] == "TIP_EVENT"
+        if row["anonymous"]:
+            anonymous_tips += 1
+            anonymous_tokens += amount
         else:
-            by_person[int(r["person_id"])] = int(r["tokens"])
-    return RoomPayments(by_person, anonymous_tips, anonymous_tokens)
+            by_person[person_id] = by_person.get(person_id, 0) + amount
+    return RoomPayments(by_person, tips, tokens, anonymous_tips, anonymous_tokens)
 
 
 def recent_tips(
