@@ -341,7 +341,12 @@ export interface LiveRoom {
   checked_at: Iso;
   session: StreamSession | null;
   totals: {
-    stats: SessionStats;
+    duration_seconds: number;
+    /** Tips and media purchases, anonymous ones included. */
+    tokens: number;
+    tips: number;
+    /** People who came in this session. */
+    entered: number;
     present: number;
     hidden: number;
     peak: number;

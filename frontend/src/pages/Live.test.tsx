@@ -50,7 +50,10 @@ function room(people: RoomPerson[], live = true): LiveRoom {
       : null,
     totals: live
       ? {
-          stats: { session_id: 3, duration_seconds: 1800, interactions: 40, tips: 4, tokens: 1234, distinct_visitors: 9 },
+          duration_seconds: 1800,
+          tokens: 1234,
+          tips: 4,
+          entered: 9,
           present: people.length,
           hidden: 1,
           peak: 7,

@@ -67,7 +67,7 @@ function Alerts({ since, onNew }: { since: string; onNew: (alerts: AlertView[]) 
       <div aria-live="assertive" className="alert-banners">
         {fresh.map((alert) => (
           <div key={alert.key} className="alert-banner" role="alert">
-            <span aria-hidden="true">🔔 </span>
+            <span className="alert-tag">Alert</span>{" "}
             <strong>
               <PersonLink id={alert.person_id} username={alert.username} />
             </strong>{" "}
@@ -108,17 +108,17 @@ function Totals({ room }: { room: LiveRoom }) {
   const totals = room.totals;
   if (!totals) return null;
   const figures: [string, string][] = [
-    ["Live for", formatDuration(totals.stats.duration_seconds)],
-    ["Tokens", formatNumber(totals.stats.tokens)],
-    ["Tips", formatNumber(totals.stats.tips)],
+    ["Live for", formatDuration(totals.duration_seconds)],
+    ["Tokens", formatNumber(totals.tokens)],
+    ["Tips", formatNumber(totals.tips)],
     ["Anonymous tips", formatNumber(totals.anonymous_tips)],
     ["Anonymous tokens", formatNumber(totals.anonymous_tokens)],
     ["In the room", formatNumber(totals.present)],
     ["Peak", formatNumber(totals.peak)],
-    ["Visitors", formatNumber(totals.stats.distinct_visitors)],
+    ["Came in", formatNumber(totals.entered)],
   ];
   return (
-    <section className="card" aria-labelledby="totals-title">
+    <section className="card room-totals" aria-labelledby="totals-title">
       <h2 id="totals-title">This session so far</h2>
       <dl className="stat-grid">
         {figures.map(([label, value]) => (
@@ -222,7 +222,7 @@ export function LivePage() {
         <div className="row">
           {sound.available ? (
             <button type="button" className="small" aria-pressed={sound.on} onClick={sound.toggle}>
-              {sound.on ? "🔔 Sound on" : "🔕 Sound off"}
+              {sound.on ? "Sound on" : "Sound off"}
             </button>
           ) : null}
           <Link to="/token-history">Import token history</Link>
