@@ -13,8 +13,8 @@
 -- 4. person_room_totals: visits and payments per person and room, kept by a statement trigger
 --    (like person_interaction_counts): the live room reads 500 people's lifetime tokens without
 --    scanning their history.
--- 5. Partial indexes: enters/leaves and tips of a room in time order, and a person's visits,
---    tips and notes.
+-- 5. Partial indexes: enters/leaves and tips of a room in time order, and a person's visits
+--    and notes.
 -- 6. Alert rule sets (append-only: the newest is in force) and alerts (append-only, keyed by
 --    rule and triggering event, so an alert is stored once).
 
@@ -241,9 +241,12 @@ CREATE INDEX interactions_room_presence ON interactions (broadcaster, occurred_a
 -- rows: nothing ranges over those, and a busy export is mostly them.)
 CREATE INDEX interactions_room_tips ON interactions (broadcaster, occurred_at)
     WHERE type IN ('TIP_EVENT', 'MEDIA_PURCHASE');
--- A person's previous visit, recent tips (alert rules) and newest notes.
-CREATE INDEX interactions_person_moments ON interactions (person_id, type, occurred_at DESC)
-    WHERE type IN ('USER_ENTER', 'MANUAL_NOTE', 'TIP_EVENT');
+-- A person's visits (the previous one of someone in the room), and their newest notes (notes
+-- never come through ingest: that index costs the hot path nothing).
+CREATE INDEX interactions_person_visits ON interactions (person_id, occurred_at DESC)
+    WHERE type = 'USER_ENTER';
+CREATE INDEX interactions_person_notes ON interactions (person_id, occurred_at DESC)
+    WHERE type = 'MANUAL_NOTE';
 
 -- ---------------------------------------------------------------- 6. alerts
 -- Every rule set the owner saved (validated by mhc.domain.alerts); the newest is in force.

@@ -280,21 +280,17 @@ def _arrivals(
     """The enters that are arrivals (not a second tab, not a reconnect)."""
     if not enters:
         return []
-    latest = max(r.occurred_at for r in enters)
-    earliest = min(r.occurred_at for r in enters) - MAX_STAY
-    events = live_room.presence_of(
-        conn, owner, sorted({r.person_id for r in enters}), since=earliest, until=latest
+    first = min(r.occurred_at for r in enters)
+    # Only what `is_arrival` looks at: this session's events (or the last 12 hours).
+    since = first - MAX_STAY
+    if session_start is not None and session_start <= first:
+        since = max(since, session_start)
+    before = live_room.previous_presence(
+        conn, owner, [(r.external_id, r.person_id) for r in enters], since=since
     )
-    by_person: dict[int, list[tuple[datetime, bool, str]]] = {}
-    for event in events:
-        by_person.setdefault(event.person_id, []).append((event.at, event.entered, event.event_id))
     found = []
     for row in enters:
-        own = by_person.get(row.person_id, [])
-        position = next((i for i, e in enumerate(own) if e[2] == row.external_id), None)
-        previous = None
-        if position is not None and position > 0:
-            previous = (own[position - 1][0], own[position - 1][1])
+        previous = before.get(row.external_id)
         if is_arrival(previous, row.occurred_at, session_start=session_start):
             found.append(row)
     return found

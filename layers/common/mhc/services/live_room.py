@@ -201,11 +201,11 @@ def _by_person(
 
 
 # -- steps: what alerts read of people as they arrive ----------------------------------------
-def presence_of(
-    conn: Conn, owner: str, person_ids: Sequence[int], *, since: datetime, until: datetime
-) -> list[PresenceRow]:
-    """These people's enters and leaves in the owner's room in [since, until], feed order."""
-    return store.presence(conn, owner, since=since, until=until, person_ids=person_ids)
+def previous_presence(
+    conn: Conn, owner: str, enters: Sequence[tuple[str, int]], *, since: datetime
+) -> dict[str, tuple[datetime, bool]]:
+    """The enter or leave before each (event id, person) enter, as (time, entered)."""
+    return store.previous_presence(conn, owner, enters, since=since)
 
 
 def briefs(conn: Conn, person_ids: Sequence[int]) -> dict[int, PersonBrief]:
