@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Query
+from fastapi import Query, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from mhc.api.deps import Context, Db, Owner
@@ -29,10 +29,13 @@ class AlertRulesRequest(BaseModel):
 
 
 @routes.get("/room", response_model=LiveRoom)
-def room(db: Db, context: Context, owner: Owner) -> LiveRoom:
+def room(db: Db, context: Context, owner: Owner) -> Response:
     """Who is in the room now (since the open session began), newest arrivals first, with what
     matters about each, and the session's running totals. `live: false` with no open session."""
-    return live_room.room(db, owner=owner, clock=context.clock)
+    view = live_room.room(db, owner=owner, clock=context.clock)
+    # Serialized here: FastAPI would dump the model, validate the dump against the response
+    # model and serialize it again, 20 ms for 500 people on a read polled every 2 seconds.
+    return Response(view.model_dump_json(), media_type="application/json")
 
 
 @routes.get("/alerts", response_model=AlertPage)
