@@ -15,6 +15,7 @@ The steps below are also what alerts read of a person when they arrive.
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
@@ -38,18 +39,23 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
-class WatchlistRef(_Frozen):
+# The people of the room are plain dataclasses (pydantic serializes and documents them as
+# models): 500 of them are built every 2 seconds, several times faster than model_construct.
+@dataclass(frozen=True, slots=True)
+class WatchlistRef:
     id: int
     name: str
 
 
-class AttributeRef(_Frozen):
+@dataclass(frozen=True, slots=True)
+class AttributeRef:
     key: str
     value: str
     confidence: str
 
 
-class RoomPerson(_Frozen):
+@dataclass(frozen=True, slots=True)
+class RoomPerson:
     person_id: int
     username: str
     #: When their current stay began, and the enter event that began it.
@@ -114,7 +120,7 @@ def room(db: TransactionSource, *, owner: str, clock: Clock = utc_now) -> LiveRo
                 owner=owner, live=False, checked_at=now, session=None, totals=None, people=[]
             )
         start = session.started_at
-        rows = store.presence(conn, owner, since=start, until=max(now, start))
+        rows, payments = store.room_events(conn, owner, since=start, until=max(now, start))
         skip = {r.person_id for r in rows if r.is_excluded or r.username == owner}
         hidden = {r.person_id for r in rows if r.is_excluded and r.username != owner}
         here = present(
@@ -124,15 +130,13 @@ def room(db: TransactionSource, *, owner: str, clock: Clock = utc_now) -> LiveRo
         ids = [cast(int, p.person) for p in here]
         names = {r.person_id: r.username for r in rows}
         memories = store.memory(conn, owner, dict.fromkeys(ids, start), notes=NOTES_SHOWN)
-        payments = store.session_payments(conn, owner, since=start, until=max(now, start))
     people = []
     for here_now in here:
         pid = cast(int, here_now.person)
         known = memories.get(pid, Memory())
         flags = dict(here_now.flags)
         fan_club = flags.get("inFanclub") is True or known.fan_club_joined
-        # Built from typed rows: no validation needed (500 people every 2 seconds).
-        on_lists = [WatchlistRef.model_construct(id=i, name=n) for i, n in known.watchlists]
+        on_lists = [WatchlistRef(id=i, name=n) for i, n in known.watchlists]
         facts = MemoryFacts(
             lifetime_tokens=known.tokens,
             tokens_this_session=payments.by_person.get(pid, 0),
@@ -144,7 +148,7 @@ def room(db: TransactionSource, *, owner: str, clock: Clock = utc_now) -> LiveRo
             latest_note=next(iter(known.notes), None),
         )
         people.append(
-            RoomPerson.model_construct(
+            RoomPerson(
                 person_id=pid,
                 username=names[pid],
                 arrived_at=here_now.arrived_at,
@@ -157,20 +161,20 @@ def room(db: TransactionSource, *, owner: str, clock: Clock = utc_now) -> LiveRo
                 notes=list(known.notes),
                 watchlists=on_lists,
                 attributes=[
-                    AttributeRef.model_construct(key=k, value=v, confidence=c)
-                    for k, v, c in known.attributes
+                    AttributeRef(key=k, value=v, confidence=c) for k, v, c in known.attributes
                 ],
                 fan_club=fan_club,
                 why=why_they_matter(facts, arrived_at=here_now.arrived_at),
             )
         )
     peak = peak_viewers(_by_person(rows, skip), start, max(now, start))
-    return LiveRoom(
+    # Built from typed parts: validating 500 people again would cost more than reading them.
+    return LiveRoom.model_construct(
         owner=owner,
         live=True,
         checked_at=now,
         session=session,
-        totals=RoomTotals(
+        totals=RoomTotals.model_construct(
             duration_seconds=duration_seconds(start, None, now),
             tokens=payments.tokens,
             tips=payments.tips,

@@ -44,32 +44,31 @@ _SURVIVOR = """CROSS JOIN LATERAL (
                    WHERE r.id = i.person_id LIMIT 1) s"""
 
 
-def presence(
-    conn: Conn,
-    owner: str,
-    *,
-    since: datetime,
-    until: datetime,
-    person_ids: Sequence[int] | None = None,
-) -> list[PresenceRow]:
-    """Enters and leaves in the owner's room in [since, until] (of `person_ids`' groups when
-    given), in feed order; each as its survivor."""
-    params: dict[str, Any] = {"owner": owner, "since": since, "until": until}
-    only = ""
-    if person_ids is not None:
-        only = f"AND i.person_id IN (SELECT row_id FROM ({_GROUPS}) g)"
-        params["ids"] = list(person_ids)
-    rows = conn.execute(
-        f"""SELECT i.id, s.survivor, s.username, s.is_excluded, i.occurred_at,
-                   i.type = 'USER_ENTER' AS entered, i.external_id,
-                   coalesce(i.metadata -> 'user', '{{}}'::jsonb) AS flags
-            FROM interactions i {_SURVIVOR}
-            WHERE i.broadcaster = %(owner)s AND i.type IN ('USER_ENTER', 'USER_LEAVE')
-              AND i.occurred_at BETWEEN %(since)s AND %(until)s {only}
-            ORDER BY i.occurred_at, i.id""",
-        params,
-    ).fetchall()
-    return [
+_PRESENCE = f"""SELECT i.id, s.survivor, s.username, s.is_excluded, i.occurred_at,
+                      i.type = 'USER_ENTER' AS entered, i.external_id,
+                      coalesce(i.metadata -> 'user', '{{}}'::jsonb) AS flags
+               FROM interactions i {_SURVIVOR}
+               WHERE i.broadcaster = %(owner)s AND i.type IN ('USER_ENTER', 'USER_LEAVE')
+                 AND i.occurred_at BETWEEN %(since)s AND %(until)s
+               ORDER BY i.occurred_at, i.id"""
+_PAYMENTS = f"""SELECT s.survivor, i.type, {ANONYMOUS} AS anonymous,
+                       mhc_payment_tokens(i.metadata) AS tokens
+                FROM interactions i {_SURVIVOR}
+                WHERE i.broadcaster = %(owner)s AND i.type IN ('TIP_EVENT', 'MEDIA_PURCHASE')
+                  AND i.occurred_at BETWEEN %(since)s AND %(until)s AND NOT {LINKED_IMPORT}
+                  AND NOT s.is_excluded"""
+
+
+def room_events(
+    conn: Conn, owner: str, *, since: datetime, until: datetime
+) -> tuple[list[PresenceRow], RoomPayments]:
+    """The owner's room in [since, until]: its enters and leaves in feed order, each as its
+    survivor; and its tips and media purchases (`RoomPayments`). One round trip."""
+    params = {"owner": owner, "since": since, "until": until}
+    with conn.pipeline():
+        presence_cursor = conn.execute(_PRESENCE, params)
+        payments_cursor = conn.execute(_PAYMENTS, params)
+    presence = [
         PresenceRow(
             interaction_id=int(row["id"]),
             person_id=int(row["survivor"]),
@@ -80,8 +79,9 @@ def presence(
             event_id=str(row["external_id"]),
             flags=row["flags"] if isinstance(row["flags"], dict) else {},
         )
-        for row in rows
+        for row in presence_cursor.fetchall()
     ]
+    return presence, _payments(payments_cursor.fetchall())
 
 
 def previous_presence(
@@ -158,45 +158,51 @@ def memory(
     conn: Conn, owner: str, before: Mapping[int, datetime], *, notes: int = 2
 ) -> dict[int, Memory]:
     """`Memory` of each person in `before` (person id -> the time their previous visit must be
-    before), in three statements whatever the number of people."""
+    before), in two statements whatever the number of people."""
     if not before:
         return {}
-    facts = conn.execute(
-        f"""WITH b AS (SELECT * FROM unnest(%(ids)s::bigint[], %(before)s::timestamptz[])
-                       AS b(person_id, before)),
-                 g AS (SELECT g.person_id, g.row_id, b.before FROM ({_GROUPS}) g
-                       JOIN b USING (person_id))
-           SELECT g.person_id, g.row_id, t.visits, t.tokens, v.at AS previous, c.count AS joined
-           FROM g
-           LEFT JOIN person_room_totals t ON t.person_id = g.row_id AND t.broadcaster = %(owner)s
-           LEFT JOIN person_interaction_counts c
-                  ON c.person_id = g.row_id AND c.type = 'FANCLUB_JOIN'
-           LEFT JOIN LATERAL (
-               SELECT i.occurred_at AS at FROM interactions i
-               WHERE i.person_id = g.row_id AND i.type = 'USER_ENTER'
-                 AND i.occurred_at < g.before AND i.broadcaster = %(owner)s
-               ORDER BY i.occurred_at DESC LIMIT 1) v ON true""",
-        {"ids": list(before), "before": list(before.values()), "owner": owner},
-    ).fetchall()
+    # Both statements in one round trip (pipeline): under load each wait for the server costs
+    # more than its work.
+    with conn.pipeline():
+        facts_cursor = conn.execute(
+            f"""WITH b AS (SELECT * FROM unnest(%(ids)s::bigint[], %(before)s::timestamptz[])
+                           AS b(person_id, before)),
+                     g AS (SELECT g.person_id, g.row_id, b.before FROM ({_GROUPS}) g
+                           JOIN b USING (person_id))
+               SELECT g.person_id, g.row_id, t.visits, t.tokens, v.at AS previous,
+                      c.count AS joined
+               FROM g
+               LEFT JOIN person_room_totals t
+                      ON t.person_id = g.row_id AND t.broadcaster = %(owner)s
+               LEFT JOIN person_interaction_counts c
+                      ON c.person_id = g.row_id AND c.type = 'FANCLUB_JOIN'
+               LEFT JOIN LATERAL (
+                   SELECT i.occurred_at AS at FROM interactions i
+                   WHERE i.person_id = g.row_id AND i.type = 'USER_ENTER'
+                     AND i.occurred_at < g.before AND i.broadcaster = %(owner)s
+                   ORDER BY i.occurred_at DESC LIMIT 1) v ON true""",
+            {"ids": list(before), "before": list(before.values()), "owner": owner},
+        )
+        kept_cursor = conn.execute(
+            f"""WITH g AS ({_GROUPS})
+               SELECT 'note' AS kind, g.person_id, n.content AS a, NULL::text AS b,
+                      NULL::text AS c, n.occurred_at AS at
+               FROM g CROSS JOIN LATERAL (
+                   SELECT i.content, i.occurred_at FROM interactions i
+                   WHERE i.person_id = g.row_id AND i.type = 'MANUAL_NOTE'
+                   ORDER BY i.occurred_at DESC LIMIT %(notes)s) n
+               UNION ALL
+               SELECT 'attribute', g.person_id, a.key, a.value, a.confidence, NULL
+               FROM g JOIN attributes a ON a.person_id = g.row_id
+               UNION ALL
+               SELECT 'watchlist', g.person_id, w.name, w.id::text, NULL, NULL
+               FROM g JOIN watchlist_members m ON m.person_id = g.row_id
+               JOIN watchlists w ON w.id = m.watchlist_id""",
+            {"ids": list(before), "notes": notes},
+        )
+    facts = facts_cursor.fetchall()
+    kept = kept_cursor.fetchall()
     survivor = {int(f["row_id"]): int(f["person_id"]) for f in facts}
-    rows = list(survivor)
-    kept = conn.execute(
-        """SELECT 'note' AS kind, n.person_id AS row_id, n.content AS a, NULL::text AS b,
-                  NULL::text AS c, n.occurred_at AS at
-           FROM unnest(%(rows)s::bigint[]) AS g(row_id)
-           CROSS JOIN LATERAL (
-               SELECT i.person_id, i.content, i.occurred_at FROM interactions i
-               WHERE i.person_id = g.row_id AND i.type = 'MANUAL_NOTE'
-               ORDER BY i.occurred_at DESC LIMIT %(notes)s) n
-           UNION ALL
-           SELECT 'attribute', a.person_id, a.key, a.value, a.confidence, NULL
-           FROM attributes a WHERE a.person_id = ANY(%(rows)s)
-           UNION ALL
-           SELECT 'watchlist', m.person_id, w.name, w.id::text, NULL, NULL
-           FROM watchlist_members m JOIN watchlists w ON w.id = m.watchlist_id
-           WHERE m.person_id = ANY(%(rows)s)""",
-        {"rows": rows, "notes": notes},
-    ).fetchall()
     sums: dict[int, list[Any]] = {p: [0, 0, None, False] for p in before}
     for f in facts:
         into = sums[survivor[int(f["row_id"])]]
@@ -209,7 +215,7 @@ def memory(
     lists: dict[int, dict[int, str]] = {}
     attrs: dict[int, dict[str, tuple[str, str, str]]] = {}
     for k in kept:
-        person = survivor[int(k["row_id"])]
+        person = int(k["person_id"])
         if k["kind"] == "note" and k["a"]:
             found_notes.setdefault(person, []).append((k["at"], str(k["a"])))
         elif k["kind"] == "watchlist":
@@ -240,18 +246,8 @@ class RoomPayments:
     anonymous_tokens: int
 
 
-def session_payments(conn: Conn, owner: str, *, since: datetime, until: datetime) -> RoomPayments:
-    """Tips and media purchases in the owner's room in [since, until]: per person, and in all
-    (anonymous ones included); excluded persons and imported twins of live tips left out."""
-    rows = conn.execute(
-        f"""SELECT s.survivor, i.type, {ANONYMOUS} AS anonymous,
-                   mhc_payment_tokens(i.metadata) AS tokens
-            FROM interactions i {_SURVIVOR}
-            WHERE i.broadcaster = %(owner)s AND i.type IN ('TIP_EVENT', 'MEDIA_PURCHASE')
-              AND i.occurred_at BETWEEN %(since)s AND %(until)s AND NOT {LINKED_IMPORT}
-              AND NOT s.is_excluded""",
-        {"owner": owner, "since": since, "until": until},
-    ).fetchall()
+def _payments(rows: Sequence[dict[str, Any]]) -> RoomPayments:
+    """Per person (anonymous tips never under a name) and in all (anonymous ones included)."""
     by_person: dict[int, int] = {}
     tips = tokens = anonymous_tips = anonymous_tokens = 0
     for row in rows:
