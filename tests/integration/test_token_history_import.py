@@ -292,18 +292,20 @@ def test_a_crash_mid_import_loses_and_doubles_nothing(
     assert count(db, "interactions") == len(EXPORT_B)
 
 
-def test_a_live_tip_replayed_after_the_import_is_linked_by_the_next_import(db: Database) -> None:
-    # Given an export imported while live capture had not stored the tip yet
-    lines = export_lines([("alice_01", 100, at(0.5), TIP, "")])
+def test_a_live_tip_stored_after_the_import_is_linked_as_it_is_ingested(db: Database) -> None:
+    # Given an export imported while live capture had not stored the tip yet (capture was
+    # down, or a capture file is replayed later)
+    lines = export_lines([("alice_01", 100, at(0.5), TIP, ""), ("alice_01", 7, at(60), TIP, "")])
     assert run(db, lines).linked == 0
-    assert tokens_of(db, "alice_01") == 100
-    # When the live tip arrives later (a replayed capture file)
-    live(db, [tip_event(OWNER, "alice_01", 100, at(0))])
-    assert tokens_of(db, "alice_01") == 200  # not linked yet
-    # Then importing the export again links it, and it counts once
-    assert run(db, lines).linked == 1
-    assert tokens_of(db, "alice_01") == 100
-    assert room_totals(db) == {"alice_01": 100}
+    assert tokens_of(db, "alice_01") == 107
+    # When the live tips arrive, one of them the export's and one new
+    live(db, [tip_event(OWNER, "alice_01", 100, at(0)), tip_event(OWNER, "alice_01", 3, at(200))])
+    # Then the export's twin is linked as it is stored: counted once, nothing doubled
+    assert count(db, "token_history_links") == 1
+    assert tokens_of(db, "alice_01") == 110
+    assert room_totals(db) == {"alice_01": 110}
+    # And importing the export again adds and links nothing more
+    assert (run(db, lines).new_rows, count(db, "token_history_links")) == (0, 1)
 
 
 def test_a_live_tip_is_linked_at_most_once(db: Database) -> None:

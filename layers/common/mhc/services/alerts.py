@@ -55,7 +55,8 @@ _TRIGGERS = {InteractionType.USER_ENTER: Trigger.ARRIVAL, InteractionType.FOLLOW
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    # Built on first use: the events poller imports these modules and never builds a view.
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
 
 class RulesView(_Frozen):

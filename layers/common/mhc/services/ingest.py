@@ -23,7 +23,7 @@ from mhc.domain.ingest import Derivation, SessionSignal, derive
 from mhc.domain.models import InteractionSource, NewInteraction, SessionSource
 from mhc.domain.roles import Role, merge_role
 from mhc.domain.sessions import sessions_from_signals
-from mhc.services import alerts, interactions, sessions
+from mhc.services import interactions, sessions
 from mhc.services.persons import resolve_sightings
 from mhc.services.sessions import DEFAULT_MERGE_GAP
 from mhc.store import raw_events as raw_store
@@ -174,6 +174,10 @@ def persist_events(
             )
         else:
             sessions.close_segment(conn, row.occurred_at)
+    # Imported here, not with the module: the poller's cold start need not load them.
+    from mhc.services import alerts, token_history
+
+    token_history.link_live(conn, new_interactions, owner=owner)  # cheap without old payments
     alerts.on_ingest(conn, new_interactions, owner=owner)  # cheap without enters or rules
     return counts
 

@@ -36,7 +36,8 @@ EXCLUDED_LIST = "Excluded"
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    # Built on first use: the events poller imports these modules and never builds a view.
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
 
 # The people of the room are plain dataclasses (pydantic serializes and documents them as

@@ -53,7 +53,9 @@ from mhc.domain.token_history import (
     group_shows,
     match_live,
 )
+from mhc.observability import logger, redact
 from mhc.services import capture, interactions, persons
+from mhc.services.interactions import InteractionRow
 from mhc.store import token_history as store
 from mhc.store.token_history import ImportRecord, Payment
 
@@ -89,7 +91,8 @@ class _Row(NamedTuple):
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    # Built on first use: the events poller imports these modules and never builds a view.
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
 
 class Problem(_Frozen):
@@ -368,13 +371,41 @@ def _write(conn: Conn, owner: str, import_id: int, batch: list[TokenRow], tally:
     tally.new += len(fresh)
 
 
-def _link(conn: Conn, owner: str, import_id: int, first_at: datetime, last_at: datetime) -> int:
-    """Link imported payments in the file's period to their live twins (decision 43)."""
+def _link(
+    conn: Conn, owner: str, import_id: int | None, first_at: datetime, last_at: datetime
+) -> int:
+    """Link imported payments in [first_at, last_at] to their live twins (decision 43)."""
     imported, live = store.unlinked_payments(
         conn, owner, since=first_at - MATCH_WINDOW, until=last_at + MATCH_WINDOW
     )
+    if not imported or not live:
+        return 0
     matching = match_live(_records(imported), _records(live))
-    return store.insert_links(conn, import_id, [(int(e), int(lv)) for e, lv in matching.pairs])
+    pairs = [(int(e), int(lv)) for e, lv in matching.pairs]
+    return store.insert_links(conn, pairs, import_id=import_id)
+
+
+_LINKABLE = frozenset({InteractionType.TIP_EVENT, InteractionType.MEDIA_PURCHASE})
+
+
+def link_live(conn: Conn, rows: Sequence[InteractionRow], *, owner: str) -> int:
+    """A step of ingest: live payments stored after an export that covers their time (capture
+    resumed after a downtime, a replayed capture file) are linked to their imported twins now,
+    so they never count twice. Free for a page without payments; one small query for a page
+    whose payments are newer than every import (the usual case)."""
+    paid = [r.occurred_at for r in rows if r.broadcaster == owner and r.type in _LINKABLE]
+    if not paid:
+        return 0
+    covered = store.covered_until(conn)
+    if covered is None or min(paid) > covered + MATCH_WINDOW:
+        return 0
+    try:
+        with conn.transaction():  # a savepoint: a failure here never fails (so blocks) ingest
+            return _link(conn, owner, None, min(paid), max(paid))
+    except Exception as exc:
+        # Not linked now: the next import of an export covering it links it.
+        logger.warning("linking live payments failed", extra={"error": redact(exc)})
+        return 0
 
 
 def _records(payments: Sequence[Payment]) -> list[PaymentRecord]:

@@ -6,13 +6,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from psycopg.types.json import Jsonb
 
 from mhc.db.connection import Conn
 from mhc.domain.models import InteractionSource, InteractionType
-from mhc.domain.token_history import TokenRow
+
+if TYPE_CHECKING:  # the ingest path reads this module's SQL fragments, never the parser
+    from mhc.domain.token_history import TokenRow
 from mhc.store.copy_rows import (
     copy_all_new,
     insert_skipping_stored,
@@ -194,16 +196,27 @@ def unlinked_payments(
     return imported, live
 
 
-def insert_links(conn: Conn, import_id: int, pairs: Sequence[tuple[int, int]]) -> int:
-    """Link (imported interaction, live interaction) pairs; ones already linked are skipped."""
+def insert_links(conn: Conn, pairs: Sequence[tuple[int, int]], *, import_id: int | None) -> int:
+    """Link (imported interaction, live interaction) pairs; ones already linked are skipped.
+    A link is credited to `import_id`, or (None: made at ingest) to the import that brought
+    the row."""
     if not pairs:
         return 0
     return conn.execute(
         """INSERT INTO token_history_links (imported_id, live_id, import_id)
-           SELECT v.imported, v.live, %s FROM unnest(%s::bigint[], %s::bigint[]) AS v(imported, live)
+           SELECT v.imported, v.live, coalesce(%s, r.import_id)
+           FROM unnest(%s::bigint[], %s::bigint[]) AS v(imported, live)
+           JOIN interactions i ON i.id = v.imported
+           JOIN token_history_rows r ON r.row_id = i.external_id
            ON CONFLICT DO NOTHING""",
         (import_id, [p[0] for p in pairs], [p[1] for p in pairs]),
     ).rowcount
+
+
+def covered_until(conn: Conn) -> datetime | None:
+    """The latest time any imported export covers (None: nothing imported)."""
+    row = conn.execute("SELECT max(last_at) AS at FROM token_history_imports").fetchone()
+    return None if row is None else row["at"]
 
 
 def tips(conn: Conn, owner: str, *, since: datetime, until: datetime) -> tuple[list[Payment], ...]:
