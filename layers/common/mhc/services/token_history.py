@@ -16,9 +16,9 @@ The import (rules in `mhc.domain.token_history` and docs/analysis.md) runs in ON
 - **linked, not doubled**: imported tips and media purchases are matched one to one with the
   ones live capture delivered (same person after renames, same tokens, at most 2 minutes
   apart, nearest first) over the file's whole period, previously imported unlinked rows
-  included (a live payment replayed after an import is linked by the next import). A link
-  leaves the imported twin out of every figure (`counted_interactions`, the per-person
-  summaries).
+  included; a live payment stored after an export covering it was imported is linked as it
+  is ingested (`link_live`). A link leaves the imported twin out of every figure
+  (`counted_interactions`, the per-person summaries).
 """
 
 from __future__ import annotations
