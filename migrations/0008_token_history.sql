@@ -6,10 +6,10 @@
 --    its stable id (mhc.domain.token_history), so a re-import or an overlapping export adds
 --    nothing. Each good row is also a typed interaction (source token_history, external_id =
 --    the row id) in the owner's room.
--- 3. Links (append-only): an imported payment that live capture also delivered (same person,
---    same tokens, at most 2 minutes apart) points at the live interaction. Interactions are
---    append-only, so the link is its own row; `counted_interactions` leaves the imported twin
---    out, and the per-person summaries below subtract it, so every figure counts it once.
+-- 3. An imported payment that live capture also delivered (same person, same tokens, at most
+--    2 minutes apart) is linked to the live one in `interaction_twins` (migration 0007), which
+--    `counted_interactions` and the per-type counts already leave out; the per-person room
+--    totals below subtract it too, so every figure counts it once.
 -- 4. person_room_totals: visits and payments per person and room, kept by a statement trigger
 --    (like person_interaction_counts): the live room reads 500 people's lifetime tokens without
 --    scanning their history.
@@ -88,24 +88,11 @@ CREATE TABLE token_history_rows (
     created_at   timestamptz NOT NULL DEFAULT now()
 );
 
--- ---------------------------------------------------------------- 3. links to live capture
-CREATE TABLE token_history_links (
-    -- The imported interaction (source token_history) ...
-    imported_id  bigint      PRIMARY KEY REFERENCES interactions (id),
-    -- ... is the same payment as this one captured live (source cb_events).
-    live_id      bigint      NOT NULL UNIQUE REFERENCES interactions (id),
-    import_id    bigint      NOT NULL REFERENCES token_history_imports (id)
-                             DEFERRABLE INITIALLY DEFERRED,
-    created_at   timestamptz NOT NULL DEFAULT now(),
-    CHECK (imported_id <> live_id)
-);
-CREATE INDEX token_history_links_import ON token_history_links (import_id);
-
 DO $$
 DECLARE
     t text;
 BEGIN
-    FOREACH t IN ARRAY ARRAY['token_history_imports', 'token_history_rows', 'token_history_links']
+    FOREACH t IN ARRAY ARRAY['token_history_imports', 'token_history_rows']
     LOOP
         EXECUTE format('CREATE TRIGGER %I BEFORE UPDATE OR DELETE ON %I
                         FOR EACH ROW EXECUTE FUNCTION mhc_reject_change()', t || '_append_only', t);
@@ -114,24 +101,6 @@ BEGIN
     END LOOP;
 END;
 $$;
-
--- What counts: as in 0006, and an imported payment linked to its live twin is left out.
-CREATE OR REPLACE VIEW counted_interactions AS
-SELECT i.id,
-       p.id AS person_id,
-       i.type,
-       i.source,
-       i.external_id,
-       i.occurred_at,
-       i.broadcaster,
-       i.content,
-       i.metadata,
-       mhc_is_anonymous_tip(i.type, i.metadata) AS is_anonymous
-FROM interactions i
-JOIN persons r ON r.id = i.person_id
-JOIN persons p ON p.id = coalesce(r.merged_into, r.id)
-WHERE NOT p.is_excluded
-  AND NOT EXISTS (SELECT 1 FROM token_history_links l WHERE l.imported_id = i.id);
 
 -- ---------------------------------------------------------------- 4. per-person room totals
 -- Tokens of a payment row; 0 when the metadata holds no whole number (never fails an insert).
@@ -189,34 +158,27 @@ CREATE TRIGGER interactions_room_totals AFTER INSERT ON interactions
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION mhc_add_room_totals();
 
--- A link makes the imported twin not count: take it back out of both per-person summaries.
--- (`last_paid_at` stays: the live twin was paid within 2 minutes of it.)
-CREATE FUNCTION mhc_subtract_linked() RETURNS trigger
+-- A linked twin does not count: take it back out of the room totals (0007's trigger does the
+-- same for the per-type counts). `last_paid_at` stays: the live one was paid within 2 minutes.
+CREATE FUNCTION mhc_subtract_twins() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     UPDATE person_room_totals t
     SET payments = t.payments - d.n, tokens = t.tokens - d.tokens
     FROM (SELECT i.person_id, i.broadcaster, count(*) AS n,
                  sum(mhc_payment_tokens(i.metadata)) AS tokens
-          FROM new_links l JOIN interactions i ON i.id = l.imported_id
+          FROM new_twins w JOIN interactions i ON i.id = w.interaction_id
           WHERE i.broadcaster IS NOT NULL AND mhc_is_payment(i.type)
             AND NOT mhc_is_anonymous_tip(i.type, i.metadata)
           GROUP BY i.person_id, i.broadcaster) d
     WHERE t.person_id = d.person_id AND t.broadcaster = d.broadcaster;
-    UPDATE person_interaction_counts c
-    SET count = c.count - d.n
-    FROM (SELECT i.person_id, i.type, count(*) AS n
-          FROM new_links l JOIN interactions i ON i.id = l.imported_id
-          WHERE NOT mhc_is_anonymous_tip(i.type, i.metadata)
-          GROUP BY i.person_id, i.type) d
-    WHERE c.person_id = d.person_id AND c.type = d.type;
     RETURN NULL;
 END;
 $$;
 
-CREATE TRIGGER token_history_links_subtract AFTER INSERT ON token_history_links
-    REFERENCING NEW TABLE AS new_links
-    FOR EACH STATEMENT EXECUTE FUNCTION mhc_subtract_linked();
+CREATE TRIGGER interaction_twins_room_totals AFTER INSERT ON interaction_twins
+    REFERENCING NEW TABLE AS new_twins
+    FOR EACH STATEMENT EXECUTE FUNCTION mhc_subtract_twins();
 
 INSERT INTO person_room_totals
     (person_id, broadcaster, visits, last_visit_at, payments, tokens, last_paid_at)
@@ -226,9 +188,10 @@ SELECT person_id, broadcaster,
        count(*) FILTER (WHERE type <> 'USER_ENTER'),
        coalesce(sum(mhc_payment_tokens(metadata)) FILTER (WHERE type <> 'USER_ENTER'), 0),
        max(occurred_at) FILTER (WHERE type <> 'USER_ENTER')
-FROM interactions
+FROM interactions i
 WHERE broadcaster IS NOT NULL
   AND (type = 'USER_ENTER' OR (mhc_is_payment(type) AND NOT mhc_is_anonymous_tip(type, metadata)))
+  AND NOT EXISTS (SELECT 1 FROM interaction_twins t WHERE t.interaction_id = i.id)
 GROUP BY person_id, broadcaster;
 
 -- ---------------------------------------------------------------- 5. live-room indexes

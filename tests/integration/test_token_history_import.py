@@ -186,7 +186,7 @@ def test_import_accepted_then_reimported_then_overlapping_counts_every_payment_o
     # Then only its three new rows are stored, and carol's live tip is linked
     assert (b.imported, b.new_rows, b.already_stored, b.linked) == (True, 3, 11, 1)
     assert count(db, "token_history_rows") == 18
-    assert count(db, "token_history_links") == 4
+    assert count(db, "interaction_twins") == 4
 
     # Then every figure counts each payment once: the person page, the audience view, the
     # per-person summary the live room reads
@@ -301,11 +301,11 @@ def test_a_live_tip_stored_after_the_import_is_linked_as_it_is_ingested(db: Data
     # When the live tips arrive, one of them the export's and one new
     live(db, [tip_event(OWNER, "alice_01", 100, at(0)), tip_event(OWNER, "alice_01", 3, at(200))])
     # Then the export's twin is linked as it is stored: counted once, nothing doubled
-    assert count(db, "token_history_links") == 1
+    assert count(db, "interaction_twins") == 1
     assert tokens_of(db, "alice_01") == 110
     assert room_totals(db) == {"alice_01": 110}
     # And importing the export again adds and links nothing more
-    assert (run(db, lines).new_rows, count(db, "token_history_links")) == (0, 1)
+    assert (run(db, lines).new_rows, count(db, "interaction_twins")) == (0, 1)
 
 
 def test_a_live_tip_is_linked_at_most_once(db: Database) -> None:

@@ -20,7 +20,7 @@ OWNER = "the_owner"
 APPEND_ONLY = (
     "token_history_imports",
     "token_history_rows",
-    "token_history_links",
+    "interaction_twins",
     "alert_rule_sets",
     "alerts",
 )

@@ -281,7 +281,7 @@ def import_export(
                     progress(
                         ImportProgress("linking", tally.lines, tally.good, len(tally.problems))
                     )
-                    linked = _link(conn, owner, import_id, tally.first_at, tally.last_at)
+                    linked = _link(conn, owner, tally.first_at, tally.last_at)
             report = _report(tally, import_id, file_name, timezone, accept_problems, linked)
             if refused:
                 raise _Refused
@@ -371,9 +371,7 @@ def _write(conn: Conn, owner: str, import_id: int, batch: list[TokenRow], tally:
     tally.new += len(fresh)
 
 
-def _link(
-    conn: Conn, owner: str, import_id: int | None, first_at: datetime, last_at: datetime
-) -> int:
+def _link(conn: Conn, owner: str, first_at: datetime, last_at: datetime) -> int:
     """Link imported payments in [first_at, last_at] to their live twins (decision 43)."""
     imported, live = store.unlinked_payments(
         conn, owner, since=first_at - MATCH_WINDOW, until=last_at + MATCH_WINDOW
@@ -381,8 +379,7 @@ def _link(
     if not imported or not live:
         return 0
     matching = match_live(_records(imported), _records(live))
-    pairs = [(int(e), int(lv)) for e, lv in matching.pairs]
-    return store.insert_links(conn, pairs, import_id=import_id)
+    return store.insert_links(conn, [(int(e), int(lv)) for e, lv in matching.pairs])
 
 
 _LINKABLE = frozenset({InteractionType.TIP_EVENT, InteractionType.MEDIA_PURCHASE})
@@ -401,7 +398,7 @@ def link_live(conn: Conn, rows: Sequence[InteractionRow], *, owner: str) -> int:
         return 0
     try:
         with conn.transaction():  # a savepoint: a failure here never fails (so blocks) ingest
-            return _link(conn, owner, None, min(paid), max(paid))
+            return _link(conn, owner, min(paid), max(paid))
     except Exception as exc:
         # Not linked now: the next import of an export covering it links it.
         logger.warning("linking live payments failed", extra={"error": redact(exc)})

@@ -23,9 +23,12 @@ from mhc.store.copy_rows import (
     time_field,
 )
 
-#: An interaction that is the imported twin of a payment live capture delivered: it does not
-#: count (the `counted_interactions` view says the same). Use with `interactions i`.
-LINKED_IMPORT = "EXISTS (SELECT 1 FROM token_history_links l WHERE l.imported_id = i.id)"
+#: An interaction that is an imported twin of one live capture delivered (`interaction_twins`,
+#: migration 0007): it does not count (the `counted_interactions` view says the same). Use with
+#: `interactions i`.
+LINKED_IMPORT = "EXISTS (SELECT 1 FROM interaction_twins t WHERE t.interaction_id = i.id)"
+#: Why an imported payment is linked (`interaction_twins.reason`).
+TWIN_REASON = "token_history"
 #: Interaction types that pay the broadcaster (their tokens are in `metadata.tokens`).
 PAYMENT_TYPES = "('TIP_EVENT', 'MEDIA_PURCHASE', 'PRIVATE_SHOW', 'SPY_SHOW', 'OTHER_PAYMENT')"
 #: What the Events API also delivers, so an export row can be its twin.
@@ -190,26 +193,23 @@ def unlinked_payments(
     live = _payments(
         conn,
         f"""{_PAYMENT} WHERE {window} AND i.source = '{_LIVE}'
-            AND NOT EXISTS (SELECT 1 FROM token_history_links l WHERE l.live_id = i.id)""",
+            AND NOT EXISTS (SELECT 1 FROM interaction_twins t WHERE t.twin_of = i.id)""",
         params,
     )
     return imported, live
 
 
-def insert_links(conn: Conn, pairs: Sequence[tuple[int, int]], *, import_id: int | None) -> int:
-    """Link (imported interaction, live interaction) pairs; ones already linked are skipped.
-    A link is credited to `import_id`, or (None: made at ingest) to the import that brought
-    the row."""
+def insert_links(conn: Conn, pairs: Sequence[tuple[int, int]]) -> int:
+    """Link (imported interaction, live interaction) pairs as twins; an imported row already
+    linked is skipped. How many were new."""
     if not pairs:
         return 0
     return conn.execute(
-        """INSERT INTO token_history_links (imported_id, live_id, import_id)
-           SELECT v.imported, v.live, coalesce(%s, r.import_id)
+        """INSERT INTO interaction_twins (interaction_id, twin_of, reason)
+           SELECT v.imported, v.live, %s
            FROM unnest(%s::bigint[], %s::bigint[]) AS v(imported, live)
-           JOIN interactions i ON i.id = v.imported
-           JOIN token_history_rows r ON r.row_id = i.external_id
            ON CONFLICT DO NOTHING""",
-        (import_id, [p[0] for p in pairs], [p[1] for p in pairs]),
+        (TWIN_REASON, [p[0] for p in pairs], [p[1] for p in pairs]),
     ).rowcount
 
 
