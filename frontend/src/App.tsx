@@ -3,20 +3,24 @@ import { api } from "./api/client";
 import { AuthProvider, useAuth } from "./auth";
 import { PlusSessionFlag } from "./components/PlusSessionFlag";
 import { pillText } from "./health";
+import { AlertSettingsPage } from "./pages/AlertSettings";
 import { ChatImportPage } from "./pages/ChatImport";
 import { HealthPage } from "./pages/Health";
+import { LivePage } from "./pages/Live";
 import { LookupPage } from "./pages/Lookup";
 import { OwnerPage } from "./pages/Owner";
 import { PersonPage } from "./pages/Person";
 import { SearchPage } from "./pages/Search";
 import { SessionDetailPage, SessionsPage } from "./pages/Sessions";
 import { SignIn } from "./pages/SignIn";
+import { TokenHistoryPage } from "./pages/TokenHistory";
 import { WatchlistsPage } from "./pages/Watchlists";
 import { Link, matchPath, useLocation } from "./router";
 import { useApi } from "./useApi";
 
 const NAV = [
   { to: "/", label: "Lookup" },
+  { to: "/live", label: "Live" },
   { to: "/owner", label: "Dashboard" },
   { to: "/sessions", label: "Sessions" },
   { to: "/watchlists", label: "Watchlists" },
@@ -110,6 +114,9 @@ function Routes() {
   if (pathname === "/") return <LookupPage />;
   if (person) return <PersonPage id={Number(person.id)} />;
   if (pathname === "/owner") return <OwnerPage />;
+  if (pathname === "/live") return <LivePage />;
+  if (pathname === "/live/alerts") return <AlertSettingsPage />;
+  if (pathname === "/token-history") return <TokenHistoryPage />;
   if (pathname === "/sessions") return <SessionsPage />;
   if (session) return <SessionDetailPage id={Number(session.id)} />;
   if (pathname === "/watchlists") return <WatchlistsPage />;

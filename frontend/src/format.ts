@@ -91,6 +91,7 @@ const INTERACTION_PROVIDER: Record<InteractionSource, Provider> = {
   statbate_plus: "statbate",
   manual: "mhc",
   dm_import: "mhc",
+  token_history: "chaturbate",
 };
 
 export function interactionProvider(source: string): Provider {
@@ -118,6 +119,9 @@ export const INTERACTION_TYPES: InteractionType[] = [
   "FANCLUB_JOIN",
   "MEDIA_PURCHASE",
   "ROOM_SUBJECT_CHANGE",
+  "PRIVATE_SHOW",
+  "SPY_SHOW",
+  "OTHER_PAYMENT",
 ];
 
 export const INTERACTION_SOURCES: InteractionSource[] = [
@@ -125,6 +129,7 @@ export const INTERACTION_SOURCES: InteractionSource[] = [
   "statbate_plus",
   "manual",
   "dm_import",
+  "token_history",
 ];
 
 /** Types whose plain words would mislead. */

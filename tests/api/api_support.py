@@ -242,6 +242,22 @@ def requests_for(seed: Seed) -> list[tuple[str, str, dict[str, str], Any, int]]:
         ("PUT", "/api/chat-import/session", {}, {"session": "s3ss10n", "xsrf": "x%3D"}, 200),
         ("POST", "/api/owner/chat-import", {}, None, 202),
         ("POST", f"/api/persons/{alice}/chat-import", {}, None, 202),
+        ("GET", "/api/owner/room", {}, None, 200),
+        ("GET", "/api/owner/alerts", {"limit": "10"}, None, 200),
+        ("GET", "/api/owner/alert-rules", {}, None, 200),
+        (
+            "PUT",
+            "/api/owner/alert-rules",
+            {},
+            {"rules": [{"id": "whale", "kind": "lifetime_tokens", "min_tokens": 1000}]},
+            200,
+        ),
+        # The upload takes a file, not JSON: with no body the empty "file" is refused (the
+        # upload itself is tested in test_token_history_api.py)
+        ("POST", "/api/owner/token-history", {"file_name": "x.csv"}, None, 422),
+        ("GET", "/api/owner/token-history/imports", {}, None, 200),
+        ("GET", "/api/owner/capture-audit", {}, None, 200),
+        ("GET", "/api/owner/shows", {"limit": "5"}, None, 200),
     ]
 
 

@@ -46,3 +46,19 @@ def test_a_person_with_history_is_kept(client: TestClient, db: Database) -> None
     assert response.status_code == 409
     assert "1 interactions" in response.json()["error"]["message"]
     assert client.get(f"/api/persons/{person.id}").status_code == 200
+
+
+def test_every_table_naming_a_person_is_accounted_for_by_a_deletion(db: Database) -> None:
+    # A table with a foreign key to persons that deletion neither counts as history nor deletes
+    # would make deleting a typo fail on that key (a 500), or leave rows behind: every one is
+    # in mhc.store.persons' lists (history, deleted with the person, derived from history).
+    from mhc.store.persons import tables_a_deletion_accounts_for
+
+    with db.transaction() as conn:
+        rows = conn.execute(
+            """SELECT DISTINCT c.conrelid::regclass::text AS tbl FROM pg_constraint c
+               WHERE c.contype = 'f' AND c.confrelid = 'persons'::regclass"""
+        ).fetchall()
+    referencing = {row["tbl"] for row in rows}
+    assert referencing, "expected foreign keys to persons"
+    assert referencing - tables_a_deletion_accounts_for() == set()

@@ -20,6 +20,7 @@ PACKAGE = PACKAGE_ROOT / "mhc"
 #: modules may use each other's column lists). A new store module must be added here and to the
 #: table in docs/architecture.md.
 STORE_OWNERS: dict[str, set[str]] = {
+    "mhc.store.alerts": {"mhc.services.alerts"},
     "mhc.store.attributes": {"mhc.services.memory"},
     "mhc.store.broadcasts": {"mhc.services.profiles"},
     "mhc.store.chat_import": {"mhc.services.chat_import"},
@@ -31,6 +32,7 @@ STORE_OWNERS: dict[str, set[str]] = {
     "mhc.store.health": {"mhc.services.health"},
     "mhc.store.interactions": {"mhc.services.interactions"},
     "mhc.store.job_runs": {"mhc.services.job_runs"},
+    "mhc.store.live_room": {"mhc.services.live_room"},
     "mhc.store.jobs": {"mhc.services.jobs", "mhc.services.collect"},
     "mhc.store.locks": {"mhc.services.events_poller"},
     "mhc.store.owner_room": {"mhc.services.interactions"},
@@ -40,6 +42,7 @@ STORE_OWNERS: dict[str, set[str]] = {
     "mhc.store.raw_events": {"mhc.services.ingest", "mhc.services.capture"},
     "mhc.store.sessions": {"mhc.services.sessions"},
     "mhc.store.snapshots": {"mhc.services.snapshots"},
+    "mhc.store.token_history": {"mhc.services.token_history"},
     "mhc.store.watchlists": {"mhc.services.watchlists"},
 }
 

@@ -1,15 +1,20 @@
 // The only place that talks HTTP. Every failure becomes an ApiError carrying the API's own
 // message, so pages can show it as is.
 import type {
+  AlertView,
   ApiErrorBody,
   Attribute,
+  CaptureAuditView,
   ChatImportStatus,
   CollectorStatus,
   Confidence,
   CurrentSession,
+  ImportReport,
+  ImportSummary,
   ImportTarget,
   IngestHealth,
   JobView,
+  LiveRoom,
   Interaction,
   InteractionSource,
   InteractionType,
@@ -25,6 +30,8 @@ import type {
   PersonDetail,
   Role,
   SessionDeletion,
+  RulesView,
+  AlertRule,
   SessionDetail,
   SessionResult,
   SnapshotSource,
@@ -261,4 +268,84 @@ export const api = {
   importOwnerChat: () => request<ImportTarget>("/owner/chat-import", { method: "POST" }),
   importPersonChat: (id: number) =>
     request<ImportTarget>(`/persons/${id}/chat-import`, { method: "POST" }),
+  room: (signal?: AbortSignal) => request<LiveRoom>("/owner/room", { signal }),
+  alerts: (since: string | null, signal?: AbortSignal) =>
+    request<Page<AlertView>>("/owner/alerts", { query: { since, limit: 50 }, signal }),
+  alertRules: (signal?: AbortSignal) => request<RulesView>("/owner/alert-rules", { signal }),
+  saveAlertRules: (rules: AlertRule[]) =>
+    request<RulesView>("/owner/alert-rules", { method: "PUT", body: { rules } }),
+  tokenHistoryImports: (signal?: AbortSignal) =>
+    request<ImportSummary[]>("/owner/token-history/imports", { signal }),
+  captureAudit: (signal?: AbortSignal) =>
+    request<CaptureAuditView>("/owner/capture-audit", { signal }),
 };
+
+// ---------------------------------------------------------------- token-history upload
+
+export interface UploadProgress {
+  phase: "compressing" | "uploading" | "importing";
+  /** Bytes sent so far, and in all (uploading). */
+  sent: number;
+  total: number;
+}
+
+/** The export gzipped by the browser (a CSV shrinks ~6x; the upload route takes 4 MiB). */
+async function compressed(file: Blob): Promise<{ body: Blob; type: string }> {
+  if (typeof CompressionStream === "undefined" || typeof file.stream !== "function") {
+    return { body: file, type: "text/csv" };
+  }
+  const stream = file.stream().pipeThrough(new CompressionStream("gzip"));
+  return { body: await new Response(stream).blob(), type: "application/gzip" };
+}
+
+/**
+ * Upload a token-history export with progress (XMLHttpRequest: fetch cannot report upload
+ * progress). Resolves with the import report; a refused file rejects with an ApiError whose
+ * `details` is the report (every bad line).
+ */
+export async function uploadTokenHistory(
+  file: File,
+  options: { acceptProblems: boolean; onProgress: (progress: UploadProgress) => void },
+): Promise<ImportReport> {
+  options.onProgress({ phase: "compressing", sent: 0, total: file.size });
+  const { body, type } = await compressed(file);
+  const url = buildUrl("/owner/token-history", {
+    file_name: file.name.slice(0, 255),
+    accept_problems: options.acceptProblems || undefined,
+  });
+  const token = tokenStore.get();
+  return new Promise<ImportReport>((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", url);
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.setRequestHeader("Content-Type", type);
+    if (token) xhr.setRequestHeader("Authorization", `Bearer ${token}`);
+    xhr.upload.onprogress = (event) => {
+      const total = event.lengthComputable ? event.total : body.size;
+      const phase = event.loaded >= total ? "importing" : "uploading";
+      options.onProgress({ phase, sent: event.loaded, total });
+    };
+    xhr.upload.onload = () => options.onProgress({ phase: "importing", sent: body.size, total: body.size });
+    xhr.onerror = () => reject(new ApiError(0, "network", "The API cannot be reached (network error)."));
+    xhr.onload = () => {
+      let parsed: unknown = null;
+      try {
+        parsed = JSON.parse(xhr.responseText);
+      } catch {
+        // not JSON: the status line says it
+      }
+      if (xhr.status >= 200 && xhr.status < 300) {
+        resolve(parsed as ImportReport);
+        return;
+      }
+      if (xhr.status === 401) onUnauthorized();
+      const error = (parsed as ApiErrorBody | null)?.error;
+      reject(
+        error && typeof error.message === "string"
+          ? new ApiError(xhr.status, error.code ?? "error", error.message, error.details)
+          : new ApiError(xhr.status, "http_error", `HTTP ${xhr.status}`),
+      );
+    };
+    xhr.send(body);
+  });
+}

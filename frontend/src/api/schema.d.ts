@@ -670,10 +670,210 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/owner/room": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Room
+         * @description Who is in the room now (since the open session began), newest arrivals first, with what
+         *     matters about each, and the session's running totals. `live: false` with no open session.
+         */
+        get: operations["room_api_owner_room_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/owner/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Alerts
+         * @description Alerts raised, newest first (`since` a time; `cursor` pages on).
+         */
+        get: operations["list_alerts_api_owner_alerts_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/owner/alert-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Alert Rules
+         * @description The rules in force, and thresholds suggested from your own history with the reasoning.
+         */
+        get: operations["get_alert_rules_api_owner_alert_rules_get"];
+        /**
+         * Put Alert Rules
+         * @description Replace the rules (at most 50, unique ids). Saving the same rules again changes nothing.
+         */
+        put: operations["put_alert_rules_api_owner_alert_rules_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/owner/token-history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import Token History
+         * @description Import the token-history export (idempotent). A file with bad rows is refused (422,
+         *     `token_history_refused`, every bad line in `details.problems`) and nothing is written,
+         *     unless `accept_problems=true`: then the good rows are imported and the lines left out
+         *     are recorded. Tips already captured live are linked, never counted twice.
+         */
+        post: operations["import_token_history_api_owner_token_history_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/owner/token-history/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Imports
+         * @description Past imports, newest first, with what each added and linked.
+         */
+        get: operations["list_imports_api_owner_token_history_imports_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/owner/capture-audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Capture Audit
+         * @description For the time live capture ran: the share of the export's tips the Events API also
+         *     delivered, and every missed tip (explained when inside a recorded gap).
+         */
+        get: operations["capture_audit_api_owner_capture_audit_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/owner/shows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Shows
+         * @description Private and spy shows from the imported export (per-minute rows grouped), newest first.
+         */
+        get: operations["shows_api_owner_shows_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * AlertKind
+         * @enum {string}
+         */
+        AlertKind: "lifetime_tokens" | "big_tip" | "watchlist" | "returning_regular" | "new_follower_tipper";
+        /** AlertPage */
+        AlertPage: {
+            /** Items */
+            items: components["schemas"]["AlertView"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /**
+         * AlertRulesRequest
+         * @description The whole rule set (replaces the one in force). The domain's `AlertRules` checks it
+         *     (unique ids); it is not the body type itself because FastAPI warns on a body model built
+         *     lazily (`defer_build`), which the domain's models are.
+         */
+        AlertRulesRequest: {
+            /**
+             * Rules
+             * @default []
+             */
+            rules: (components["schemas"]["LifetimeTokensRule"] | components["schemas"]["BigTipRule"] | components["schemas"]["WatchlistRule"] | components["schemas"]["ReturningRegularRule"] | components["schemas"]["NewFollowerTipperRule"])[];
+        };
+        /** AlertView */
+        AlertView: {
+            /** Key */
+            key: string;
+            /** Rule Id */
+            rule_id: string;
+            /** Kind */
+            kind: string;
+            /** Person Id */
+            person_id: number;
+            /** Username */
+            username: string;
+            /** Trigger */
+            trigger: string;
+            /** Event Id */
+            event_id: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Reason */
+            reason: string;
+            /** Sound */
+            sound: boolean;
+        };
         /** AliasRequest */
         AliasRequest: {
             /** Old Username */
@@ -717,6 +917,15 @@ export interface components {
              */
             updated_at: string;
         };
+        /** AttributeRef */
+        AttributeRef: {
+            /** Key */
+            key: string;
+            /** Value */
+            value: string;
+            /** Confidence */
+            confidence: string;
+        };
         /** AttributeRequest */
         AttributeRequest: {
             /** Value */
@@ -730,6 +939,70 @@ export interface components {
             interaction_id?: number | null;
             /** Evidence Note */
             evidence_note?: string | null;
+        };
+        /**
+         * BigTipRule
+         * @description Someone who gave a single tip of at least `min_tokens` in the last `within_days` arrives.
+         */
+        BigTipRule: {
+            /** Id */
+            id: string;
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled: boolean;
+            /**
+             * Sound
+             * @default false
+             */
+            sound: boolean;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "big_tip";
+            /** Min Tokens */
+            min_tokens: number;
+            /** Within Days */
+            within_days: number;
+        };
+        /**
+         * CaptureAuditView
+         * @description How much of the export's tips live capture also delivered while it ran.
+         */
+        CaptureAuditView: {
+            /** Unavailable */
+            unavailable?: string | null;
+            /** Period Start */
+            period_start?: string | null;
+            /** Period End */
+            period_end?: string | null;
+            /** Export First At */
+            export_first_at?: string | null;
+            /** Export Last At */
+            export_last_at?: string | null;
+            /**
+             * Exported
+             * @default 0
+             */
+            exported: number;
+            /**
+             * Seen Live
+             * @default 0
+             */
+            seen_live: number;
+            share_seen?: components["schemas"]["Estimate"] | null;
+            /**
+             * Explained
+             * @default 0
+             */
+            explained: number;
+            /**
+             * Missed
+             * @default []
+             */
+            missed: components["schemas"]["MissedTip"][];
         };
         /** ChatImportStatus */
         ChatImportStatus: {
@@ -814,6 +1087,15 @@ export interface components {
             details: unknown;
         };
         /**
+         * Estimate
+         * @description A figure estimated from data: `value` is None exactly when there is not enough data.
+         */
+        Estimate: {
+            /** Value */
+            value: number | null;
+            uncertainty: components["schemas"]["Uncertainty"];
+        };
+        /**
          * EventGap
          * @description A stretch of time in which events may have been lost (stale Events API cursor).
          */
@@ -852,6 +1134,75 @@ export interface components {
             schema_version: number | null;
             /** Version */
             version: string;
+        };
+        /** ImportReport */
+        ImportReport: {
+            /** Imported */
+            imported: boolean;
+            /** Import Id */
+            import_id: number | null;
+            /** File Name */
+            file_name: string | null;
+            /** Timezone */
+            timezone: string;
+            /** Lines */
+            lines: number;
+            /** Good Rows */
+            good_rows: number;
+            /** New Rows */
+            new_rows: number;
+            /** Already Stored */
+            already_stored: number;
+            /** Linked */
+            linked: number;
+            /** Times Differ */
+            times_differ: number;
+            /** Problem Count */
+            problem_count: number;
+            /** Problems */
+            problems: components["schemas"]["Problem"][];
+            /** Accepted Problems */
+            accepted_problems: boolean;
+            /** First At */
+            first_at: string | null;
+            /** Last At */
+            last_at: string | null;
+            /** By Type */
+            by_type: {
+                [key: string]: components["schemas"]["TypeTotal"];
+            };
+            /** Persons */
+            persons: number;
+        };
+        /** ImportSummary */
+        ImportSummary: {
+            /** Id */
+            id: number;
+            /**
+             * Imported At
+             * Format: date-time
+             */
+            imported_at: string;
+            /** File Name */
+            file_name: string | null;
+            /** Timezone */
+            timezone: string;
+            /** Lines */
+            lines: number;
+            /** Good Rows */
+            good_rows: number;
+            /** New Rows */
+            new_rows: number;
+            /** Linked */
+            linked: number;
+            /** Times Differ */
+            times_differ: number;
+            /** Problem Count */
+            problem_count: number;
+            /** First At */
+            first_at: string | null;
+            /** Last At */
+            last_at: string | null;
         };
         /**
          * ImportTarget
@@ -966,12 +1317,35 @@ export interface components {
          * InteractionSource
          * @enum {string}
          */
-        InteractionSource: "cb_events" | "statbate_plus" | "manual" | "dm_import";
+        InteractionSource: "cb_events" | "statbate_plus" | "manual" | "dm_import" | "token_history";
         /**
          * InteractionType
          * @enum {string}
          */
-        InteractionType: "CHAT_MESSAGE" | "PRIVATE_MESSAGE" | "DIRECT_MESSAGE" | "TIP_EVENT" | "PROFILE_PASTE" | "CHAT_IMPORT" | "MANUAL_NOTE" | "FOLLOW" | "UNFOLLOW" | "USER_ENTER" | "USER_LEAVE" | "FANCLUB_JOIN" | "MEDIA_PURCHASE" | "ROOM_SUBJECT_CHANGE";
+        InteractionType: "CHAT_MESSAGE" | "PRIVATE_MESSAGE" | "DIRECT_MESSAGE" | "TIP_EVENT" | "PROFILE_PASTE" | "CHAT_IMPORT" | "MANUAL_NOTE" | "FOLLOW" | "UNFOLLOW" | "USER_ENTER" | "USER_LEAVE" | "FANCLUB_JOIN" | "MEDIA_PURCHASE" | "ROOM_SUBJECT_CHANGE" | "PRIVATE_SHOW" | "SPY_SHOW" | "OTHER_PAYMENT";
+        /**
+         * Interval
+         * @description A confidence interval: `level` is the nominal level asked for, `coverage` the exact one
+         *     where the method knows it (order statistics give at least the nominal level).
+         */
+        Interval: {
+            /** Low */
+            low: number;
+            /** High */
+            high: number;
+            /**
+             * Level
+             * @default 0.95
+             */
+            level: number;
+            /**
+             * Method
+             * @enum {string}
+             */
+            method: "wilson" | "order_statistics";
+            /** Coverage */
+            coverage?: number | null;
+        };
         /**
          * Job
          * @description A row of `jobs`; `config` as stored (only the keys the owner set).
@@ -1087,6 +1461,47 @@ export interface components {
             recent_runs: components["schemas"]["JobRun"][];
             /** Cool Down Until */
             cool_down_until: string | null;
+        };
+        /**
+         * LifetimeTokensRule
+         * @description Someone whose lifetime tokens to the owner (all sources) reach `min_tokens` arrives.
+         */
+        LifetimeTokensRule: {
+            /** Id */
+            id: string;
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled: boolean;
+            /**
+             * Sound
+             * @default false
+             */
+            sound: boolean;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "lifetime_tokens";
+            /** Min Tokens */
+            min_tokens: number;
+        };
+        /** LiveRoom */
+        LiveRoom: {
+            /** Owner */
+            owner: string;
+            /** Live */
+            live: boolean;
+            /**
+             * Checked At
+             * Format: date-time
+             */
+            checked_at: string;
+            session: components["schemas"]["StreamSession"] | null;
+            totals: components["schemas"]["RoomTotals"] | null;
+            /** People */
+            people: components["schemas"]["RoomPerson"][];
         };
         /** LiveSignal */
         LiveSignal: {
@@ -1232,6 +1647,56 @@ export interface components {
              * @description the other person's id
              */
             from: number;
+        };
+        /** MissedTip */
+        MissedTip: {
+            /** Row Id */
+            row_id: string;
+            /** Person Id */
+            person_id: number;
+            /** Username */
+            username: string;
+            /** Tokens */
+            tokens: number;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Explained */
+            explained: boolean;
+            /** Gap Start */
+            gap_start: string | null;
+            /** Gap End */
+            gap_end: string | null;
+        };
+        /**
+         * NewFollowerTipperRule
+         * @description Someone who has tipped the owner at least `min_tokens` in all starts following.
+         */
+        NewFollowerTipperRule: {
+            /** Id */
+            id: string;
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled: boolean;
+            /**
+             * Sound
+             * @default false
+             */
+            sound: boolean;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "new_follower_tipper";
+            /**
+             * Min Tokens
+             * @default 1
+             */
+            min_tokens: number;
         };
         /** NoteRequest */
         NoteRequest: {
@@ -1456,6 +1921,15 @@ export interface components {
             /** Error */
             error: string | null;
         };
+        /** Problem */
+        Problem: {
+            /** Line */
+            line: number;
+            /** Kind */
+            kind: string;
+            /** Message */
+            message: string;
+        };
         /**
          * ProfileRow
          * @description What MHC knows about a broadcaster right now (affiliate feed + profile JSON).
@@ -1543,6 +2017,31 @@ export interface components {
          */
         Resolution: "existing" | "alias" | "renamed" | "merged" | "new" | "conflict";
         /**
+         * ReturningRegularRule
+         * @description A regular (`loyalty.is_regular`) comes back after at least `min_days_away` days.
+         */
+        ReturningRegularRule: {
+            /** Id */
+            id: string;
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled: boolean;
+            /**
+             * Sound
+             * @default false
+             */
+            sound: boolean;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "returning_regular";
+            /** Min Days Away */
+            min_days_away: number;
+        };
+        /**
          * Role
          * @enum {string}
          */
@@ -1572,6 +2071,78 @@ export interface components {
             last_seen_at: string | null;
             /** Recent */
             recent: components["schemas"]["Interaction"][];
+        };
+        /** RoomPerson */
+        RoomPerson: {
+            /** Person Id */
+            person_id: number;
+            /** Username */
+            username: string;
+            /**
+             * Arrived At
+             * Format: date-time
+             */
+            arrived_at: string;
+            /** Arrival Event Id */
+            arrival_event_id: string;
+            /** Flags */
+            flags: {
+                [key: string]: unknown;
+            };
+            /** Lifetime Tokens */
+            lifetime_tokens: number;
+            /** Tokens This Session */
+            tokens_this_session: number;
+            /** Visits */
+            visits: number;
+            /** Last Visit At */
+            last_visit_at: string | null;
+            /** Notes */
+            notes: string[];
+            /** Watchlists */
+            watchlists: components["schemas"]["WatchlistRef"][];
+            /** Attributes */
+            attributes: components["schemas"]["AttributeRef"][];
+            /** Fan Club */
+            fan_club: boolean;
+            /** Why */
+            why: string;
+        };
+        /**
+         * RoomTotals
+         * @description The session so far, from its enters, leaves and payments (the dashboard's session
+         *     figures count every interaction and cost a scan of the whole session: not every 2 s).
+         */
+        RoomTotals: {
+            /** Duration Seconds */
+            duration_seconds: number;
+            /** Tokens */
+            tokens: number;
+            /** Tips */
+            tips: number;
+            /** Entered */
+            entered: number;
+            /** Present */
+            present: number;
+            /** Hidden */
+            hidden: number;
+            /** Peak */
+            peak: number;
+            /** Peak At */
+            peak_at: string | null;
+            /** Anonymous Tips */
+            anonymous_tips: number;
+            /** Anonymous Tokens */
+            anonymous_tokens: number;
+        };
+        /** RulesView */
+        RulesView: {
+            /** Rules */
+            rules: (components["schemas"]["LifetimeTokensRule"] | components["schemas"]["BigTipRule"] | components["schemas"]["WatchlistRule"] | components["schemas"]["ReturningRegularRule"] | components["schemas"]["NewFollowerTipperRule"])[];
+            /** Saved At */
+            saved_at: string | null;
+            /** Suggestions */
+            suggestions: components["schemas"]["ThresholdSuggestion"][];
         };
         /** SessionDeletion */
         SessionDeletion: {
@@ -1650,6 +2221,30 @@ export interface components {
             source: string;
             session: components["schemas"]["StreamSession"];
             stats: components["schemas"]["SessionStats"];
+        };
+        /** ShowView */
+        ShowView: {
+            /** Person Id */
+            person_id: number;
+            /** Username */
+            username: string;
+            type: components["schemas"]["InteractionType"];
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /**
+             * Ended At
+             * Format: date-time
+             */
+            ended_at: string;
+            /** Duration Seconds */
+            duration_seconds: number;
+            /** Minutes Billed */
+            minutes_billed: number;
+            /** Tokens */
+            tokens: number;
         };
         /** Snapshot */
         Snapshot: {
@@ -1742,6 +2337,21 @@ export interface components {
          * @enum {string}
          */
         TargetKind: "room" | "member" | "live";
+        /** ThresholdSuggestion */
+        ThresholdSuggestion: {
+            kind: components["schemas"]["AlertKind"];
+            /** Threshold */
+            threshold: number | null;
+            /** Top Share */
+            top_share: number;
+            /** N */
+            n: number;
+            /** At Or Above */
+            at_or_above: number;
+            /** Reasoning */
+            reasoning: string;
+            uncertainty: components["schemas"]["Uncertainty"];
+        };
         /** Tip */
         Tip: {
             /** Interaction Id */
@@ -1761,6 +2371,34 @@ export interface components {
             person_id: number | null;
             /** Username */
             username: string | null;
+        };
+        /** TypeTotal */
+        TypeTotal: {
+            /**
+             * Rows
+             * @default 0
+             */
+            rows: number;
+            /**
+             * Tokens
+             * @default 0
+             */
+            tokens: number;
+        };
+        /**
+         * Uncertainty
+         * @description How sure a figure is: `n` observations, the confidence they earn, an interval where one
+         *     applies, and `not_enough_data` when the figure is withheld.
+         */
+        Uncertainty: {
+            /** N */
+            n: number;
+            confidence: components["schemas"]["Confidence"];
+            /** Not Enough Data */
+            not_enough_data: boolean;
+            interval?: components["schemas"]["Interval"] | null;
+            /** Note */
+            note?: string | null;
         };
         /**
          * UnreadResponse
@@ -1806,6 +2444,38 @@ export interface components {
             is_system: boolean;
             /** Member Count */
             member_count: number;
+        };
+        /** WatchlistRef */
+        WatchlistRef: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+        };
+        /**
+         * WatchlistRule
+         * @description A member of the watchlist arrives.
+         */
+        WatchlistRule: {
+            /** Id */
+            id: string;
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled: boolean;
+            /**
+             * Sound
+             * @default false
+             */
+            sound: boolean;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "watchlist";
+            /** Watchlist Id */
+            watchlist_id: number;
         };
     };
     responses: never;
@@ -4956,6 +5626,701 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ImportTarget"];
+                };
+            };
+            /** @description malformed request (e.g. a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description missing or wrong bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unknown id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description conflicts with what is stored */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description request body too large for this route */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid input; `details` names each field with the reason and the limit */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not configured or database unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    room_api_owner_room_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiveRoom"];
+                };
+            };
+            /** @description malformed request (e.g. a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description missing or wrong bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unknown id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description conflicts with what is stored */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description request body too large for this route */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid input; `details` names each field with the reason and the limit */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not configured or database unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_alerts_api_owner_alerts_get: {
+        parameters: {
+            query?: {
+                since?: string | null;
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertPage"];
+                };
+            };
+            /** @description malformed request (e.g. a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description missing or wrong bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unknown id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description conflicts with what is stored */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description request body too large for this route */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid input; `details` names each field with the reason and the limit */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not configured or database unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_alert_rules_api_owner_alert_rules_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RulesView"];
+                };
+            };
+            /** @description malformed request (e.g. a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description missing or wrong bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unknown id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description conflicts with what is stored */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description request body too large for this route */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid input; `details` names each field with the reason and the limit */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not configured or database unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_alert_rules_api_owner_alert_rules_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AlertRulesRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RulesView"];
+                };
+            };
+            /** @description malformed request (e.g. a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description missing or wrong bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unknown id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description conflicts with what is stored */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description request body too large for this route */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid input; `details` names each field with the reason and the limit */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not configured or database unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    import_token_history_api_owner_token_history_post: {
+        parameters: {
+            query?: {
+                file_name?: string | null;
+                accept_problems?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The export as downloaded (CSV, UTF-8), or gzip-compressed; at most 4 MiB as sent and 64 MiB uncompressed. */
+        requestBody: {
+            content: {
+                "text/csv": string;
+                "application/gzip": string;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportReport"];
+                };
+            };
+            /** @description malformed request (e.g. a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description missing or wrong bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unknown id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description conflicts with what is stored */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the upload is larger than 4 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not CSV or gzip */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid input; `details` names each field with the reason and the limit */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not configured or database unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_imports_api_owner_token_history_imports_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportSummary"][];
+                };
+            };
+            /** @description malformed request (e.g. a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description missing or wrong bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unknown id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description conflicts with what is stored */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description request body too large for this route */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid input; `details` names each field with the reason and the limit */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not configured or database unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    capture_audit_api_owner_capture_audit_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaptureAuditView"];
+                };
+            };
+            /** @description malformed request (e.g. a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description missing or wrong bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unknown id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description conflicts with what is stored */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description request body too large for this route */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid input; `details` names each field with the reason and the limit */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not configured or database unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    shows_api_owner_shows_get: {
+        parameters: {
+            query?: {
+                person_id?: number | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShowView"][];
                 };
             };
             /** @description malformed request (e.g. a body that is not JSON) */

@@ -73,3 +73,20 @@ export type ChatImportStatus = Schemas["ChatImportStatus"];
 export type ImportTarget = Schemas["ImportTarget"];
 export type PlusSessionStatus = ChatImportStatus["session"];
 export type UnreadResponse = Schemas["UnreadResponse"];
+// The live room, the owner's alerts and their rules.
+export type LiveRoom = Schemas["LiveRoom"];
+export type RoomPerson = Schemas["RoomPerson"];
+export type RoomTotals = Schemas["RoomTotals"];
+export type AlertView = Schemas["AlertView"];
+export type AlertKind = Schemas["AlertKind"];
+export type RulesView = Schemas["RulesView"];
+export type AlertRule = RulesView["rules"][number];
+export type ThresholdSuggestion = Schemas["ThresholdSuggestion"];
+export type Uncertainty = Schemas["Uncertainty"];
+// The owner's token-history export: an import's report, past imports, the capture audit.
+export type ImportReport = Schemas["ImportReport"];
+export type ImportProblem = Schemas["Problem"];
+export type ImportSummary = Schemas["ImportSummary"];
+export type CaptureAuditView = Schemas["CaptureAuditView"];
+export type MissedTip = Schemas["MissedTip"];
+export type ShowView = Schemas["ShowView"];

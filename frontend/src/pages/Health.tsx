@@ -1,6 +1,7 @@
 import { api, ApiError } from "../api/client";
 import type { CollectorStatus, EventGap, IngestHealth, JobHealth, JobRun, JobState, JobView, PollerState } from "../api/types";
 import { DataTable, Time } from "../components/bits";
+import { CaptureAuditCard } from "../components/CaptureAudit";
 import { Async, ErrorMessage } from "../components/status";
 import { formatDuration, formatNumber } from "../format";
 import { latestRunPerJob, reasonTexts, stateLabel, stateTone, VERDICT_TITLE } from "../health";
@@ -286,6 +287,8 @@ export function HealthPage() {
           </>
         )}
       </Async>
+      {/* Issue 18: the export-based capture audit, a card of its own. */}
+      <CaptureAuditCard />
       <section aria-labelledby="jobs-title">
         <h2 id="jobs-title">Scheduled jobs</h2>
         <Jobs health={health.data} status={status.data} onChange={status.reload} />

@@ -805,6 +805,134 @@ def add_chat_import_commands(commands: Any) -> None:
     login.set_defaults(handler=cmd_chat_login)
 
 
+# --- the owner's token history and the capture audit ----------------------------------------
+_PROBLEMS_PRINTED = 50
+
+
+def cmd_import_token_history(settings: Settings, args: argparse.Namespace) -> int:
+    import gzip
+    import time
+    from pathlib import Path
+
+    from mhc.domain.errors import InvalidInput
+    from mhc.services.token_history import ImportProgress, import_export
+
+    owner = settings.require_owner()
+    path = Path(args.file)
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such file")
+    started = time.monotonic()
+
+    def progress(step: ImportProgress) -> None:
+        rate = step.rows / max(time.monotonic() - started, 1e-6)
+        if step.phase == "reading":
+            _say(f"  {step.lines:,} lines read, {step.rows:,} rows ({rate:,.0f} rows/s)")
+        elif step.phase == "linking":
+            _say("  linking imported tips to the ones captured live ...")
+
+    opener = gzip.open if path.suffix == ".gz" else open
+    db = _single_connection(settings)
+    try:
+        with opener(path, "rt", encoding="utf-8-sig", newline="") as handle:
+            report = import_export(
+                db,
+                handle,
+                owner=owner,
+                timezone=settings.mhc_token_history_timezone,
+                file_name=path.name,
+                accept_problems=args.accept_problems,
+                progress=progress,
+            )
+    except InvalidInput as exc:
+        print(f"mhc: {path.name}: {exc.message}", file=sys.stderr)
+        return 1
+    finally:
+        db.close()
+    seconds = time.monotonic() - started
+    for problem in report.problems[:_PROBLEMS_PRINTED]:
+        _say(f"line {problem.line}: {problem.message}")
+    if report.problem_count > _PROBLEMS_PRINTED:
+        _say(f"... and {report.problem_count - _PROBLEMS_PRINTED:,} more bad lines")
+    if not report.imported:
+        _say(
+            f"refused: {report.problem_count:,} bad line(s); nothing was imported. Fix them, "
+            f"or import the other {report.good_rows:,} rows with --accept-problems."
+        )
+        return 1
+    _say(
+        f"imported {path.name}: {report.good_rows:,} rows in {seconds:.1f} s "
+        f"({report.good_rows / max(seconds, 1e-6):,.0f} rows/s): {report.new_rows:,} new, "
+        f"{report.already_stored:,} already stored, {report.linked:,} linked to tips captured "
+        f"live, {report.problem_count:,} bad line(s) left out"
+    )
+    for kind, total in report.by_type.items():
+        _say(f"  {kind:<15} {total.rows:>9,} rows {total.tokens:>12,} tokens")
+    if report.times_differ:
+        _say(
+            f"note: {report.times_differ:,} rows were imported before with other times "
+            f"(MHC_TOKEN_HISTORY_TIMEZONE changed?); their first times were kept"
+        )
+    return 0
+
+
+def cmd_audit_capture(settings: Settings, _args: argparse.Namespace) -> int:
+    from mhc.services.token_history import audit_capture
+
+    owner = settings.require_owner()
+    db = _single_connection(settings)
+    try:
+        audit = audit_capture(db, owner=owner)
+    finally:
+        db.close()
+    if audit.unavailable:
+        _say(f"no audit: {audit.unavailable}")
+        return 1
+    assert audit.period_start is not None
+    assert audit.period_end is not None
+    _say(
+        f"live capture ran {audit.period_start.isoformat(timespec='seconds')} .. "
+        f"{audit.period_end.isoformat(timespec='seconds')}"
+    )
+    share = audit.share_seen
+    interval = share.uncertainty.interval if share is not None else None
+    value = f"{share.value:.1%}" if share is not None and share.value is not None else "-"
+    bounds = f" (95% {interval.low:.1%}-{interval.high:.1%})" if interval else ""
+    _say(
+        f"export tips in that time: {audit.exported:,}; delivered live: {audit.seen_live:,} "
+        f"= {value}{bounds}"
+    )
+    _say(f"missed: {len(audit.missed):,} ({audit.explained:,} inside a recorded gap)")
+    for missed in audit.missed:
+        why = "explained: inside a recorded gap" if missed.explained else "NOT explained"
+        _say(
+            f"  {missed.at.isoformat(timespec='seconds')}  {missed.username:<24} "
+            f"{missed.tokens:>7,} tokens  {why}"
+        )
+    return 0
+
+
+def add_token_history_commands(commands: Any) -> None:
+    imports = commands.add_parser("import", help="import the owner's exports")
+    sub = imports.add_subparsers(dest="import_command", required=True, metavar="WHAT")
+    history = sub.add_parser(
+        "token-history",
+        help="the token-history CSV Chaturbate lets you download (idempotent; .csv or .csv.gz)",
+    )
+    history.add_argument("file")
+    history.add_argument(
+        "--accept-problems",
+        action="store_true",
+        help="import the good rows of a file with bad lines (the lines left out are recorded)",
+    )
+    history.set_defaults(handler=cmd_import_token_history)
+    audit = commands.add_parser("audit", help="audits of what MHC captured")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True, metavar="WHAT")
+    capture = audit_sub.add_parser(
+        "capture", help="share of the imported export's tips that live capture delivered"
+    )
+    capture.set_defaults(handler=cmd_audit_capture)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mhc", description="MHC Control Panel")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -897,6 +1025,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_jobs_commands(commands)
     add_persons_commands(commands)
     add_chat_import_commands(commands)
+    add_token_history_commands(commands)
     return parser
 
 

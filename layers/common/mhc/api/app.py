@@ -18,11 +18,13 @@ from mhc.api.routers import (
     chat_import,
     health,
     jobs,
+    live,
     lookup,
     owner,
     persons,
     search,
     sessions,
+    token_history,
     watchlists,
 )
 from mhc.config import Settings, get_settings
@@ -72,7 +74,19 @@ def create_app(
         clock=clock,
         plus_session=plus_session,
     )
-    for module in (health, persons, sessions, watchlists, search, owner, lookup, jobs, chat_import):
+    for module in (
+        health,
+        persons,
+        sessions,
+        watchlists,
+        search,
+        owner,
+        lookup,
+        jobs,
+        chat_import,
+        live,
+        token_history,
+    ):
         module.routes.register(app, prefix=API_PREFIX, responses=ERROR_RESPONSES)
     install_error_handlers(app)
     install_log_filter()

@@ -14,7 +14,11 @@ One pure-ASGI middleware, inside the auth middleware (an anonymous request is a 
 - **Body size**: a body larger than its route accepts is a 413 before it is read in full
   (a 1 MB body of unknown keys made a 7 MB error). Every route takes
   `DEFAULT_MAX_BODY_BYTES`; one that needs more declares it on the route with
-  `openapi_extra={MAX_BODY_EXTRA: n}`, which also documents it in the OpenAPI document.
+  `openapi_extra={MAX_BODY_EXTRA: n}`, which also documents it in the OpenAPI document (and
+  may add `MAX_BODY_HINT_EXTRA`: what to do instead, said in the 413).
+- A route whose declared body is not JSON (`openapi_extra` requestBody content without
+  `application/json`: the token-history upload's CSV or gzip) reads its body itself: it is
+  not searched for NUL (a gzip stream is full of NUL bytes).
 
 Fetched and replayed payloads are a different matter: they are stored with NUL replaced
 (`mhc.db.storable`), never refused.
@@ -41,6 +45,8 @@ from mhc.api.errors import MAX_DETAILS, error_response, invalid_input
 DEFAULT_MAX_BODY_BYTES = 1_048_576
 #: The `openapi_extra` key a route sets to accept a larger (or smaller) body.
 MAX_BODY_EXTRA = "x-max-body-bytes"
+#: The `openapi_extra` key of what the 413 tells the client to do instead.
+MAX_BODY_HINT_EXTRA = "x-max-body-hint"
 
 NUL_MESSAGE = "contains a NUL character (\\u0000), which cannot be stored"
 _ESCAPED_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
@@ -127,10 +133,11 @@ class InputGuard:
         if scope.get("method") not in _BODY_METHODS:
             await self.app(scope, receive, send)
             return
-        limit = self._body_limit(scope)
+        route = self._route(scope)
+        limit, hint = _body_limit(route, self.max_body_bytes)
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
-            await self._too_large(limit, scope, receive, send)
+            await self._too_large(limit, hint, scope, receive, send)
             return
         body = bytearray()
         more = True
@@ -141,9 +148,9 @@ class InputGuard:
             body.extend(message.get("body", b""))
             more = message.get("more_body", False)
             if len(body) > limit:
-                await self._too_large(limit, scope, receive, send)
+                await self._too_large(limit, hint, scope, receive, send)
                 return
-        fields = self._body_nul(bytes(body))
+        fields = self._body_nul(bytes(body)) if _takes_json(route) else []
         if fields:
             await self._refuse_nul(fields, scope, receive, send)
             return
@@ -195,11 +202,6 @@ class InputGuard:
                 return named
         return ["path"]
 
-    def _body_limit(self, scope: Scope) -> int:
-        route = self._route(scope)
-        limit = (route.openapi_extra or {}).get(MAX_BODY_EXTRA) if route is not None else None
-        return limit if isinstance(limit, int) else self.max_body_bytes
-
     @staticmethod
     def _body_nul(body: bytes) -> list[str]:
         # Substring searches first (C speed); the regex only when an escaped NUL may be there.
@@ -219,13 +221,29 @@ class InputGuard:
         await invalid_input(problems, total=len(fields))(scope, receive, send)
 
     @staticmethod
-    async def _too_large(limit: int, scope: Scope, receive: Receive, send: Send) -> None:
-        response = error_response(
-            413,
-            "too_large",
-            f"the request body is too large: this route accepts at most {limit:,} bytes",
-        )
+    async def _too_large(
+        limit: int, hint: str | None, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        message = f"the request body is too large: this route accepts at most {limit:,} bytes"
+        response = error_response(413, "too_large", f"{message}: {hint}" if hint else message)
         await response(scope, receive, send)
+
+
+def _body_limit(route: APIRoute | None, default: int) -> tuple[int, str | None]:
+    """The route's body cap and what its 413 suggests instead."""
+    extra = (route.openapi_extra or {}) if route is not None else {}
+    limit, hint = extra.get(MAX_BODY_EXTRA), extra.get(MAX_BODY_HINT_EXTRA)
+    return (
+        limit if isinstance(limit, int) else default,
+        hint if isinstance(hint, str) else None,
+    )
+
+
+def _takes_json(route: APIRoute | None) -> bool:
+    """False for a route that declares a body of other media types only (it reads it)."""
+    declared = ((route.openapi_extra or {}) if route is not None else {}).get("requestBody")
+    content = declared.get("content") if isinstance(declared, dict) else None
+    return not isinstance(content, dict) or "application/json" in content
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

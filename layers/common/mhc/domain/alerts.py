@@ -21,7 +21,15 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    ValidationError,
+    field_validator,
+)
 
 from mhc.domain.analysis.loyalty import is_regular
 from mhc.domain.errors import InvalidInput
@@ -47,49 +55,50 @@ class Trigger(StrEnum):
 
 
 class _Rule(BaseModel):
+    # Booleans and numbers are JSON's own (`0` is not false, `"5"` is not 5), like every body.
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     #: The owner's name for the rule, unique among the rules (lower case, digits, - and _).
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")
-    enabled: bool = True
+    enabled: StrictBool = True
     #: Play a sound in the browser when it fires (the Live page's choice to honour).
-    sound: bool = False
+    sound: StrictBool = False
 
 
 class LifetimeTokensRule(_Rule):
     """Someone whose lifetime tokens to the owner (all sources) reach `min_tokens` arrives."""
 
     kind: Literal[AlertKind.LIFETIME_TOKENS] = AlertKind.LIFETIME_TOKENS
-    min_tokens: int = Field(ge=1, le=MAX_TOKENS)
+    min_tokens: StrictInt = Field(ge=1, le=MAX_TOKENS)
 
 
 class BigTipRule(_Rule):
     """Someone who gave a single tip of at least `min_tokens` in the last `within_days` arrives."""
 
     kind: Literal[AlertKind.BIG_TIP] = AlertKind.BIG_TIP
-    min_tokens: int = Field(ge=1, le=MAX_TOKENS)
-    within_days: int = Field(ge=1, le=MAX_DAYS)
+    min_tokens: StrictInt = Field(ge=1, le=MAX_TOKENS)
+    within_days: StrictInt = Field(ge=1, le=MAX_DAYS)
 
 
 class WatchlistRule(_Rule):
     """A member of the watchlist arrives."""
 
     kind: Literal[AlertKind.WATCHLIST] = AlertKind.WATCHLIST
-    watchlist_id: int = Field(ge=1)
+    watchlist_id: StrictInt = Field(ge=1, le=2**63 - 1)
 
 
 class ReturningRegularRule(_Rule):
     """A regular (`loyalty.is_regular`) comes back after at least `min_days_away` days."""
 
     kind: Literal[AlertKind.RETURNING_REGULAR] = AlertKind.RETURNING_REGULAR
-    min_days_away: int = Field(ge=1, le=MAX_DAYS)
+    min_days_away: StrictInt = Field(ge=1, le=MAX_DAYS)
 
 
 class NewFollowerTipperRule(_Rule):
     """Someone who has tipped the owner at least `min_tokens` in all starts following."""
 
     kind: Literal[AlertKind.NEW_FOLLOWER_TIPPER] = AlertKind.NEW_FOLLOWER_TIPPER
-    min_tokens: int = Field(default=1, ge=1, le=MAX_TOKENS)
+    min_tokens: StrictInt = Field(default=1, ge=1, le=MAX_TOKENS)
 
 
 AlertRule = Annotated[

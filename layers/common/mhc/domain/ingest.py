@@ -41,6 +41,18 @@ _TYPES: dict[EventMethod, InteractionType] = {
     EventMethod.ROOM_SUBJECT_CHANGE: InteractionType.ROOM_SUBJECT_CHANGE,
 }
 
+#: Interactions the steps after a page's append look at: payments (linked to their imported
+#: token-history twins) and enters and follows (the owner's alerts). Ingest keeps these rows
+#: beside the page's COPY text; tests/unit/test_live_room.py holds both steps to this set.
+FOLLOW_UP_TYPES = frozenset(
+    {
+        InteractionType.TIP_EVENT,
+        InteractionType.MEDIA_PURCHASE,
+        InteractionType.USER_ENTER,
+        InteractionType.FOLLOW,
+    }
+)
+
 #: The tokens of one tip: the API documents an int >= 1; the cap keeps a corrupt amount out of
 #: every total (and out of a bigint cast).
 MAX_TIP_TOKENS = 10_000_000

@@ -26,6 +26,10 @@ class InteractionType(StrEnum):
     FANCLUB_JOIN = "FANCLUB_JOIN"
     MEDIA_PURCHASE = "MEDIA_PURCHASE"
     ROOM_SUBJECT_CHANGE = "ROOM_SUBJECT_CHANGE"
+    #: From the owner's token-history export: what the Events API never reports.
+    PRIVATE_SHOW = "PRIVATE_SHOW"
+    SPY_SHOW = "SPY_SHOW"
+    OTHER_PAYMENT = "OTHER_PAYMENT"
 
 
 class InteractionSource(StrEnum):
@@ -33,6 +37,7 @@ class InteractionSource(StrEnum):
     STATBATE_PLUS = "statbate_plus"
     MANUAL = "manual"
     DM_IMPORT = "dm_import"
+    TOKEN_HISTORY = "token_history"  # noqa: S105 (a source, not a token)
 
 
 class SnapshotSource(StrEnum):

@@ -32,3 +32,17 @@ def record_gap(conn: Conn, *, detected_at: datetime, reason: str) -> EventGap:
 
 def recent_gaps(conn: Conn, *, limit: int) -> list[EventGap]:
     return event_gaps.recent(conn, limit=limit)
+
+
+def span(conn: Conn) -> tuple[datetime, datetime] | None:
+    """When live capture began and where it stands (first and newest stored event)."""
+    newest = raw_store.newest(conn)
+    first = raw_store.oldest(conn)
+    if newest is None or first is None:
+        return None
+    return first, newest.occurred_at
+
+
+def gaps_since(conn: Conn, since: datetime) -> list[EventGap]:
+    """Every gap detected from `since` on, oldest first."""
+    return event_gaps.since(conn, since)

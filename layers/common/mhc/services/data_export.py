@@ -34,7 +34,10 @@ from mhc.store.data_export import TableInfo
 MANIFEST = "manifest.json"
 #: Tables the database fills itself from another table: restoring both would count every
 #: interaction twice (decision 16). The source table is loaded; this one is only verified.
-DERIVED_TABLES = {"person_interaction_counts": "interactions"}
+DERIVED_TABLES = {
+    "person_interaction_counts": "interactions",
+    "person_room_totals": "interactions",
+}
 #: Restores of one database never overlap ("MHCREST" in ASCII).
 RESTORE_LOCK_KEY = 0x4D484352455354
 PROGRESS_EVERY = 50_000

@@ -29,13 +29,13 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from multiprocessing.connection import Connection, Pipe
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from mhc.db.connection import Conn, TransactionSource
 from mhc.db.storable import storable_text
 from mhc.domain.events import event_time
-from mhc.domain.ingest import SessionSignal, derive
-from mhc.domain.models import InteractionSource, SessionSource
+from mhc.domain.ingest import FOLLOW_UP_TYPES, DerivedInteraction, SessionSignal, derive
+from mhc.domain.models import InteractionSource, InteractionType, SessionSource
 from mhc.domain.roles import merge_role
 from mhc.domain.sessions import RebuildReport, sessions_from_signals
 from mhc.observability import logger, redact
@@ -161,6 +161,9 @@ class Derived:
     #: (event id, reason) of each new event that derived nothing correctly.
     problem_events: list[tuple[str, str]]
     newest_event_at: datetime | None
+    #: The rows of `FOLLOW_UP_TYPES` with their name's index, in page order: what the steps
+    #: after the append read (`_follow_up`).
+    follow_ups: list[tuple[int, DerivedInteraction]] = field(default_factory=list)
 
 
 def _derive_rows(rows: Sequence[RawEvent], owner: str) -> Derived:
@@ -171,6 +174,7 @@ def _derive_rows(rows: Sequence[RawEvent], owner: str) -> Derived:
     signals: list[tuple[datetime, bool]] = []
     unknown_methods = 0
     problem_events: list[tuple[str, str]] = []
+    follow_ups: list[tuple[int, DerivedInteraction]] = []
     source = InteractionSource.CB_EVENTS.value
     for row in rows:
         derivation = derive(row.payload, owner)
@@ -204,6 +208,8 @@ def _derive_rows(rows: Sequence[RawEvent], owner: str) -> Derived:
                 )
             )
             tail_users.append(item.username)
+            if item.type in FOLLOW_UP_TYPES:
+                follow_ups.append((len(tail_users) - 1, item))
         if derivation.session_signal is not None:
             signals.append((row.occurred_at, derivation.session_signal is SessionSignal.START))
     names = sorted(seen)
@@ -222,6 +228,7 @@ def _derive_rows(rows: Sequence[RawEvent], owner: str) -> Derived:
         unknown_methods=unknown_methods,
         problem_events=problem_events,
         newest_event_at=max((row.occurred_at for row in rows), default=None),
+        follow_ups=[(index[tail_users[n]], item) for n, item in follow_ups],
     )
 
 
@@ -303,7 +310,46 @@ def store_page(
             sessions.open_segment(conn, at, SessionSource.CB_EVENTS, merge_gap=merge_gap)
         else:
             sessions.close_segment(conn, at)
+    if derived.follow_ups:
+        _follow_up(conn, [_row(ids[n], item) for n, item in derived.follow_ups], page.owner)
     return counts
+
+
+class _Row(NamedTuple):
+    """An appended interaction as the follow-up steps read it (an `InteractionRow`)."""
+
+    person_id: int
+    type: InteractionType
+    source: InteractionSource
+    external_id: str
+    occurred_at: datetime
+    broadcaster: str | None
+    content: str | None
+    metadata: dict[str, Any]
+
+
+def _row(person_id: int, item: DerivedInteraction) -> _Row:
+    return _Row(
+        person_id,
+        item.type,
+        InteractionSource.CB_EVENTS,
+        item.external_id,
+        item.occurred_at,
+        item.broadcaster,
+        item.content,
+        item.metadata,
+    )
+
+
+def _follow_up(conn: Conn, rows: Sequence[_Row], owner: str) -> None:
+    """What a page's new payments, enters and follows set off, in its transaction: live
+    payments linked to their imported twins (counted once), and the owner's alerts. Each is a
+    savepoint that never fails the page."""
+    # Imported here, not with the module: the poller's cold start need not load them.
+    from mhc.services import alerts, token_history
+
+    token_history.link_live(conn, rows, owner=owner)  # cheap without old payments
+    alerts.on_ingest(conn, rows, owner=owner)  # cheap without enters or rules
 
 
 def commit_page(

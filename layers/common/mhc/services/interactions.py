@@ -22,6 +22,7 @@ from mhc.services import persons
 from mhc.store import interactions as store
 from mhc.store import owner_room
 from mhc.store.interactions import InteractionFilter
+from mhc.store.interactions import InteractionRow as InteractionRow  # what append_fresh takes
 
 MAX_QUERY_LENGTH = 200
 
@@ -36,8 +37,9 @@ def record(conn: Conn, item: NewInteraction) -> tuple[Interaction, bool]:
     return existing, False
 
 
-def append_fresh(conn: Conn, items: Sequence[NewInteraction]) -> int:
-    """Append a batch of rows (imports); ones already stored are skipped. How many new."""
+def append_fresh(conn: Conn, items: Sequence[InteractionRow]) -> int:
+    """Append a page of derived rows (ingest, imports); ones already stored are skipped. How
+    many were new."""
     return store.append_fresh(conn, items)
 
 

@@ -32,3 +32,13 @@ def recent(conn: Conn, *, limit: int = 20) -> list[EventGap]:
         (limit,),
     ).fetchall()
     return [EventGap.model_validate(row) for row in rows]
+
+
+def since(conn: Conn, detected_since: datetime) -> list[EventGap]:
+    """Every gap detected from `detected_since` on, oldest first."""
+    rows = conn.execute(
+        f"""SELECT {_COLUMNS} FROM event_gaps WHERE detected_at >= %s
+            ORDER BY detected_at, id""",
+        (detected_since,),
+    ).fetchall()
+    return [EventGap.model_validate(row) for row in rows]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from psycopg.types.json import Jsonb
 
@@ -116,8 +116,31 @@ def append_formatted(
     return len(_insert_skipping_stored(conn, data))
 
 
-def append_fresh(conn: Conn, items: Sequence[NewInteraction]) -> int:
-    """`append_formatted` for rows built as models (imports, tests)."""
+class InteractionRow(Protocol):
+    """What a bulk append reads of a row: a `NewInteraction`, or a lighter tuple on a path
+    that appends rows by the hundred thousand (building pydantic models cost more there than
+    the database's work)."""
+
+    @property
+    def person_id(self) -> int: ...
+    @property
+    def type(self) -> InteractionType: ...
+    @property
+    def source(self) -> InteractionSource: ...
+    @property
+    def external_id(self) -> str: ...
+    @property
+    def occurred_at(self) -> datetime: ...
+    @property
+    def broadcaster(self) -> str | None: ...
+    @property
+    def content(self) -> str | None: ...
+    @property
+    def metadata(self) -> dict[str, Any]: ...
+
+
+def append_fresh(conn: Conn, items: Sequence[InteractionRow]) -> int:
+    """`append_formatted` for whole rows (imports, tests)."""
     return append_formatted(
         conn,
         [item.person_id for item in items],

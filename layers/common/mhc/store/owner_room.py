@@ -3,9 +3,10 @@
 
 Audience figures read the `counted_interactions` view, the one definition of what counts:
 excluded persons left out, a merged person's rows counted as their survivor's, anonymous tips
-flagged (their tokens count for the room, never under the tipper's name). A person's own figures
-read their rows directly (their own page shows their history even when excluded), anonymous tips
-left out.
+flagged (their tokens count for the room, never under the tipper's name), an imported payment
+linked to its live twin left out. A person's own figures read their rows directly (their own
+page shows their history even when excluded), anonymous tips and linked imports left out.
+Tokens are every payment (tips, media, private and spy shows, other income), tips are tips.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from mhc.domain.models import Interaction
 from mhc.store.interactions import ANONYMOUS, NOT_A_TWIN
 from mhc.store.interactions import COLUMNS as INTERACTION_COLUMNS
 from mhc.store.interactions import FROM as INTERACTIONS
+from mhc.store.token_history import PAYMENT_TYPES
 
 
 def recent_tips(conn: Conn, owner: str, *, limit: int) -> list[Interaction]:
@@ -40,8 +42,8 @@ def person_activity(conn: Conn, owner: str, person_ids: Sequence[int]) -> dict[s
     row = conn.execute(
         f"""SELECT count(*) AS interactions,
                    count(*) FILTER (WHERE i.type = 'TIP_EVENT') AS tips,
-                   coalesce(sum((i.metadata->>'tokens')::bigint)
-                            FILTER (WHERE i.type = 'TIP_EVENT'), 0) AS tokens,
+                   coalesce(sum(mhc_payment_tokens(i.metadata))
+                            FILTER (WHERE i.type IN {PAYMENT_TYPES}), 0) AS tokens,
                    count(*) FILTER (WHERE i.type = 'CHAT_MESSAGE') AS chat_messages,
                    count(*) FILTER (WHERE i.type = 'PRIVATE_MESSAGE') AS private_messages,
                    count(*) FILTER (WHERE i.type = 'USER_ENTER') AS visits,
@@ -76,10 +78,10 @@ def activity_between(
     """Counts over the owner's room in [started_at, ended_at) (`counted_interactions`: excluded
     persons out, anonymous tips counted for the room, visitors counted once per person)."""
     row = conn.execute(
-        """SELECT count(*) AS interactions,
+        f"""SELECT count(*) AS interactions,
                   count(*) FILTER (WHERE c.type = 'TIP_EVENT') AS tips,
-                  coalesce(sum((c.metadata->>'tokens')::bigint)
-                           FILTER (WHERE c.type = 'TIP_EVENT'), 0) AS tokens,
+                  coalesce(sum(mhc_payment_tokens(c.metadata))
+                           FILTER (WHERE c.type IN {PAYMENT_TYPES}), 0) AS tokens,
                   count(DISTINCT c.person_id)
                       FILTER (WHERE p.username <> %(owner)s AND NOT c.is_anonymous) AS visitors
            FROM counted_interactions c JOIN persons p ON p.id = c.person_id

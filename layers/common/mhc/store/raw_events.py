@@ -103,3 +103,9 @@ def iterate(
         )
         for row in cur:
             yield RawEvent(**row)
+
+
+def oldest(conn: Conn) -> datetime | None:
+    """When the first stored event happened: where live capture began."""
+    row = conn.execute("SELECT min(occurred_at) AS at FROM raw_events").fetchone()
+    return None if row is None else row["at"]
