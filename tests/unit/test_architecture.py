@@ -20,6 +20,7 @@ PACKAGE = PACKAGE_ROOT / "mhc"
 #: modules may use each other's column lists). A new store module must be added here and to the
 #: table in docs/architecture.md.
 STORE_OWNERS: dict[str, set[str]] = {
+    "mhc.store.analysis": {"mhc.services.analysis"},
     "mhc.store.attributes": {"mhc.services.memory"},
     "mhc.store.broadcasts": {"mhc.services.profiles"},
     "mhc.store.collect_targets": {"mhc.services.collect_statbate", "mhc.services.collect_profiles"},

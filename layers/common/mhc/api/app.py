@@ -12,10 +12,21 @@ from mhc import __version__
 from mhc.api.deps import ApiContext
 from mhc.api.errors import ERROR_RESPONSES, error_schemas, install_error_handlers
 from mhc.api.middleware import RequestContextMiddleware, install_log_filter
-from mhc.api.routers import health, jobs, lookup, owner, persons, search, sessions, watchlists
+from mhc.api.routers import (
+    analysis,
+    health,
+    jobs,
+    lookup,
+    owner,
+    persons,
+    search,
+    sessions,
+    watchlists,
+)
 from mhc.config import Settings, get_settings
 from mhc.db.connection import TransactionSource
 from mhc.domain.clock import Clock, utc_now
+from mhc.services.analysis import RfmCache
 from mhc.services.jobs import JobStarter, at_next_tick
 from mhc.services.lookup import StatbateFactory, statbate_from_settings
 
@@ -53,8 +64,9 @@ def create_app(
         statbate=statbate or statbate_from_settings(settings),
         start_job=start_job,
         clock=clock,
+        rfm_cache=RfmCache(),
     )
-    for module in (health, persons, sessions, watchlists, search, owner, lookup, jobs):
+    for module in (health, persons, sessions, watchlists, search, owner, lookup, jobs, analysis):
         module.routes.register(app, prefix=API_PREFIX, responses=ERROR_RESPONSES)
     install_error_handlers(app)
     install_log_filter()

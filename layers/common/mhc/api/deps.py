@@ -11,6 +11,7 @@ from fastapi import Depends, Request
 from mhc.config import Settings
 from mhc.db.connection import TransactionSource
 from mhc.domain.clock import Clock
+from mhc.services.analysis import RfmCache
 from mhc.services.jobs import JobStarter
 from mhc.services.lookup import StatbateFactory
 
@@ -22,6 +23,8 @@ class ApiContext:
     statbate: StatbateFactory
     start_job: JobStarter
     clock: Clock
+    #: The audience's RFM edges, kept a while by this app (a person's loyalty places them).
+    rfm_cache: RfmCache
 
 
 def _context(request: Request) -> ApiContext:

@@ -26,7 +26,7 @@ from mhc.domain.analysis.hours import (
     describe_slot,
     zone,
 )
-from mhc.domain.analysis.presence import PresenceEvent, pair_stays
+from mhc.domain.analysis.presence import PresenceEvent, PresenceSummary, pair_stays
 from mhc.domain.analysis.results import (
     Evidence,
     Frozen,
@@ -49,12 +49,19 @@ from mhc.domain.statistics import (
 
 @dataclass(frozen=True, slots=True)
 class SessionPresence:
-    """One owner session the person attended, with their enter/leave events in it."""
+    """One owner session the person attended, with their enter/leave events in it, or what
+    pairing them gave (`summary`, computed where the events are by the same rule)."""
 
     started_at: datetime
     #: The session end; "now" for a live session.
     ended_at: datetime
-    events: Sequence[PresenceEvent]
+    events: Sequence[PresenceEvent] = ()
+    summary: PresenceSummary | None = None
+
+    def paired(self) -> PresenceSummary:
+        if self.summary is not None:
+            return self.summary
+        return pair_stays(self.events, self.started_at, self.ended_at).summary()
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +129,7 @@ def timing_insight(facts: TimingFacts) -> Insight[TimingValue]:
     stays: list[float] = []
     duplicates = orphans = no_enter = no_leave = 0
     for session in facts.sessions:
-        paired = pair_stays(session.events, session.started_at, session.ended_at)
+        paired = session.paired()
         duplicates += paired.duplicate_enters
         orphans += paired.orphan_leaves
         no_enter += paired.leave_without_enter

@@ -1,0 +1,361 @@
+-- Behavioural analysis (issue 17): Statbate's analysis endpoints as snapshot sources, inferred
+-- attributes, and the summaries that let insights read a regular's history in milliseconds.
+--
+-- 1. Snapshot sources for Statbate's member analysis endpoints (append-only like the rest).
+-- 2. An attribute the owner accepted from MHC's proposals is `inferred` evidence.
+-- 3. `mhc_is_own_action`: what a person did themselves (the owner's notes, pastes and messages
+--    to them, and anonymous tips, are not theirs to count).
+-- 4. Summaries kept by the inserting statement itself (like person_interaction_counts, 0003):
+--    `payments` (every tip and media purchase, narrow) and `room_payment_quarters` (a room's
+--    income per 15 minutes), `person_activity_quarters` (own actions
+--    per 15 minutes: every timezone's offset is a whole number of quarters, so local hours are
+--    exact), `person_rooms` (first and last own action per room, private messages each way) and
+--    `session_attendance` (who did what in each of the owner's sessions, also kept by the
+--    sessions' own trigger when a session starts, ends, reopens or is rebuilt).
+-- 5. Two narrow partial indexes: enter/leave (presence) and follows, per person.
+-- All summaries are keyed by the person row that inserted them (merged rows are read through
+-- their survivor, exclusion is applied when read), so merges and exclusions never rewrite them.
+
+-- ---------------------------------------------------------------- 1. snapshot sources
+ALTER TABLE snapshots DROP CONSTRAINT snapshots_source_check;
+ALTER TABLE snapshots ADD CONSTRAINT snapshots_source_check
+    CHECK (source IN ('statbate_member', 'statbate_model', 'cb_stats', 'cb_profile', 'affiliate',
+                      'manual', 'statbate_member_on_model', 'statbate_tag_spending',
+                      'statbate_member_tips', 'statbate_member_activity'));
+
+-- ---------------------------------------------------------------- 2. inferred attributes
+ALTER TABLE attributes DROP CONSTRAINT attributes_evidence_kind_check;
+ALTER TABLE attributes ADD CONSTRAINT attributes_evidence_kind_check
+    CHECK (evidence_kind IN ('snapshot', 'interaction', 'manual', 'inferred'));
+
+-- ---------------------------------------------------------------- 3. own actions, tokens
+CREATE FUNCTION mhc_is_own_action(type text, metadata jsonb) RETURNS boolean
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT type NOT IN ('MANUAL_NOTE', 'PROFILE_PASTE')
+       AND NOT mhc_is_anonymous_tip(type, metadata)
+       AND NOT coalesce(metadata ? 'actor', false)
+       AND coalesce(metadata ->> 'direction', '') <> 'outgoing'
+$$;
+
+-- Whole tokens of a tip or purchase; NULL when the row carries no positive number.
+CREATE FUNCTION mhc_tokens(metadata jsonb) RETURNS bigint
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE WHEN jsonb_typeof(metadata -> 'tokens') = 'number'
+                 AND (metadata ->> 'tokens')::numeric >= 1
+                THEN floor((metadata ->> 'tokens')::numeric)::bigint END
+$$;
+
+CREATE FUNCTION mhc_quarter(at timestamptz) RETURNS timestamptz
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT date_bin('15 minutes', at, timestamptz '2000-01-03 00:00:00+00')
+$$;
+
+-- ---------------------------------------------------------------- 4a. payments
+CREATE TABLE payments (
+    interaction_id  bigint      PRIMARY KEY REFERENCES interactions (id),
+    person_id       bigint      NOT NULL REFERENCES persons (id),
+    broadcaster     text,
+    occurred_at     timestamptz NOT NULL,
+    -- What was paid for (`domain.token_history.TransactionType`); live events give these two.
+    kind            text        NOT NULL CHECK (kind IN ('tip', 'media_purchase')),
+    tokens          bigint      NOT NULL CHECK (tokens > 0),
+    is_anonymous    boolean     NOT NULL
+);
+CREATE INDEX payments_person_time ON payments (person_id, occurred_at)
+    INCLUDE (broadcaster, kind, tokens, is_anonymous);
+CREATE INDEX payments_room_time ON payments (broadcaster, occurred_at)
+    INCLUDE (person_id, kind, tokens, is_anonymous);
+CREATE TRIGGER payments_append_only BEFORE UPDATE OR DELETE ON payments
+    FOR EACH ROW EXECUTE FUNCTION mhc_reject_change();
+CREATE TRIGGER payments_no_truncate BEFORE TRUNCATE ON payments
+    FOR EACH STATEMENT EXECUTE FUNCTION mhc_reject_change();
+
+-- What the owner's room (any room) earned per quarter hour, from everyone: audience figures take
+-- the excluded persons' own payments back out when they read it (exclusion can change).
+CREATE TABLE room_payment_quarters (
+    broadcaster  text        NOT NULL,
+    quarter      timestamptz NOT NULL,
+    payments     bigint      NOT NULL CHECK (payments > 0),
+    tokens       bigint      NOT NULL CHECK (tokens > 0),
+    PRIMARY KEY (broadcaster, quarter)
+);
+
+-- ---------------------------------------------------------------- 4b. activity per quarter hour
+CREATE TABLE person_activity_quarters (
+    person_id  bigint      NOT NULL REFERENCES persons (id),
+    quarter    timestamptz NOT NULL,
+    actions    bigint      NOT NULL CHECK (actions > 0),
+    PRIMARY KEY (person_id, quarter)
+);
+
+-- ---------------------------------------------------------------- 4c. per person and room
+CREATE TABLE person_rooms (
+    person_id               bigint      NOT NULL REFERENCES persons (id),
+    broadcaster             text        NOT NULL,
+    first_at                timestamptz,
+    last_at                 timestamptz,
+    actions                 bigint      NOT NULL DEFAULT 0,
+    private_messages_in     bigint      NOT NULL DEFAULT 0,
+    private_messages_out    bigint      NOT NULL DEFAULT 0,
+    PRIMARY KEY (person_id, broadcaster)
+);
+CREATE INDEX person_rooms_first ON person_rooms (broadcaster, first_at);
+
+-- ---------------------------------------------------------------- 4d. session attendance
+-- A moment belongs to every session whose [started_at, ended_at) holds it (NULL end: open).
+CREATE INDEX stream_sessions_span ON stream_sessions
+    USING gist (tstzrange(started_at, ended_at, '[)'));
+
+CREATE TABLE session_attendance (
+    session_id        bigint      NOT NULL REFERENCES stream_sessions (id) ON DELETE CASCADE,
+    broadcaster       text        NOT NULL,
+    person_id         bigint      NOT NULL REFERENCES persons (id),
+    -- The person's own actions (attended when > 0), and of what kind.
+    actions           bigint      NOT NULL,
+    chat_messages     bigint      NOT NULL,
+    private_messages  bigint      NOT NULL,
+    tips              bigint      NOT NULL,
+    tokens            bigint      NOT NULL,
+    media_purchases   bigint      NOT NULL,
+    media_tokens      bigint      NOT NULL,
+    follows           bigint      NOT NULL,
+    unfollows         bigint      NOT NULL,
+    -- Anonymous tips: the room's income, never the person's.
+    anonymous_tips    bigint      NOT NULL,
+    anonymous_tokens  bigint      NOT NULL,
+    first_at          timestamptz,
+    last_at           timestamptz,
+    PRIMARY KEY (session_id, broadcaster, person_id)
+);
+CREATE INDEX session_attendance_person ON session_attendance (person_id, session_id);
+-- The audience reads who attended a range of sessions without visiting the table.
+CREATE INDEX session_attendance_room ON session_attendance (broadcaster, session_id)
+    INCLUDE (person_id, actions, last_at);
+
+-- What a person did in a session, from their rows in it. The same columns are counted in two
+-- places, written out alike below: new rows into the sessions holding them (the statement
+-- trigger on interactions) and a new or changed session over the rows it holds (its own
+-- trigger, and the backfill). tests/integration/test_analysis_summaries.py checks they agree.
+
+-- Sessions: serialize with inserts of interactions (they take the same lock, shared), then
+-- count the session again from its rows whenever its span is new or changed.
+CREATE FUNCTION mhc_session_attendance() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' AND OLD.started_at = NEW.started_at
+       AND OLD.ended_at IS NOT DISTINCT FROM NEW.ended_at THEN
+        RETURN NULL;
+    END IF;
+    PERFORM pg_advisory_xact_lock(hashtext('mhc.stream_sessions'));
+    DELETE FROM session_attendance WHERE session_id = NEW.id;
+    INSERT INTO session_attendance (session_id, person_id, broadcaster, actions, chat_messages,
+        private_messages, tips, tokens, media_purchases, media_tokens, follows, unfollows,
+        anonymous_tips, anonymous_tokens, first_at, last_at)
+    SELECT NEW.id, i.person_id, i.broadcaster,
+           count(*) FILTER (WHERE mhc_is_own_action(i.type, i.metadata)),
+           count(*) FILTER (WHERE mhc_is_own_action(i.type, i.metadata)
+                              AND i.type IN ('CHAT_MESSAGE', 'CHAT_IMPORT')),
+           count(*) FILTER (WHERE mhc_is_own_action(i.type, i.metadata)
+                              AND i.type = 'PRIVATE_MESSAGE'),
+           count(mhc_tokens(i.metadata)) FILTER (WHERE mhc_is_own_action(i.type, i.metadata)
+                                                   AND i.type = 'TIP_EVENT'),
+           coalesce(sum(mhc_tokens(i.metadata)) FILTER (
+               WHERE mhc_is_own_action(i.type, i.metadata) AND i.type = 'TIP_EVENT'), 0),
+           count(*) FILTER (WHERE mhc_is_own_action(i.type, i.metadata)
+                              AND i.type = 'MEDIA_PURCHASE'),
+           coalesce(sum(mhc_tokens(i.metadata)) FILTER (
+               WHERE mhc_is_own_action(i.type, i.metadata) AND i.type = 'MEDIA_PURCHASE'), 0),
+           count(*) FILTER (WHERE mhc_is_own_action(i.type, i.metadata) AND i.type = 'FOLLOW'),
+           count(*) FILTER (WHERE mhc_is_own_action(i.type, i.metadata) AND i.type = 'UNFOLLOW'),
+           count(mhc_tokens(i.metadata)) FILTER (WHERE mhc_is_anonymous_tip(i.type, i.metadata)),
+           coalesce(sum(mhc_tokens(i.metadata)) FILTER (
+               WHERE mhc_is_anonymous_tip(i.type, i.metadata)), 0),
+           min(i.occurred_at) FILTER (WHERE mhc_is_own_action(i.type, i.metadata)),
+           max(i.occurred_at) FILTER (WHERE mhc_is_own_action(i.type, i.metadata))
+    FROM interactions i
+    WHERE i.occurred_at >= NEW.started_at
+      AND (NEW.ended_at IS NULL OR i.occurred_at < NEW.ended_at)
+      AND i.broadcaster IS NOT NULL
+    GROUP BY i.person_id, i.broadcaster
+    HAVING count(*) FILTER (WHERE mhc_is_own_action(i.type, i.metadata)
+                           OR mhc_is_anonymous_tip(i.type, i.metadata)) > 0;
+    RETURN NULL;
+END;
+$$;
+CREATE TRIGGER stream_sessions_attendance AFTER INSERT OR UPDATE OF started_at, ended_at
+    ON stream_sessions FOR EACH ROW EXECUTE FUNCTION mhc_session_attendance();
+
+-- New interactions: one grouped upsert per summary, in a fixed lock order (concurrent writers
+-- cannot deadlock), inside the inserting statement's own transaction.
+CREATE FUNCTION mhc_summarize_interactions() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO payments (interaction_id, person_id, broadcaster, occurred_at, kind, tokens,
+                          is_anonymous)
+    SELECT n.id, n.person_id, n.broadcaster, n.occurred_at,
+           CASE n.type WHEN 'TIP_EVENT' THEN 'tip' ELSE 'media_purchase' END,
+           mhc_tokens(n.metadata), mhc_is_anonymous_tip(n.type, n.metadata)
+    FROM new_rows n
+    WHERE n.type IN ('TIP_EVENT', 'MEDIA_PURCHASE') AND mhc_tokens(n.metadata) IS NOT NULL
+      AND NOT coalesce(n.metadata ? 'actor', false)
+    ORDER BY n.id;
+
+    INSERT INTO room_payment_quarters AS q (broadcaster, quarter, payments, tokens)
+    SELECT n.broadcaster, mhc_quarter(n.occurred_at), count(*), sum(mhc_tokens(n.metadata))
+    FROM new_rows n
+    WHERE n.type IN ('TIP_EVENT', 'MEDIA_PURCHASE') AND mhc_tokens(n.metadata) IS NOT NULL
+      AND NOT coalesce(n.metadata ? 'actor', false) AND n.broadcaster IS NOT NULL
+    GROUP BY 1, 2 ORDER BY 1, 2
+    ON CONFLICT (broadcaster, quarter) DO UPDATE SET
+        payments = q.payments + EXCLUDED.payments, tokens = q.tokens + EXCLUDED.tokens;
+
+    INSERT INTO person_activity_quarters AS q (person_id, quarter, actions)
+    SELECT n.person_id, mhc_quarter(n.occurred_at), count(*)
+    FROM new_rows n WHERE mhc_is_own_action(n.type, n.metadata)
+    GROUP BY 1, 2 ORDER BY 1, 2
+    ON CONFLICT (person_id, quarter) DO UPDATE SET actions = q.actions + EXCLUDED.actions;
+
+    INSERT INTO person_rooms AS r (person_id, broadcaster, first_at, last_at, actions,
+                                   private_messages_in, private_messages_out)
+    SELECT n.person_id, n.broadcaster,
+           min(n.occurred_at) FILTER (WHERE mhc_is_own_action(n.type, n.metadata)),
+           max(n.occurred_at) FILTER (WHERE mhc_is_own_action(n.type, n.metadata)),
+           count(*) FILTER (WHERE mhc_is_own_action(n.type, n.metadata)),
+           count(*) FILTER (WHERE n.type = 'PRIVATE_MESSAGE'
+                              AND mhc_is_own_action(n.type, n.metadata)),
+           count(*) FILTER (WHERE n.type = 'PRIVATE_MESSAGE'
+                              AND NOT mhc_is_own_action(n.type, n.metadata))
+    FROM new_rows n WHERE n.broadcaster IS NOT NULL
+    GROUP BY 1, 2 ORDER BY 1, 2
+    ON CONFLICT (person_id, broadcaster) DO UPDATE SET
+        first_at = least(r.first_at, EXCLUDED.first_at),
+        last_at = greatest(r.last_at, EXCLUDED.last_at),
+        actions = r.actions + EXCLUDED.actions,
+        private_messages_in = r.private_messages_in + EXCLUDED.private_messages_in,
+        private_messages_out = r.private_messages_out + EXCLUDED.private_messages_out;
+
+    IF EXISTS (SELECT 1 FROM new_rows WHERE broadcaster IS NOT NULL) THEN
+        -- A session starting, ending or being rebuilt meanwhile recounts itself after us.
+        PERFORM pg_advisory_xact_lock_shared(hashtext('mhc.stream_sessions'));
+        INSERT INTO session_attendance AS s (session_id, person_id, broadcaster, actions,
+            chat_messages, private_messages, tips, tokens, media_purchases, media_tokens, follows,
+            unfollows, anonymous_tips, anonymous_tokens, first_at, last_at)
+        SELECT ss.id, n.person_id, n.broadcaster,
+           count(*) FILTER (WHERE mhc_is_own_action(n.type, n.metadata)),
+           count(*) FILTER (WHERE mhc_is_own_action(n.type, n.metadata)
+                              AND n.type IN ('CHAT_MESSAGE', 'CHAT_IMPORT')),
+           count(*) FILTER (WHERE mhc_is_own_action(n.type, n.metadata)
+                              AND n.type = 'PRIVATE_MESSAGE'),
+           count(mhc_tokens(n.metadata)) FILTER (WHERE mhc_is_own_action(n.type, n.metadata)
+                                                   AND n.type = 'TIP_EVENT'),
+           coalesce(sum(mhc_tokens(n.metadata)) FILTER (
+               WHERE mhc_is_own_action(n.type, n.metadata) AND n.type = 'TIP_EVENT'), 0),
+           count(*) FILTER (WHERE mhc_is_own_action(n.type, n.metadata)
+                              AND n.type = 'MEDIA_PURCHASE'),
+           coalesce(sum(mhc_tokens(n.metadata)) FILTER (
+               WHERE mhc_is_own_action(n.type, n.metadata) AND n.type = 'MEDIA_PURCHASE'), 0),
+           count(*) FILTER (WHERE mhc_is_own_action(n.type, n.metadata) AND n.type = 'FOLLOW'),
+           count(*) FILTER (WHERE mhc_is_own_action(n.type, n.metadata) AND n.type = 'UNFOLLOW'),
+           count(mhc_tokens(n.metadata)) FILTER (WHERE mhc_is_anonymous_tip(n.type, n.metadata)),
+           coalesce(sum(mhc_tokens(n.metadata)) FILTER (
+               WHERE mhc_is_anonymous_tip(n.type, n.metadata)), 0),
+           min(n.occurred_at) FILTER (WHERE mhc_is_own_action(n.type, n.metadata)),
+           max(n.occurred_at) FILTER (WHERE mhc_is_own_action(n.type, n.metadata))
+        FROM new_rows n
+        JOIN stream_sessions ss ON tstzrange(ss.started_at, ss.ended_at, '[)') @> n.occurred_at
+        WHERE n.broadcaster IS NOT NULL
+        GROUP BY ss.id, n.broadcaster, n.person_id
+        HAVING count(*) FILTER (WHERE mhc_is_own_action(n.type, n.metadata)
+                           OR mhc_is_anonymous_tip(n.type, n.metadata)) > 0
+        ORDER BY ss.id, n.broadcaster, n.person_id
+        ON CONFLICT (session_id, broadcaster, person_id) DO UPDATE SET
+            actions = s.actions + EXCLUDED.actions,
+            chat_messages = s.chat_messages + EXCLUDED.chat_messages,
+            private_messages = s.private_messages + EXCLUDED.private_messages,
+            tips = s.tips + EXCLUDED.tips,
+            tokens = s.tokens + EXCLUDED.tokens,
+            media_purchases = s.media_purchases + EXCLUDED.media_purchases,
+            media_tokens = s.media_tokens + EXCLUDED.media_tokens,
+            follows = s.follows + EXCLUDED.follows,
+            unfollows = s.unfollows + EXCLUDED.unfollows,
+            anonymous_tips = s.anonymous_tips + EXCLUDED.anonymous_tips,
+            anonymous_tokens = s.anonymous_tokens + EXCLUDED.anonymous_tokens,
+            first_at = least(s.first_at, EXCLUDED.first_at),
+            last_at = greatest(s.last_at, EXCLUDED.last_at);
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+-- ---------------------------------------------------------------- backfill, then keep
+INSERT INTO payments (interaction_id, person_id, broadcaster, occurred_at, kind, tokens, is_anonymous)
+SELECT i.id, i.person_id, i.broadcaster, i.occurred_at,
+       CASE i.type WHEN 'TIP_EVENT' THEN 'tip' ELSE 'media_purchase' END,
+       mhc_tokens(i.metadata), mhc_is_anonymous_tip(i.type, i.metadata)
+FROM interactions i
+WHERE i.type IN ('TIP_EVENT', 'MEDIA_PURCHASE') AND mhc_tokens(i.metadata) IS NOT NULL
+  AND NOT coalesce(i.metadata ? 'actor', false);
+
+INSERT INTO room_payment_quarters (broadcaster, quarter, payments, tokens)
+SELECT broadcaster, mhc_quarter(occurred_at), count(*), sum(tokens)
+FROM payments WHERE broadcaster IS NOT NULL
+GROUP BY 1, 2;
+
+INSERT INTO person_activity_quarters (person_id, quarter, actions)
+SELECT i.person_id, mhc_quarter(i.occurred_at), count(*)
+FROM interactions i WHERE mhc_is_own_action(i.type, i.metadata)
+GROUP BY 1, 2;
+
+INSERT INTO person_rooms (person_id, broadcaster, first_at, last_at, actions,
+                          private_messages_in, private_messages_out)
+SELECT i.person_id, i.broadcaster,
+       min(i.occurred_at) FILTER (WHERE mhc_is_own_action(i.type, i.metadata)),
+       max(i.occurred_at) FILTER (WHERE mhc_is_own_action(i.type, i.metadata)),
+       count(*) FILTER (WHERE mhc_is_own_action(i.type, i.metadata)),
+       count(*) FILTER (WHERE i.type = 'PRIVATE_MESSAGE' AND mhc_is_own_action(i.type, i.metadata)),
+       count(*) FILTER (WHERE i.type = 'PRIVATE_MESSAGE'
+                          AND NOT mhc_is_own_action(i.type, i.metadata))
+FROM interactions i WHERE i.broadcaster IS NOT NULL
+GROUP BY 1, 2;
+
+INSERT INTO session_attendance (session_id, person_id, broadcaster, actions, chat_messages,
+        private_messages, tips, tokens, media_purchases, media_tokens, follows, unfollows,
+        anonymous_tips, anonymous_tokens, first_at, last_at)
+SELECT ss.id, i.person_id, i.broadcaster,
+           count(*) FILTER (WHERE mhc_is_own_action(i.type, i.metadata)),
+           count(*) FILTER (WHERE mhc_is_own_action(i.type, i.metadata)
+                              AND i.type IN ('CHAT_MESSAGE', 'CHAT_IMPORT')),
+           count(*) FILTER (WHERE mhc_is_own_action(i.type, i.metadata)
+                              AND i.type = 'PRIVATE_MESSAGE'),
+           count(mhc_tokens(i.metadata)) FILTER (WHERE mhc_is_own_action(i.type, i.metadata)
+                                                   AND i.type = 'TIP_EVENT'),
+           coalesce(sum(mhc_tokens(i.metadata)) FILTER (
+               WHERE mhc_is_own_action(i.type, i.metadata) AND i.type = 'TIP_EVENT'), 0),
+           count(*) FILTER (WHERE mhc_is_own_action(i.type, i.metadata)
+                              AND i.type = 'MEDIA_PURCHASE'),
+           coalesce(sum(mhc_tokens(i.metadata)) FILTER (
+               WHERE mhc_is_own_action(i.type, i.metadata) AND i.type = 'MEDIA_PURCHASE'), 0),
+           count(*) FILTER (WHERE mhc_is_own_action(i.type, i.metadata) AND i.type = 'FOLLOW'),
+           count(*) FILTER (WHERE mhc_is_own_action(i.type, i.metadata) AND i.type = 'UNFOLLOW'),
+           count(mhc_tokens(i.metadata)) FILTER (WHERE mhc_is_anonymous_tip(i.type, i.metadata)),
+           coalesce(sum(mhc_tokens(i.metadata)) FILTER (
+               WHERE mhc_is_anonymous_tip(i.type, i.metadata)), 0),
+           min(i.occurred_at) FILTER (WHERE mhc_is_own_action(i.type, i.metadata)),
+           max(i.occurred_at) FILTER (WHERE mhc_is_own_action(i.type, i.metadata))
+FROM stream_sessions ss
+JOIN interactions i ON i.occurred_at >= ss.started_at
+                   AND (ss.ended_at IS NULL OR i.occurred_at < ss.ended_at)
+WHERE i.broadcaster IS NOT NULL
+GROUP BY ss.id, i.broadcaster, i.person_id
+HAVING count(*) FILTER (WHERE mhc_is_own_action(i.type, i.metadata)
+                           OR mhc_is_anonymous_tip(i.type, i.metadata)) > 0;
+
+CREATE TRIGGER interactions_summarize AFTER INSERT ON interactions
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION mhc_summarize_interactions();
+
+-- ---------------------------------------------------------------- 5. partial indexes
+CREATE INDEX interactions_person_presence ON interactions (person_id, occurred_at, id)
+    INCLUDE (type, broadcaster) WHERE type IN ('USER_ENTER', 'USER_LEAVE');
+CREATE INDEX interactions_person_follows ON interactions (person_id, occurred_at)
+    WHERE type IN ('FOLLOW', 'UNFOLLOW', 'FANCLUB_JOIN');
