@@ -209,6 +209,9 @@ def requests_for(seed: Seed) -> list[tuple[str, str, dict[str, str], Any, int]]:
         ("GET", "/api/watchlists/1/members", {}, None, 200),
         ("GET", "/api/search", {"q": "hello"}, None, 200),
         ("GET", "/api/owner", {}, None, 200),
+        ("GET", f"/api/persons/{alice}/insights", {}, None, 200),
+        ("GET", "/api/owner/audience", {"since": "2026-05-01T00:00:00Z"}, None, 200),
+        ("GET", f"/api/sessions/{session}/recap", {}, None, 200),
         ("PATCH", f"/api/persons/{alice}", {}, {"is_excluded": False}, 200),
         ("POST", f"/api/persons/{alice}/notes", {}, {"text": "note"}, 201),
         (

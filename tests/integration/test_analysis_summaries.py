@@ -1,0 +1,337 @@
+"""The summaries migration 0007 keeps with every insert, checked against a reference computed in
+Python from the raw rows, through every way sessions and interactions arrive; and the SQL that
+pairs enters and leaves against the domain's own rule."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import psycopg
+import pytest
+from analysis_world import NOW, OWNER, TZ, World, build, start
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from mhc.db.connection import Database
+from mhc.domain.analysis.presence import pair_stays, peak_viewers
+from mhc.domain.models import InteractionSource, InteractionType, NewInteraction, SessionSource
+from mhc.services import analysis, interactions, persons, sessions
+from mhc.store import analysis as store
+
+QUARTER = timedelta(minutes=15)
+EPOCH = datetime(2000, 1, 3, tzinfo=UTC)
+
+
+def quarter(at: datetime) -> datetime:
+    return at - (at - EPOCH) % QUARTER
+
+
+def own(row: dict[str, Any]) -> bool:
+    meta = row["metadata"]
+    anonymous = row["type"] == "TIP_EVENT" and meta.get("isAnon") is True
+    return (
+        row["type"] not in ("MANUAL_NOTE", "PROFILE_PASTE")
+        and not anonymous
+        and "actor" not in meta
+        and meta.get("direction") != "outgoing"
+    )
+
+
+def tokens(row: dict[str, Any]) -> int | None:
+    value = row["metadata"].get("tokens")
+    return value if isinstance(value, int) and value >= 1 else None
+
+
+def reference(conn: psycopg.Connection[Any]) -> dict[str, Any]:
+    """Every summary, recomputed from interactions and sessions in plain Python."""
+    rows = conn.execute("SELECT * FROM interactions ORDER BY id").fetchall()
+    spans = conn.execute("SELECT id, started_at, ended_at FROM stream_sessions").fetchall()
+    payments = set()
+    room_quarters: dict[tuple[str, datetime], list[int]] = defaultdict(lambda: [0, 0])
+    quarters: dict[tuple[int, datetime], int] = defaultdict(int)
+    rooms: dict[tuple[int, str], list[Any]] = {}
+    attendance: dict[tuple[int, str, int], list[Any]] = {}
+    for row in rows:
+        meta, kind, room = row["metadata"], row["type"], row["broadcaster"]
+        anonymous = kind == "TIP_EVENT" and meta.get("isAnon") is True
+        paid = tokens(row)
+        if kind in ("TIP_EVENT", "MEDIA_PURCHASE") and paid and "actor" not in meta:
+            payments.add((row["id"], row["person_id"], room, row["occurred_at"], paid, anonymous))
+            if room is not None:
+                room_quarters[(room, quarter(row["occurred_at"]))][0] += 1
+                room_quarters[(room, quarter(row["occurred_at"]))][1] += paid
+        if own(row):
+            quarters[(row["person_id"], quarter(row["occurred_at"]))] += 1
+        if room is None:
+            continue
+        r = rooms.setdefault((row["person_id"], room), [None, None, 0, 0, 0])
+        if own(row):
+            r[0] = min(filter(None, [r[0], row["occurred_at"]]))
+            r[1] = max(filter(None, [r[1], row["occurred_at"]]))
+            r[2] += 1
+        if kind == "PRIVATE_MESSAGE":
+            r[3 if own(row) else 4] += 1
+        for span in spans:
+            if not (
+                span["started_at"] <= row["occurred_at"]
+                and (span["ended_at"] is None or row["occurred_at"] < span["ended_at"])
+            ):
+                continue
+            if not (own(row) or anonymous):
+                continue
+            a = attendance.setdefault((span["id"], room, row["person_id"]), [0] * 12 + [None, None])
+            if own(row):
+                a[0] += 1
+                a[1] += kind in ("CHAT_MESSAGE", "CHAT_IMPORT")
+                a[2] += kind == "PRIVATE_MESSAGE"
+                a[3] += kind == "TIP_EVENT" and paid is not None
+                a[4] += (paid or 0) if kind == "TIP_EVENT" else 0
+                a[5] += kind == "MEDIA_PURCHASE"
+                a[6] += (paid or 0) if kind == "MEDIA_PURCHASE" else 0
+                a[7] += kind == "FOLLOW"
+                a[8] += kind == "UNFOLLOW"
+                a[12] = min(filter(None, [a[12], row["occurred_at"]]))
+                a[13] = max(filter(None, [a[13], row["occurred_at"]]))
+            elif paid is not None:
+                a[9] += 1
+                a[10] += paid
+    return {
+        "payments": payments,
+        "room_quarters": {k: tuple(v) for k, v in room_quarters.items()},
+        "quarters": dict(quarters),
+        "rooms": {k: tuple(v) for k, v in rooms.items()},
+        "attendance": {k: (*tuple(v[:11]), v[12], v[13]) for k, v in attendance.items()},
+    }
+
+
+def stored(conn: psycopg.Connection[Any]) -> dict[str, Any]:
+    return {
+        "payments": {
+            (
+                r["interaction_id"],
+                r["person_id"],
+                r["broadcaster"],
+                r["occurred_at"],
+                r["tokens"],
+                r["is_anonymous"],
+            )
+            for r in conn.execute("SELECT * FROM payments").fetchall()
+        },
+        "room_quarters": {
+            (r["broadcaster"], r["quarter"]): (r["payments"], r["tokens"])
+            for r in conn.execute("SELECT * FROM room_payment_quarters").fetchall()
+        },
+        "quarters": {
+            (r["person_id"], r["quarter"]): r["actions"]
+            for r in conn.execute("SELECT * FROM person_activity_quarters").fetchall()
+        },
+        "rooms": {
+            (r["person_id"], r["broadcaster"]): (
+                r["first_at"],
+                r["last_at"],
+                r["actions"],
+                r["private_messages_in"],
+                r["private_messages_out"],
+            )
+            for r in conn.execute("SELECT * FROM person_rooms").fetchall()
+        },
+        "attendance": {
+            (r["session_id"], r["broadcaster"], r["person_id"]): (
+                r["actions"],
+                r["chat_messages"],
+                r["private_messages"],
+                r["tips"],
+                r["tokens"],
+                r["media_purchases"],
+                r["media_tokens"],
+                r["follows"],
+                r["unfollows"],
+                r["anonymous_tips"],
+                r["anonymous_tokens"],
+                r["first_at"],
+                r["last_at"],
+            )
+            for r in conn.execute("SELECT * FROM session_attendance").fetchall()
+        },
+    }
+
+
+def assert_summaries_match(db: Database) -> None:
+    with db.transaction() as conn:
+        expected, actual = reference(conn), stored(conn)
+    for name in expected:
+        assert actual[name] == expected[name], name
+
+
+@pytest.fixture
+def world(db: Database) -> World:
+    return build(db)
+
+
+def add(
+    db: Database, person: int, kind: InteractionType, at: datetime, key: str, **meta: Any
+) -> None:
+    with db.transaction() as conn:
+        interactions.record(
+            conn,
+            NewInteraction(
+                person_id=person,
+                type=kind,
+                source=InteractionSource.CB_EVENTS,
+                external_id=key,
+                occurred_at=at,
+                broadcaster=OWNER,
+                metadata=meta,
+            ),
+        )
+
+
+def test_summaries_equal_a_recount_from_the_rows(db: Database, world: World) -> None:
+    # Sessions before their rows (S1-S4), rows before their sessions (S5-S8), one statement
+    # per row and one COPY: all kept alike.
+    assert_summaries_match(db)
+
+
+def test_a_session_that_starts_ends_reopens_and_is_rebuilt_counts_itself_again(
+    db: Database, world: World
+) -> None:
+    live_start = NOW - timedelta(hours=2)
+    with db.transaction() as conn:
+        sessions.open_segment(conn, live_start, SessionSource.CB_EVENTS)
+    add(db, world.rita, InteractionType.CHAT_MESSAGE, live_start + timedelta(minutes=1), "l1")
+    add(db, world.dan, InteractionType.TIP_EVENT, live_start + timedelta(minutes=2), "l2", tokens=7)
+    assert_summaries_match(db)
+    with db.transaction() as conn:  # ends, then a late row after the end
+        sessions.close_segment(conn, live_start + timedelta(minutes=30))
+    add(db, world.nia, InteractionType.CHAT_MESSAGE, live_start + timedelta(minutes=40), "l3")
+    assert_summaries_match(db)
+    with db.transaction() as conn:  # back within the merge gap: the same session again
+        sessions.open_segment(conn, live_start + timedelta(minutes=45), SessionSource.CB_EVENTS)
+    assert_summaries_match(db)
+    with db.transaction() as conn:  # rebuilt from broadcast events: other spans entirely
+        sessions.replace_event_sessions(
+            conn, [(start(1), start(2) + timedelta(hours=3)), (live_start, None)]
+        )
+    assert_summaries_match(db)
+
+
+def test_a_replayed_older_row_lands_in_its_closed_session(db: Database, world: World) -> None:
+    add(db, world.andy, InteractionType.CHAT_MESSAGE, start(2) + timedelta(minutes=3), "late-1")
+    assert_summaries_match(db)
+    s2 = analysis.session_recap_of(db, world.sessions[1], owner=OWNER, clock=lambda: NOW).recap
+    assert s2.figures["unique_visitors"].value == 4  # rita, dan, mo and now andy
+
+
+def test_summaries_are_append_only_or_kept_by_the_database(db: Database, world: World) -> None:
+    with pytest.raises(psycopg.errors.RestrictViolation), db.transaction() as conn:
+        conn.execute("UPDATE payments SET tokens = 1")
+    with pytest.raises(psycopg.errors.RestrictViolation), db.transaction() as conn:
+        conn.execute("DELETE FROM payments")
+
+
+def test_excluding_someone_later_takes_them_out_of_every_audience_figure(
+    db: Database, world: World
+) -> None:
+    persons.update(db, world.rita, excluded=True)
+    view = analysis.owner_audience(db, owner=OWNER, timezone=TZ, clock=lambda: NOW)
+    assert world.rita not in {e.person_id for e in view.audience.top_spenders}
+    assert world.rita not in view.names
+    # Her tips leave the room's income (the quarter sums stay; hers are taken back out).
+    income = {(h.day, h.hour): h.tokens for h in view.audience.best_hours}
+    assert income[(0, 21)] == 470 - 35 - 10 - 25 - 10 - 50 - 30  # her Dec, S1, S3, S7, S8, media
+    assert income[(0, 22)] == 0
+    dan = analysis.person_insights(db, world.dan, owner=OWNER, timezone=TZ, clock=lambda: NOW)
+    spending = dan.insights[0]
+    assert spending.evidence.counts["owner_tokens_last_30d"] == 410 - 190
+
+
+def test_unmerging_gives_each_row_its_own_figures_again(db: Database, world: World) -> None:
+    persons.unmerge(db, world.mo, world.mo_old, clock=lambda: NOW)
+    old = analysis.person_insights(db, world.mo_old, owner=OWNER, timezone=TZ, clock=lambda: NOW)
+    new = analysis.person_insights(db, world.mo, owner=OWNER, timezone=TZ, clock=lambda: NOW)
+    assert (old.headline.tokens_to_owner, old.headline.sessions_attended) == (40, 2)
+    assert (new.headline.tokens_to_owner, new.headline.sessions_attended) == (30, 1)
+
+
+# -- enter/leave paired in SQL, by the domain's rule ----------------------------------------------
+EVENTS = st.lists(
+    st.tuples(st.integers(min_value=0, max_value=60), st.booleans()), min_size=1, max_size=12
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(events=EVENTS, live=st.booleans())
+def test_sql_pairing_equals_the_domain_rule(
+    db: Database, events: list[tuple[int, bool]], live: bool
+) -> None:
+    with db.transaction() as conn:
+        count = conn.execute("SELECT count(*) AS n FROM stream_sessions").fetchone()
+        assert count is not None
+        begin = datetime(2026, 3, 2, tzinfo=UTC) + timedelta(days=int(count["n"]))
+        person, _ = persons.find_or_create(conn, f"p{int(count['n'])}", seen_at=begin)
+        session = sessions.open_segment(conn, begin, SessionSource.MANUAL)
+        end = begin + timedelta(minutes=61)
+        if not live:
+            sessions.close_segment(conn, end)
+        for n, (minute, enter) in enumerate(events):  # the feed's order, ties included
+            interactions.record(
+                conn,
+                NewInteraction(
+                    person_id=person.id,
+                    type=InteractionType.USER_ENTER if enter else InteractionType.USER_LEAVE,
+                    source=InteractionSource.CB_EVENTS,
+                    external_id=f"{person.id}-{n}",
+                    occurred_at=begin + timedelta(minutes=minute),
+                    broadcaster=OWNER,
+                ),
+            )
+        span = store.SessionSpan(session.id, begin, None if live else end)
+        row = store.presence(conn, [person.id], OWNER, [span], now=end)[session.id]
+        peaks = store.session_figures(conn, OWNER, [span], now=end)[session.id]["peak_viewers"]
+        if live:
+            sessions.close_segment(conn, end)
+    timed = [(begin + timedelta(minutes=m), enter) for m, enter in events]
+    expected = pair_stays(timed, begin, end).summary()
+    got = analysis._presence(span, row, end).paired()
+    assert got == expected
+    assert peaks == peak_viewers({person.id: timed}, begin, end).count
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(people=st.lists(EVENTS, min_size=1, max_size=5))
+def test_sql_peak_viewers_equals_the_domain_sweep(
+    db: Database, people: list[list[tuple[int, bool]]]
+) -> None:
+    with db.transaction() as conn:
+        count = conn.execute("SELECT count(*) AS n FROM stream_sessions").fetchone()
+        assert count is not None
+        begin = datetime(2026, 6, 1, tzinfo=UTC) + timedelta(days=int(count["n"]))
+        session = sessions.open_segment(conn, begin, SessionSource.MANUAL)
+        end = begin + timedelta(minutes=61)
+        sessions.close_segment(conn, end)
+        timed: dict[int, list[tuple[datetime, bool]]] = {}
+        rows = []
+        for i, events in enumerate(people):
+            person, _ = persons.find_or_create(conn, f"q{int(count['n'])}_{i}", seen_at=begin)
+            timed[person.id] = [(begin + timedelta(minutes=m), enter) for m, enter in events]
+            rows += [(m, n, person.id, enter) for n, (m, enter) in enumerate(events)]
+        for m, n, pid, enter in sorted(rows):
+            interactions.record(
+                conn,
+                NewInteraction(
+                    person_id=pid,
+                    type=InteractionType.USER_ENTER if enter else InteractionType.USER_LEAVE,
+                    source=InteractionSource.CB_EVENTS,
+                    external_id=f"{pid}-{n}",
+                    occurred_at=begin + timedelta(minutes=m),
+                    broadcaster=OWNER,
+                ),
+            )
+        span = store.SessionSpan(session.id, begin, end)
+        got = store.session_figures(conn, OWNER, [span], now=end)[session.id]["peak_viewers"]
+    assert got == peak_viewers(timed, begin, end).count
