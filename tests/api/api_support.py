@@ -58,6 +58,29 @@ class FakeStatbate:
         self.deadlines.append(deadline)
         return self._answer(self.models, name)
 
+    # Statbate's member analysis: `analysis[(endpoint, name)]` is the whole {data, meta} body.
+    analysis: dict[tuple[str, str], Any] = field(default_factory=dict)
+    analysis_calls: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+
+    def _analysis(self, endpoint: str, name: str, **kwargs: Any) -> FakeReply | None:
+        self.analysis_calls.append((endpoint, name, kwargs))
+        answer = self.analysis.get((endpoint, name))
+        if isinstance(answer, ClientError):
+            raise answer
+        return None if answer is None else FakeReply(answer)
+
+    def member_model_spending(self, name: str, model: str, **kwargs: Any) -> FakeReply | None:
+        return self._analysis("model", name, model=model, **kwargs)
+
+    def member_tag_spending(self, name: str, **kwargs: Any) -> FakeReply | None:
+        return self._analysis("tag-spending", name, **kwargs)
+
+    def member_tips(self, name: str, **kwargs: Any) -> FakeReply | None:
+        return self._analysis("tips", name, **kwargs)
+
+    def member_activity(self, name: str, **kwargs: Any) -> FakeReply | None:
+        return self._analysis("activity", name, **kwargs)
+
 
 @dataclass(frozen=True)
 class Seed:

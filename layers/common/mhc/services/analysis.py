@@ -780,10 +780,11 @@ def fetch_member_analysis(
     first_tip_at: datetime | None,
     now: datetime,
     deadline: datetime | None,
-) -> list[AnalysisFetch]:
+) -> tuple[list[AnalysisFetch], Exception | None]:
     """Ask Statbate's member analysis endpoints about `name` (paced by the client; no
-    transaction open). A `ClientError` of one endpoint is recorded and the next is asked; auth
-    failures and an exhausted deadline are raised to the caller, who stops."""
+    transaction open). A `ClientError` of one endpoint is recorded and the next is asked; a
+    rejected token or an exhausted deadline stops the asking and is handed back (second item)
+    with what was fetched before it, for the caller to store and then stop."""
     from mhc.clients.errors import AuthError, ClientError, TransientExhausted
     from mhc.clients.statbate import DateRange
     from mhc.observability import redact
@@ -806,13 +807,14 @@ def fetch_member_analysis(
                 reply = client.member_activity(name, timezone=timezone, deadline=deadline)
             else:
                 raise ValueError(f"{source} is not a member analysis source")
-        except (AuthError, TransientExhausted):
-            raise
+        except (AuthError, TransientExhausted) as exc:
+            fetched.append(AnalysisFetch(source, None, error=redact(exc)))
+            return fetched, exc
         except ClientError as exc:
             fetched.append(AnalysisFetch(source, None, error=redact(exc)))
             continue
         fetched.append(AnalysisFetch(source, None if reply is None else dict(reply.raw)))
-    return fetched
+    return fetched, None
 
 
 def store_member_analysis(
