@@ -265,6 +265,13 @@ def _statbate(db: Database, rita: int) -> dict[SnapshotSource, int]:
             ],
             "meta": {},
         },
+        SnapshotSource.STATBATE_MEMBER_ACTIVITY: {
+            "data": {
+                "hourly": [{"hour": 21, "tip_count": 30}, {"hour": 14, "tip_count": 10}],
+                "daily": [{"day_of_week": 1, "tip_count": 25}, {"day_of_week": 6, "tip_count": 15}],
+            },
+            "meta": {"timezone": "Europe/Berlin"},
+        },
         SnapshotSource.STATBATE_MEMBER_TIPS: {
             "data": [
                 {"time": "2026-02-20T10:00:00+00:00", "model": "model_a", "tokens": 60},

@@ -127,6 +127,14 @@ def test_the_regulars_timing_in_the_owners_timezone(db: Database, world: World) 
         "sessions_with_presence": 8,
         "sessions": 8,
     }
+    # Statbate's tips everywhere, as context: 30 at 21:00 and 10 at 14:00, Mondays and Saturdays
+    site = value["site_wide_tips"]
+    assert (site["tips"], site["tips_by_hour"][21], site["tips_by_hour"][14]) == (40, 30, 10)
+    assert site["tips_by_day"] == [25, 0, 0, 0, 0, 15, 0]
+    assert timing["evidence"]["sources"] == ["cb_events", "statbate_member_activity"]
+    assert timing["evidence"]["snapshot_ids"] == [
+        world.rita_snapshots[SnapshotSource.STATBATE_MEMBER_ACTIVITY]
+    ]
 
 
 def test_the_regulars_tags_merge_three_sources(db: Database, world: World) -> None:

@@ -53,7 +53,13 @@ from mhc.domain.analysis.spending import (
     spending_insight,
 )
 from mhc.domain.analysis.tags import TagFacts, TagSource, TagSourceKind, TagsValue, tags_insight
-from mhc.domain.analysis.timing import SessionPresence, TimingFacts, TimingValue, timing_insight
+from mhc.domain.analysis.timing import (
+    SessionPresence,
+    SiteWideTips,
+    TimingFacts,
+    TimingValue,
+    timing_insight,
+)
 from mhc.domain.clock import Clock, utc_now
 from mhc.domain.errors import InvalidInput
 from mhc.domain.metrics import (
@@ -295,6 +301,24 @@ def _tag_sources(conn: Conn, latest: Mapping[SnapshotSource, SnapshotWithDelta])
     return sources
 
 
+def _site_wide(snapshot: SnapshotWithDelta | None) -> SiteWideTips | None:
+    if snapshot is None:
+        return None
+    metrics = snapshot.snapshot.normalized_metrics
+    hours, days = metrics.get("tips_by_hour"), metrics.get("tips_by_day")
+    if not (
+        isinstance(hours, list) and len(hours) == 24 and isinstance(days, list) and len(days) == 7
+    ):
+        return None
+    return SiteWideTips(
+        tips_by_hour=[int(h) for h in hours],
+        tips_by_day=[int(d) for d in days],
+        timezone=metrics.get("timezone") if isinstance(metrics.get("timezone"), str) else None,
+        captured_at=snapshot.snapshot.captured_at,
+        snapshot_id=snapshot.snapshot.id,
+    )
+
+
 def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and value > 0
 
@@ -467,6 +491,7 @@ def _person_facts(
         sources=("cb_events",) if grid else (),
         person_id=person_id,
         owner=owner,
+        site_wide=_site_wide(latest.get(SnapshotSource.STATBATE_MEMBER_ACTIVITY)),
     )
     tags = TagFacts(as_of=now, sources=tag_sources, since=None)
     fan_club = next((at for at, kind in changes if kind == "FANCLUB_JOIN"), None)

@@ -65,6 +65,19 @@ class SessionPresence:
 
 
 @dataclass(frozen=True, slots=True)
+class SiteWideTips:
+    """Statbate's count of the person's tips everywhere, per hour of day and day of week (as
+    asked, in `timezone`): context beside MHC's own hours, never a peak (tips come in bursts,
+    so they are not independent observations)."""
+
+    tips_by_hour: Sequence[int]
+    tips_by_day: Sequence[int]
+    timezone: str | None
+    captured_at: datetime
+    snapshot_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class TimingFacts:
     as_of: datetime
     timezone: str
@@ -75,6 +88,7 @@ class TimingFacts:
     sources: tuple[str, ...] = ()
     person_id: int | None = None
     owner: str | None = None
+    site_wide: SiteWideTips | None = None
 
 
 class HourSlot(Frozen):
@@ -88,6 +102,14 @@ class PresenceIrregularities(Frozen):
     orphan_leaves: int
     leave_without_enter: int
     enter_without_leave: int
+
+
+class SiteWideHours(Frozen):
+    timezone: str | None
+    captured_at: datetime
+    tips_by_hour: list[int]
+    tips_by_day: list[int]
+    tips: int
 
 
 class TimingValue(Frozen):
@@ -106,6 +128,8 @@ class TimingValue(Frozen):
     usual_stay_minutes: Estimate
     sessions_with_presence: int
     irregularities: PresenceIrregularities
+    #: Statbate's tips everywhere by hour and day, when fetched (context, not a peak).
+    site_wide_tips: SiteWideHours | None = None
 
 
 def usual_hours_text(days: Sequence[int], hours: Sequence[int]) -> str | None:
@@ -125,6 +149,9 @@ def timing_insight(facts: TimingFacts) -> Insight[TimingValue]:
     peak_hours = peak_buckets(hours_of_day)
     peak_days = peak_buckets(days_of_week)
     peak_slots = peak_buckets(activity.counts)
+    site = facts.site_wide
+    if site is not None and (len(site.tips_by_hour) != HOURS or len(site.tips_by_day) != 7):
+        raise ValueError("site-wide tips come as 24 hours and 7 days")
     arrivals: list[float] = []
     stays: list[float] = []
     duplicates = orphans = no_enter = no_leave = 0
@@ -159,7 +186,19 @@ def timing_insight(facts: TimingFacts) -> Insight[TimingValue]:
             leave_without_enter=no_enter,
             enter_without_leave=no_leave,
         ),
+        site_wide_tips=None
+        if site is None
+        else SiteWideHours(
+            timezone=site.timezone,
+            captured_at=site.captured_at,
+            tips_by_hour=list(site.tips_by_hour),
+            tips_by_day=list(site.tips_by_day),
+            tips=sum(site.tips_by_hour),
+        ),
     )
+    sources = set(facts.sources)
+    if site is not None:
+        sources.add("statbate_member_activity")
     return Insight(
         kind=InsightKind.TIMING,
         title="Timing",
@@ -172,7 +211,8 @@ def timing_insight(facts: TimingFacts) -> Insight[TimingValue]:
                 "sessions": len(facts.sessions),
             },
             window=Window(since=facts.activity_since, until=facts.as_of),
-            sources=tuple(sorted(set(facts.sources))),
+            sources=tuple(sorted(sources)),
+            snapshot_ids=() if site is None or site.snapshot_id is None else (site.snapshot_id,),
             query=InteractionQuery(
                 person_id=facts.person_id,
                 types=(InteractionType.USER_ENTER, InteractionType.USER_LEAVE),
