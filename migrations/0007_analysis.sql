@@ -6,8 +6,8 @@
 -- 3. `mhc_is_own_action`: what a person did themselves (the owner's notes, pastes and messages
 --    to them, and anonymous tips, are not theirs to count).
 -- 4. Summaries kept by the inserting statement itself (like person_interaction_counts, 0003):
---    `payments` (every tip and media purchase, narrow) and `room_payment_quarters` (a room's
---    income per 15 minutes), `person_activity_quarters` (own actions
+--    `payments` (every tip and media purchase, narrow), `room_payment_quarters` and
+--    `person_payment_quarters` (income per 15 minutes), `person_activity_quarters` (own actions
 --    per 15 minutes: every timezone's offset is a whole number of quarters, so local hours are
 --    exact), `person_rooms` (first and last own action per room, private messages each way) and
 --    `session_attendance` (who did what in each of the owner's sessions, also kept by the
@@ -78,6 +78,17 @@ CREATE TABLE room_payment_quarters (
     payments     bigint      NOT NULL CHECK (payments > 0),
     tokens       bigint      NOT NULL CHECK (tokens > 0),
     PRIMARY KEY (broadcaster, quarter)
+);
+
+-- The same per person, so the audience can take an excluded person's income back out of the
+-- room's without reading each of their payments.
+CREATE TABLE person_payment_quarters (
+    person_id    bigint      NOT NULL REFERENCES persons (id),
+    broadcaster  text        NOT NULL,
+    quarter      timestamptz NOT NULL,
+    payments     bigint      NOT NULL CHECK (payments > 0),
+    tokens       bigint      NOT NULL CHECK (tokens > 0),
+    PRIMARY KEY (person_id, broadcaster, quarter)
 );
 
 -- ---------------------------------------------------------------- 4b. activity per quarter hour
@@ -209,6 +220,16 @@ BEGIN
     ON CONFLICT (broadcaster, quarter) DO UPDATE SET
         payments = q.payments + EXCLUDED.payments, tokens = q.tokens + EXCLUDED.tokens;
 
+    INSERT INTO person_payment_quarters AS q (person_id, broadcaster, quarter, payments, tokens)
+    SELECT n.person_id, n.broadcaster, mhc_quarter(n.occurred_at), count(*),
+           sum(mhc_tokens(n.metadata))
+    FROM new_rows n
+    WHERE n.type IN ('TIP_EVENT', 'MEDIA_PURCHASE') AND mhc_tokens(n.metadata) IS NOT NULL
+      AND NOT coalesce(n.metadata ? 'actor', false) AND n.broadcaster IS NOT NULL
+    GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+    ON CONFLICT (person_id, broadcaster, quarter) DO UPDATE SET
+        payments = q.payments + EXCLUDED.payments, tokens = q.tokens + EXCLUDED.tokens;
+
     INSERT INTO person_activity_quarters AS q (person_id, quarter, actions)
     SELECT n.person_id, mhc_quarter(n.occurred_at), count(*)
     FROM new_rows n WHERE mhc_is_own_action(n.type, n.metadata)
@@ -301,6 +322,11 @@ SELECT broadcaster, mhc_quarter(occurred_at), count(*), sum(tokens)
 FROM payments WHERE broadcaster IS NOT NULL
 GROUP BY 1, 2;
 
+INSERT INTO person_payment_quarters (person_id, broadcaster, quarter, payments, tokens)
+SELECT person_id, broadcaster, mhc_quarter(occurred_at), count(*), sum(tokens)
+FROM payments WHERE broadcaster IS NOT NULL
+GROUP BY 1, 2, 3;
+
 INSERT INTO person_activity_quarters (person_id, quarter, actions)
 SELECT i.person_id, mhc_quarter(i.occurred_at), count(*)
 FROM interactions i WHERE mhc_is_own_action(i.type, i.metadata)
@@ -357,5 +383,7 @@ CREATE TRIGGER interactions_summarize AFTER INSERT ON interactions
 -- ---------------------------------------------------------------- 5. partial indexes
 CREATE INDEX interactions_person_presence ON interactions (person_id, occurred_at, id)
     INCLUDE (type, broadcaster) WHERE type IN ('USER_ENTER', 'USER_LEAVE');
-CREATE INDEX interactions_person_follows ON interactions (person_id, occurred_at)
-    WHERE type IN ('FOLLOW', 'UNFOLLOW', 'FANCLUB_JOIN');
+CREATE INDEX interactions_person_follows ON interactions (person_id, occurred_at, id)
+    INCLUDE (type, broadcaster) WHERE type IN ('FOLLOW', 'UNFOLLOW', 'FANCLUB_JOIN');
+-- Who the audience leaves out, found without reading every person.
+CREATE INDEX persons_excluded ON persons (id) WHERE is_excluded;

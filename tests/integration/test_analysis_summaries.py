@@ -49,6 +49,7 @@ def reference(conn: psycopg.Connection[Any]) -> dict[str, Any]:
     spans = conn.execute("SELECT id, started_at, ended_at FROM stream_sessions").fetchall()
     payments = set()
     room_quarters: dict[tuple[str, datetime], list[int]] = defaultdict(lambda: [0, 0])
+    person_quarters: dict[tuple[int, str, datetime], list[int]] = defaultdict(lambda: [0, 0])
     quarters: dict[tuple[int, datetime], int] = defaultdict(int)
     rooms: dict[tuple[int, str], list[Any]] = {}
     attendance: dict[tuple[int, str, int], list[Any]] = {}
@@ -61,6 +62,8 @@ def reference(conn: psycopg.Connection[Any]) -> dict[str, Any]:
             if room is not None:
                 room_quarters[(room, quarter(row["occurred_at"]))][0] += 1
                 room_quarters[(room, quarter(row["occurred_at"]))][1] += paid
+                person_quarters[(row["person_id"], room, quarter(row["occurred_at"]))][0] += 1
+                person_quarters[(row["person_id"], room, quarter(row["occurred_at"]))][1] += paid
         if own(row):
             quarters[(row["person_id"], quarter(row["occurred_at"]))] += 1
         if room is None:
@@ -99,6 +102,7 @@ def reference(conn: psycopg.Connection[Any]) -> dict[str, Any]:
     return {
         "payments": payments,
         "room_quarters": {k: tuple(v) for k, v in room_quarters.items()},
+        "person_quarters": {k: tuple(v) for k, v in person_quarters.items()},
         "quarters": dict(quarters),
         "rooms": {k: tuple(v) for k, v in rooms.items()},
         "attendance": {k: (*tuple(v[:11]), v[12], v[13]) for k, v in attendance.items()},
@@ -121,6 +125,10 @@ def stored(conn: psycopg.Connection[Any]) -> dict[str, Any]:
         "room_quarters": {
             (r["broadcaster"], r["quarter"]): (r["payments"], r["tokens"])
             for r in conn.execute("SELECT * FROM room_payment_quarters").fetchall()
+        },
+        "person_quarters": {
+            (r["person_id"], r["broadcaster"], r["quarter"]): (r["payments"], r["tokens"])
+            for r in conn.execute("SELECT * FROM person_payment_quarters").fetchall()
         },
         "quarters": {
             (r["person_id"], r["quarter"]): r["actions"]

@@ -429,7 +429,7 @@ def _person_facts(
     ids = persons.group_ids(conn, person_id)
     first_seen = store.first_seen(conn, ids)
     pay = store.person_payments(
-        conn, ids, owner, as_of=now, rfm_since=now - RFM_WINDOW, window=WINDOW
+        conn, ids, owner, as_of=now, rfm_since=now - RFM_WINDOW, window=WINDOW, tz=timezone
     )
     income = sum(
         t
@@ -443,7 +443,6 @@ def _person_facts(
             include_until=True,
         )
     )
-    monthly = store.monthly_tokens(conn, ids, owner, tz=timezone, until=now)
     grid, activity_since = store.activity_grid(conn, ids, tz=timezone, until=now)
     spans = store.sessions(conn, until=now)
     attended = store.attendance(conn, ids, owner)
@@ -542,7 +541,7 @@ def _person_facts(
         tags=tags,
         loyalty=loyalty,
         engagement=engagement,
-        monthly=monthly,
+        monthly=pay.monthly,
         spans=spans,
         attended=set(attended),
         location=location,

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from mhc.db.connection import Conn
+from mhc.domain.statistics import Distribution
 
 #: The person a summary row counts as (`x.person_id` is the row that inserted it).
 SURVIVOR = "coalesce(r.merged_into, r.id)"
@@ -83,6 +84,8 @@ class PersonPayments:
     tokens_last_30d: int
     tokens_prior_30d: int
     tokens_since_rfm: int
+    #: Named tokens per calendar month in the owner's timezone ("2026-04"), oldest first.
+    monthly: list[tuple[str, int]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,12 +112,17 @@ def person_payments(
     as_of: datetime,
     rfm_since: datetime,
     window: timedelta,
+    tz: str,
 ) -> PersonPayments:
-    """Named payments to the owner up to `as_of` (inclusive), by kind and tip size; the two
-    windows are (as_of - window, as_of] and the one before it, as `domain.analysis.spending`."""
+    """Named payments to the owner up to `as_of` (inclusive), by kind and tip size and by
+    calendar month in `tz`, in one pass; the two windows are (as_of - window, as_of] and the
+    one before it, as `domain.analysis.spending`."""
     rows = conn.execute(
-        """SELECT kind, tokens, count(*) AS n, min(occurred_at) AS first_at,
-                  max(occurred_at) AS last_at,
+        """SELECT kind, tokens,
+                  to_char(date_trunc('month', occurred_at, %(tz)s) AT TIME ZONE %(tz)s,
+                          'YYYY-MM') AS month,
+                  count(*) AS n, min(occurred_at) AS first_at, max(occurred_at) AS last_at,
+                  coalesce(sum(tokens), 0) AS total,
                   coalesce(sum(tokens) FILTER (WHERE occurred_at > %(last)s), 0) AS last_30,
                   coalesce(sum(tokens) FILTER (WHERE occurred_at > %(prior)s
                                                  AND occurred_at <= %(last)s), 0) AS prior_30,
@@ -122,7 +130,8 @@ def person_payments(
            FROM payments
            WHERE person_id = ANY(%(ids)s) AND broadcaster = %(owner)s AND NOT is_anonymous
              AND occurred_at <= %(as_of)s
-           GROUP BY kind, tokens""",
+           GROUP BY GROUPING SETS ((kind, tokens), (3))
+           ORDER BY month""",
         {
             "ids": list(ids),
             "owner": owner,
@@ -130,14 +139,19 @@ def person_payments(
             "last": as_of - window,
             "prior": as_of - 2 * window,
             "rfm": rfm_since,
+            "tz": tz,
         },
     ).fetchall()
     sizes: list[tuple[int, int]] = []
     by_kind: dict[str, int] = {}
     count_by_kind: dict[str, int] = {}
+    monthly: list[tuple[str, int]] = []
     first_tip = last_tip = first_payment = None
     last_30 = prior_30 = rfm = 0
     for row in rows:
+        if row["kind"] is None:
+            monthly.append((str(row["month"]), int(row["total"])))
+            continue
         tokens, n = int(row["tokens"]), int(row["n"])
         by_kind[row["kind"]] = by_kind.get(row["kind"], 0) + tokens * n
         count_by_kind[row["kind"]] = count_by_kind.get(row["kind"], 0) + n
@@ -159,23 +173,8 @@ def person_payments(
         tokens_last_30d=last_30,
         tokens_prior_30d=prior_30,
         tokens_since_rfm=rfm,
+        monthly=monthly,
     )
-
-
-def monthly_tokens(
-    conn: Conn, ids: Sequence[int], owner: str, *, tz: str, until: datetime
-) -> list[tuple[str, int]]:
-    """Named tokens to the owner per calendar month in `tz` ("2026-04", tokens), oldest first."""
-    rows = conn.execute(
-        """SELECT to_char(date_trunc('month', occurred_at, %(tz)s) AT TIME ZONE %(tz)s,
-                          'YYYY-MM') AS month, sum(tokens) AS tokens
-           FROM payments
-           WHERE person_id = ANY(%(ids)s) AND broadcaster = %(owner)s AND NOT is_anonymous
-             AND occurred_at <= %(until)s
-           GROUP BY 1 ORDER BY 1""",
-        {"ids": list(ids), "owner": owner, "tz": tz, "until": until},
-    ).fetchall()
-    return [(str(row["month"]), int(row["tokens"])) for row in rows]
 
 
 def activity_grid(
@@ -310,11 +309,12 @@ def follows(
     conn: Conn, ids: Sequence[int], owner: str, *, until: datetime
 ) -> list[tuple[datetime, str]]:
     """Their follows, unfollows and fan-club joins in the owner's room, oldest first."""
+    # In the owner's room the follower is always the person (the feed's user): no owner's
+    # action hides among them, so the partial index answers alone.
     rows = conn.execute(
         """SELECT occurred_at, type FROM interactions
            WHERE person_id = ANY(%(ids)s) AND type IN ('FOLLOW', 'UNFOLLOW', 'FANCLUB_JOIN')
              AND broadcaster = %(owner)s AND occurred_at <= %(until)s
-             AND mhc_is_own_action(type, metadata)
            ORDER BY occurred_at, id""",
         {"ids": list(ids), "owner": owner, "until": until},
     ).fetchall()
@@ -335,11 +335,16 @@ def room_activity(conn: Conn, ids: Sequence[int], owner: str) -> RoomActivity:
 
 # -- the room's income -----------------------------------------------------------------------
 def _excluded_rows(conn: Conn, owner: str) -> list[int]:
-    """Person rows whose payments the audience does not count: excluded persons (and rows
-    merged into one) and the owner."""
+    """Person rows whose payments the audience does not count: excluded persons and the rows
+    merged into one, and the owner's (the survivor decides, as in `counted_interactions`)."""
     rows = conn.execute(
-        f"""SELECT r.id FROM persons r JOIN persons p ON p.id = {SURVIVOR}
-            WHERE p.is_excluded OR p.username = %s""",
+        """WITH out AS (
+               SELECT id FROM persons WHERE is_excluded AND merged_into IS NULL
+               UNION
+               SELECT id FROM persons WHERE username = %s AND merged_into IS NULL)
+           SELECT id FROM out
+           UNION
+           SELECT r.id FROM persons r JOIN out ON r.merged_into = out.id""",
         (owner,),
     ).fetchall()
     return [int(row["id"]) for row in rows]
@@ -359,8 +364,9 @@ def room_income(
     included, excluded persons left out), as (day, hour, tokens) in `tz`'s local hours.
 
     Whole quarter hours come from `room_payment_quarters`, the partial ones at both ends from
-    `payments`, and the excluded persons' own payments are taken back out, so the figure is
-    exact at any instant and costs the same for a month as for a day.
+    `payments`, and the excluded persons' own payments are taken back out the same way
+    (`person_payment_quarters`), so the figure is exact at any instant and costs about the
+    same for a month as for a day.
     """
     first_full = quarter_of(since) + QUARTER
     last_full_end = quarter_of(until)
@@ -379,9 +385,14 @@ def room_income(
                   AND ((occurred_at {left} %(since)s AND occurred_at < %(first_full)s)
                        OR (occurred_at >= %(last_full_end)s AND occurred_at {right} %(until)s))
                 UNION ALL
+                SELECT quarter, -tokens FROM person_payment_quarters
+                WHERE person_id = ANY(%(excluded)s) AND broadcaster = %(owner)s
+                  AND quarter >= %(first_full)s AND quarter < %(last_full_end)s
+                UNION ALL
                 SELECT occurred_at, -tokens FROM payments
                 WHERE person_id = ANY(%(excluded)s) AND broadcaster = %(owner)s
-                  AND occurred_at {left} %(since)s AND occurred_at {right} %(until)s)
+                  AND ((occurred_at {left} %(since)s AND occurred_at < %(first_full)s)
+                       OR (occurred_at >= %(last_full_end)s AND occurred_at {right} %(until)s)))
             SELECT extract(isodow FROM at AT TIME ZONE %(tz)s)::int - 1 AS day,
                    extract(hour FROM at AT TIME ZONE %(tz)s)::int AS hour,
                    sum(tokens) AS tokens
@@ -422,26 +433,34 @@ class Cutoffs:
 
 _COUNTED = "NOT p.is_excluded AND p.username <> %(owner)s"
 
+#: Rows of merged persons with the survivor they count as (a survivor maps to itself), and the
+#: persons the audience leaves out (excluded ones and the owner). Both are small: every other
+#: row is its own person, so the large aggregates below never join `persons`.
+_GROUPS = """
+    groups AS (
+        SELECT id AS row_id, merged_into AS pid FROM persons WHERE merged_into IS NOT NULL
+        UNION
+        SELECT merged_into, merged_into FROM persons WHERE merged_into IS NOT NULL),
+    out AS (
+        SELECT id FROM persons
+        WHERE (is_excluded OR username = %(owner)s) AND merged_into IS NULL)"""
+
 #: Per person (survivor) over a set of sessions and a time window: sessions attended, the last
-#: own action in them, named tokens and tips. Summaries are read per row first (the cheap
-#: part); only the rare merged groups are counted again session by session.
-_VISITORS = f"""
+#: own action in them, named tokens and tips; excluded persons and the owner left out.
+_VISITORS = f"""{_GROUPS},
     per_row AS (
         SELECT sa.person_id, count(*) AS sessions, max(sa.last_at) AS last_at
         FROM session_attendance sa
         WHERE sa.broadcaster = %(owner)s AND sa.actions > 0 AND sa.session_id = ANY(%(sessions)s)
         GROUP BY sa.person_id),
-    mapped AS (
-        SELECT {SURVIVOR} AS pid, sum(x.sessions) AS sessions, max(x.last_at) AS last_at,
-               count(*) AS rows
-        FROM per_row x JOIN persons r ON r.id = x.person_id GROUP BY 1),
-    merged AS (
-        SELECT m.pid, count(DISTINCT sa.session_id) AS sessions
-        FROM mapped m JOIN persons r ON {SURVIVOR} = m.pid
-        JOIN session_attendance sa ON sa.person_id = r.id
-        WHERE m.rows > 1 AND sa.broadcaster = %(owner)s AND sa.actions > 0
-          AND sa.session_id = ANY(%(sessions)s)
-        GROUP BY m.pid),
+    attended AS (
+        SELECT person_id AS pid, sessions, last_at FROM per_row
+        WHERE person_id NOT IN (SELECT row_id FROM groups)
+        UNION ALL
+        SELECT g.pid, count(DISTINCT sa.session_id), max(sa.last_at)
+        FROM groups g JOIN session_attendance sa ON sa.person_id = g.row_id
+        WHERE sa.broadcaster = %(owner)s AND sa.actions > 0 AND sa.session_id = ANY(%(sessions)s)
+        GROUP BY g.pid),
     money_row AS (
         SELECT person_id, sum(tokens) AS tokens, count(*) FILTER (WHERE kind = 'tip') AS tips
         FROM payments
@@ -449,16 +468,16 @@ _VISITORS = f"""
           AND occurred_at >= %(since)s AND occurred_at < %(until)s
         GROUP BY person_id),
     money AS (
-        SELECT {SURVIVOR} AS pid, sum(x.tokens) AS tokens, sum(x.tips) AS tips
-        FROM money_row x JOIN persons r ON r.id = x.person_id GROUP BY 1),
-    visitors AS (
-        SELECT coalesce(m.pid, y.pid) AS pid,
-               coalesce(g.sessions, m.sessions, 0) AS sessions, m.last_at,
-               coalesce(y.tokens, 0) AS tokens, coalesce(y.tips, 0) AS tips
-        FROM mapped m LEFT JOIN merged g ON g.pid = m.pid
-        FULL JOIN money y ON y.pid = m.pid),
+        SELECT person_id AS pid, tokens, tips FROM money_row
+        WHERE person_id NOT IN (SELECT row_id FROM groups)
+        UNION ALL
+        SELECT g.pid, sum(x.tokens), sum(x.tips)
+        FROM money_row x JOIN groups g ON g.row_id = x.person_id GROUP BY g.pid),
     counted AS (
-        SELECT v.* FROM visitors v JOIN persons p ON p.id = v.pid WHERE {_COUNTED})"""
+        SELECT coalesce(a.pid, y.pid) AS pid, coalesce(a.sessions, 0) AS sessions, a.last_at,
+               coalesce(y.tokens, 0) AS tokens, coalesce(y.tips, 0) AS tips
+        FROM attended a FULL JOIN money y ON y.pid = a.pid
+        WHERE coalesce(a.pid, y.pid) NOT IN (SELECT id FROM out))"""
 
 
 def _visitor(row: dict[str, Any]) -> Visitor:
@@ -501,37 +520,40 @@ def audience(
     regular_min_sessions: int,
 ) -> AudienceRows:
     """Everything the audience lists need, in one statement (the per-person figures are
-    computed once). Quintiles are type 7 (`percentile_cont`), as
-    `domain.statistics.Distribution.quantile`. Newcomers: first own action in the owner's
+    computed once). Quintiles are type 7 (`percentile_cont`, and `Distribution.quantile` over
+    the histograms of sessions and tokens). Newcomers: first own action in the owner's
     room ever within [since, until], newest first, ties by id."""
     row = conn.execute(
         f"""WITH {_VISITORS},
-            first_in_room AS (
-                SELECT p.id AS pid, pr.first_at
-                FROM person_rooms pr JOIN persons r ON r.id = pr.person_id
-                JOIN persons p ON p.id = {SURVIVOR}
-                WHERE pr.broadcaster = %(owner)s AND pr.first_at >= %(since)s
-                  AND pr.first_at <= %(until)s AND {_COUNTED}
-                  AND NOT EXISTS (
-                      SELECT 1 FROM person_rooms o JOIN persons q ON q.id = o.person_id
-                      WHERE o.broadcaster = %(owner)s AND q.id <> r.id
-                        AND coalesce(q.merged_into, q.id) = p.id AND o.first_at <= pr.first_at
-                        AND (o.first_at < pr.first_at OR q.id < r.id))),
+            first_in_room AS NOT MATERIALIZED (
+                SELECT person_id AS pid, first_at FROM person_rooms
+                WHERE broadcaster = %(owner)s AND first_at >= %(since)s
+                  AND first_at <= %(until)s
+                  AND person_id NOT IN (SELECT row_id FROM groups)
+                  AND person_id NOT IN (SELECT id FROM out)
+                UNION ALL
+                SELECT g.pid, min(pr.first_at)
+                FROM groups g JOIN person_rooms pr ON pr.person_id = g.row_id
+                WHERE pr.broadcaster = %(owner)s AND g.pid NOT IN (SELECT id FROM out)
+                GROUP BY g.pid
+                HAVING min(pr.first_at) >= %(since)s AND min(pr.first_at) <= %(until)s),
             newest AS (
                 SELECT f.pid, f.first_at, coalesce(c.sessions, 0) AS sessions, c.last_at,
                        coalesce(c.tokens, 0) AS tokens, coalesce(c.tips, 0) AS tips
-                FROM first_in_room f LEFT JOIN counted c ON c.pid = f.pid
-                ORDER BY f.first_at DESC, f.pid LIMIT %(top)s),
+                FROM (SELECT * FROM first_in_room ORDER BY first_at DESC, pid LIMIT %(top)s) f
+                LEFT JOIN counted c ON c.pid = f.pid),
             head AS (
                 SELECT count(*) AS people,
                        count(*) FILTER (WHERE sessions > 0) AS visitors,
                        percentile_cont(ARRAY[0.2, 0.4, 0.6, 0.8]) WITHIN GROUP (
                            ORDER BY extract(epoch FROM %(until)s - last_at) / 86400)
                            FILTER (WHERE sessions > 0) AS recency,
-                       percentile_cont(ARRAY[0.2, 0.4, 0.6, 0.8]) WITHIN GROUP (ORDER BY sessions)
-                           FILTER (WHERE sessions > 0) AS frequency,
-                       percentile_cont(ARRAY[0.2, 0.4, 0.6, 0.8]) WITHIN GROUP (ORDER BY tokens)
-                           FILTER (WHERE sessions > 0) AS monetary
+                       (SELECT json_agg(json_build_array(v, n)) FROM (
+                            SELECT sessions AS v, count(*) AS n FROM counted
+                            WHERE sessions > 0 GROUP BY 1) f) AS frequency,
+                       (SELECT json_agg(json_build_array(v, n)) FROM (
+                            SELECT tokens AS v, count(*) AS n FROM counted
+                            WHERE sessions > 0 GROUP BY 1) m) AS monetary
                 FROM counted)
             SELECT head.*,
                    (SELECT count(*) FROM first_in_room) AS newcomers_total,
@@ -558,8 +580,8 @@ def audience(
         cutoffs = Cutoffs(
             n=int(row["visitors"]),
             recency_days=_four(row["recency"]),
-            frequency=_four(row["frequency"]),
-            monetary=_four(row["monetary"]),
+            frequency=_quintiles(row["frequency"]),
+            monetary=_quintiles(row["monetary"]),
         )
     return AudienceRows(
         people=int(row["people"]),
@@ -569,6 +591,13 @@ def audience(
         newcomers_total=int(row["newcomers_total"]),
         newcomers=[_visitor(r) for r in row["newcomers"]],
     )
+
+
+def _quintiles(counts: Any) -> tuple[float, float, float, float]:
+    """Type-7 quintile edges from (value, count) rows: a histogram is far smaller to sort
+    than one value per person when values repeat (sessions, whole tokens)."""
+    distribution = Distribution.from_counts((float(v), int(n)) for v, n in counts)
+    return _four(distribution.quantile(q) for q in (0.2, 0.4, 0.6, 0.8))
 
 
 def _four(values: Any) -> tuple[float, float, float, float]:
@@ -583,7 +612,8 @@ def attended_sessions(
     rows = conn.execute(
         f"""SELECT {SURVIVOR} AS pid, array_agg(DISTINCT sa.session_id) AS sessions
             FROM persons r JOIN session_attendance sa ON sa.person_id = r.id
-            WHERE {SURVIVOR} = ANY(%(pids)s) AND sa.broadcaster = %(owner)s AND sa.actions > 0
+            WHERE (r.id = ANY(%(pids)s) OR r.merged_into = ANY(%(pids)s))
+              AND sa.broadcaster = %(owner)s AND sa.actions > 0
               AND sa.session_id = ANY(%(sessions)s)
             GROUP BY 1""",
         {"pids": list(person_ids), "owner": owner, "sessions": list(session_ids)},
@@ -595,8 +625,8 @@ def first_seen_of(conn: Conn, person_ids: Sequence[int]) -> dict[int, datetime |
     """Each person's first sighting anywhere (the earliest of their rows)."""
     rows = conn.execute(
         f"""SELECT {SURVIVOR} AS pid, min(r.first_seen_at) AS at FROM persons r
-            WHERE {SURVIVOR} = ANY(%s) GROUP BY 1""",
-        (list(person_ids),),
+            WHERE r.id = ANY(%(p)s) OR r.merged_into = ANY(%(p)s) GROUP BY 1""",
+        {"p": list(person_ids)},
     ).fetchall()
     return {int(r["pid"]): r["at"] for r in rows}
 
@@ -609,7 +639,8 @@ def session_series(
     if not spans:
         return {}
     rows = conn.execute(
-        f"""WITH s AS (
+        f"""WITH {_GROUPS},
+            s AS (
                 SELECT v.id, v.started_at, coalesce(v.ended_at, %(now)s) AS ended_at
                 FROM unnest(%(sid)s::bigint[], %(start)s::timestamptz[], %(end)s::timestamptz[])
                      AS v(id, started_at, ended_at))
@@ -618,10 +649,11 @@ def session_series(
                     WHERE x.broadcaster = %(owner)s AND x.occurred_at >= s.started_at
                       AND x.occurred_at < s.ended_at
                       AND x.person_id <> ALL(%(excluded)s)) AS tokens,
-                   (SELECT count(DISTINCT {SURVIVOR}) FROM session_attendance sa
-                    JOIN persons r ON r.id = sa.person_id
+                   (SELECT count(*) FILTER (WHERE g.pid IS NULL) + count(DISTINCT g.pid)
+                    FROM session_attendance sa LEFT JOIN groups g ON g.row_id = sa.person_id
                     WHERE sa.session_id = s.id AND sa.broadcaster = %(owner)s
-                      AND sa.actions > 0 AND sa.person_id <> ALL(%(excluded)s)) AS visitors
+                      AND sa.actions > 0
+                      AND coalesce(g.pid, sa.person_id) NOT IN (SELECT id FROM out)) AS visitors
             FROM s""",
         {
             "now": now,
@@ -664,10 +696,10 @@ def session_people(conn: Conn, session_id: int, owner: str) -> list[SessionPerso
                 FROM session_attendance sa JOIN persons r ON r.id = sa.person_id
                 WHERE sa.session_id = %(sid)s AND sa.broadcaster = %(owner)s
                 GROUP BY 1)
-            SELECT x.*, (SELECT min(pr.first_at) FROM person_rooms pr
-                         JOIN persons q ON q.id = pr.person_id
-                         WHERE pr.broadcaster = %(owner)s
-                           AND coalesce(q.merged_into, q.id) = x.pid) AS first_in_room_at
+            SELECT x.*, (SELECT min(pr.first_at) FROM persons q
+                         JOIN person_rooms pr ON pr.person_id = q.id
+                         WHERE (q.id = x.pid OR q.merged_into = x.pid)
+                           AND pr.broadcaster = %(owner)s) AS first_in_room_at
             FROM x JOIN persons p ON p.id = x.pid WHERE {_COUNTED}""",
         {"sid": session_id, "owner": owner},
     ).fetchall()
@@ -754,10 +786,10 @@ def session_figures(
                 WHERE sa.session_id IN (SELECT id FROM s) AND sa.broadcaster = %(owner)s
                 GROUP BY 1, 2),
             y AS (
-                SELECT x.*, (SELECT min(pr.first_at) FROM person_rooms pr
-                             JOIN persons q ON q.id = pr.person_id
-                             WHERE pr.broadcaster = %(owner)s
-                               AND coalesce(q.merged_into, q.id) = x.pid) AS first_at
+                SELECT x.*, (SELECT min(pr.first_at) FROM persons q
+                             JOIN person_rooms pr ON pr.person_id = q.id
+                             WHERE (q.id = x.pid OR q.merged_into = x.pid)
+                               AND pr.broadcaster = %(owner)s) AS first_at
                 FROM x JOIN persons p ON p.id = x.pid WHERE {_COUNTED})
             SELECT s.id, coalesce(sum(y.tokens), 0) AS tokens, coalesce(sum(y.tips), 0) AS tips,
                    coalesce(sum(y.chat), 0) AS chat_messages,
