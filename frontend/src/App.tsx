@@ -2,6 +2,7 @@ import { useEffect, useRef } from "react";
 import { api } from "./api/client";
 import { AuthProvider, useAuth } from "./auth";
 import { collectorProblems } from "./health";
+import { AudiencePage } from "./pages/Audience";
 import { HealthPage } from "./pages/Health";
 import { LookupPage } from "./pages/Lookup";
 import { OwnerPage } from "./pages/Owner";
@@ -16,6 +17,7 @@ import { useApi } from "./useApi";
 const NAV = [
   { to: "/", label: "Lookup" },
   { to: "/owner", label: "Dashboard" },
+  { to: "/audience", label: "Audience" },
   { to: "/sessions", label: "Sessions" },
   { to: "/watchlists", label: "Watchlists" },
   { to: "/search", label: "Search" },
@@ -98,6 +100,7 @@ function Routes() {
   if (pathname === "/") return <LookupPage />;
   if (person) return <PersonPage id={Number(person.id)} />;
   if (pathname === "/owner") return <OwnerPage />;
+  if (pathname === "/audience") return <AudiencePage />;
   if (pathname === "/sessions") return <SessionsPage />;
   if (session) return <SessionDetailPage id={Number(session.id)} />;
   if (pathname === "/watchlists") return <WatchlistsPage />;

@@ -3,8 +3,10 @@
 import type {
   ApiErrorBody,
   Attribute,
+  AudienceView,
   Confidence,
   CurrentSession,
+  EvidenceKind,
   IngestHealth,
   JobView,
   Interaction,
@@ -18,6 +20,8 @@ import type {
   Page,
   Person,
   PersonDetail,
+  PersonInsights,
+  RecapView,
   Role,
   SessionDetail,
   SessionResult,
@@ -143,11 +147,26 @@ export const api = {
     request<SnapshotWithDelta[]>(`/persons/${id}/snapshots`, { query: { source }, signal }),
   interactions: (
     id: number,
-    filters: { type?: InteractionType[]; source?: InteractionSource[]; cursor?: string | null },
+    filters: {
+      type?: InteractionType[];
+      source?: InteractionSource[];
+      cursor?: string | null;
+      broadcaster?: string | null;
+      since?: string | null;
+      until?: string | null;
+    },
     signal?: AbortSignal,
   ) =>
     request<Page<Interaction>>(`/persons/${id}/interactions`, {
-      query: { type: filters.type, source: filters.source, cursor: filters.cursor, limit: 50 },
+      query: {
+        type: filters.type,
+        source: filters.source,
+        cursor: filters.cursor,
+        broadcaster: filters.broadcaster,
+        since: filters.since,
+        until: filters.until,
+        limit: 50,
+      },
       signal,
     }),
   addNote: (id: number, text: string, idempotencyKey: string) =>
@@ -158,7 +177,12 @@ export const api = {
   setAttribute: (
     id: number,
     key: string,
-    body: { value: string; confidence: Confidence; evidence_note?: string | null },
+    body: {
+      value: string;
+      confidence: Confidence;
+      evidence_note?: string | null;
+      evidence_kind?: EvidenceKind;
+    },
   ) =>
     request<Attribute>(`/persons/${id}/attributes/${enc(key)}`, { method: "PUT", body }),
   watchlists: (signal?: AbortSignal) => request<Watchlist[]>("/watchlists", { signal }),
@@ -200,4 +224,10 @@ export const api = {
   updateJob: (name: string, patch: { enabled?: boolean; interval_seconds?: number }) =>
     request<JobView>(`/jobs/${enc(name)}`, { method: "PATCH", body: patch }),
   runJob: (name: string) => request<JobView>(`/jobs/${enc(name)}/run`, { method: "POST" }),
+  insights: (id: number, signal?: AbortSignal) =>
+    request<PersonInsights>(`/persons/${id}/insights`, { signal }),
+  audience: (window: { since?: string | null; until?: string | null }, signal?: AbortSignal) =>
+    request<AudienceView>("/owner/audience", { query: window, signal }),
+  recap: (id: number, signal?: AbortSignal) =>
+    request<RecapView>(`/sessions/${id}/recap`, { signal }),
 };

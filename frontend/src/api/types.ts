@@ -3,7 +3,7 @@
 export type Iso = string;
 export type Role = "MODEL" | "VIEWER" | "BOTH" | "UNKNOWN";
 export type Confidence = "low" | "medium" | "high";
-export type EvidenceKind = "snapshot" | "interaction" | "manual";
+export type EvidenceKind = "snapshot" | "interaction" | "manual" | "inferred";
 export type Provider = "chaturbate" | "statbate" | "mhc";
 export type SnapshotSource =
   | "statbate_member"
@@ -11,7 +11,11 @@ export type SnapshotSource =
   | "cb_stats"
   | "cb_profile"
   | "affiliate"
-  | "manual";
+  | "manual"
+  | "statbate_member_on_model"
+  | "statbate_tag_spending"
+  | "statbate_member_tips"
+  | "statbate_member_activity";
 export type InteractionSource = "cb_events" | "statbate_plus" | "manual" | "dm_import";
 export type InteractionType =
   | "CHAT_MESSAGE"
@@ -162,6 +166,7 @@ export interface LookupResult {
   paste: Interaction | null;
   paste_created: boolean;
   statbate: StatbateOutcome[];
+  statbate_analysis?: StatbateOutcome[];
   latest_snapshots: Record<string, SnapshotWithDelta>;
   recent_interactions: Interaction[];
   attributes: Attribute[];
@@ -305,4 +310,253 @@ export interface JobView {
   last_run: JobRun | null;
   recent_runs: JobRun[];
   cool_down_until: Iso | null;
+}
+
+// -- behavioural analysis: GET /persons/{id}/insights, /owner/audience, /sessions/{id}/recap
+
+export interface Interval {
+  low: number;
+  high: number;
+  level: number;
+  method: "wilson" | "order_statistics";
+  coverage: number | null;
+}
+
+/** How sure a figure is: n observations, the confidence they earn, an interval if any. */
+export interface Uncertainty {
+  n: number;
+  confidence: Confidence;
+  not_enough_data: boolean;
+  interval: Interval | null;
+  note: string | null;
+}
+
+/** An estimated figure; `value` is null exactly when there is not enough data. */
+export interface Estimate {
+  value: number | null;
+  uncertainty: Uncertainty;
+}
+
+/** The interactions behind a figure, as a filter the person's interactions tab can open. */
+export interface InteractionQuery {
+  person_id: number | null;
+  types: InteractionType[];
+  broadcaster: string | null;
+  since: Iso | null;
+  until: Iso | null;
+}
+
+export interface Evidence {
+  counts: Record<string, number>;
+  window: { since: Iso | null; until: Iso };
+  sources: string[];
+  query: InteractionQuery | null;
+  snapshot_ids: number[];
+}
+
+export type InsightKind = "spending" | "timing" | "tags" | "loyalty" | "engagement";
+
+export interface Insight<V> {
+  kind: InsightKind;
+  title: string;
+  summary: string;
+  value: V;
+  evidence: Evidence;
+  uncertainty: Uncertainty;
+}
+
+export interface HistogramBucket {
+  low: number;
+  high: number | null;
+  tips: number;
+  tokens: number;
+}
+
+export interface SpendingValue {
+  tokens_to_owner: number;
+  tokens_by_kind: Record<string, number>;
+  tips_to_owner: number;
+  median_tip: Estimate;
+  largest_tip: number | null;
+  first_tip_at: Iso | null;
+  last_tip_at: Iso | null;
+  tokens_last_30d: number;
+  tokens_prior_30d: number;
+  share_of_owner_income: number | null;
+  statbate_all_time_tokens: number | null;
+  statbate_tokens_to_owner: number | null;
+  share_of_wallet: {
+    share: number | null;
+    numerator_source: string | null;
+    numerator_tokens: number | null;
+    all_time_tokens: number | null;
+    uncertain: boolean;
+    reasons: string[];
+  };
+  tip_histogram: HistogramBucket[];
+}
+
+export interface TimingValue {
+  timezone: string;
+  hour_of_week: number[][];
+  by_hour_of_day: number[];
+  by_day_of_week: number[];
+  active_hours: number;
+  peak_hours_of_day: number[];
+  peak_days_of_week: number[];
+  usual_hours: string | null;
+  usual_arrival_minutes: Estimate;
+  usual_stay_minutes: Estimate;
+  sessions_with_presence: number;
+  irregularities: Record<string, number>;
+  site_wide_tips?: {
+    timezone: string | null;
+    captured_at: Iso;
+    tips_by_hour: number[];
+    tips_by_day: number[];
+    tips: number;
+  } | null;
+}
+
+export interface TagsValue {
+  tags: { tag: string; weight: number; sources: { source: string; share: number; amount: number }[] }[];
+  sources_used: string[];
+}
+
+export interface LoyaltyValue {
+  attended_sessions: number;
+  eligible_sessions: number;
+  attendance: Estimate;
+  first_seen_at: Iso;
+  tenure_days: number;
+  last_visit_at: Iso | null;
+  days_since_last_visit: number | null;
+  current_streak: number;
+  longest_streak: number;
+  is_regular: boolean;
+  usual_gap_sessions: Estimate;
+  usual_gap_days: Estimate;
+  sessions_since_last_visit: number | null;
+  at_risk: boolean;
+  following: boolean | null;
+  follows: number;
+  unfollows: number;
+  last_followed_at: Iso | null;
+  fan_club_joined_at: Iso | null;
+  rfm: { recency: number; frequency: number; monetary: number; segment: string } | null;
+}
+
+export interface EngagementValue {
+  attended_sessions: number;
+  chat_messages: number;
+  mean_messages_per_session: number | null;
+  median_messages_per_session: Estimate;
+  share_of_sessions_with_chat: Estimate;
+  private_messages_received: number;
+  private_messages_sent: number;
+  media_purchases: number;
+  media_tokens: number;
+}
+
+export type AnyInsight =
+  | Insight<SpendingValue>
+  | Insight<TimingValue>
+  | Insight<TagsValue>
+  | Insight<LoyaltyValue>
+  | Insight<EngagementValue>;
+
+export interface ProposedAttribute {
+  key: string;
+  value: string;
+  confidence: Confidence;
+  evidence: string;
+  kind: string;
+}
+
+export interface PersonInsights {
+  person_id: number;
+  as_of: Iso;
+  timezone: string;
+  headline: {
+    tokens_to_owner: number;
+    tips_to_owner: number;
+    sessions_attended: number;
+    last_visit_at: Iso | null;
+    fan_club_joined_at: Iso | null;
+    following: boolean | null;
+    is_regular: boolean;
+    at_risk: boolean;
+  };
+  insights: AnyInsight[];
+  monthly_tokens: { month: string; tokens: number }[];
+  attendance: { session_id: number; started_at: Iso; attended: boolean; eligible: boolean }[];
+  proposed_attributes: ProposedAttribute[];
+}
+
+export interface AudienceEntry {
+  person_id: number;
+  rank: number;
+  value: number;
+  evidence: Evidence;
+  uncertainty: Uncertainty;
+}
+
+export interface BestHour {
+  day: number;
+  hour: number;
+  label: string;
+  tokens: number;
+  broadcast_hours: number;
+  tokens_per_hour: number;
+  evidence: Evidence;
+  uncertainty: Uncertainty;
+}
+
+export interface AudienceView {
+  owner: string;
+  timezone: string;
+  as_of: Iso;
+  audience: {
+    window: { since: Iso | null; until: Iso };
+    people: number;
+    top_spenders: AudienceEntry[];
+    regulars: AudienceEntry[];
+    newcomers: AudienceEntry[];
+    at_risk_regulars: AudienceEntry[];
+    best_hours: BestHour[];
+    rfm_cutoffs: {
+      recency_days: number[];
+      frequency: number[];
+      monetary: number[];
+      n: number;
+    } | null;
+  };
+  newcomers_total: number;
+  names: Record<string, string>;
+  sessions: { session_id: number; started_at: Iso; ended_at: Iso | null; tokens: number; visitors: number }[];
+}
+
+export interface Comparison {
+  value: number;
+  median: number | null;
+  ratio: number | null;
+  difference: number | null;
+  uncertainty: Uncertainty;
+}
+
+export interface RecapView {
+  session_id: number;
+  started_at: Iso;
+  ended_at: Iso | null;
+  as_of: Iso;
+  compared_with: number;
+  names: Record<string, string>;
+  recap: {
+    figures: Record<string, Comparison>;
+    top_tippers: { person_id: number; tokens: number; tips: number }[];
+    anonymous_tokens: number;
+    peak_viewers: { count: number; at: Iso | null; people: number };
+    new_visitors: number;
+    returning_visitors: number;
+  };
 }
