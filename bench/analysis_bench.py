@@ -184,7 +184,9 @@ def main() -> int:
     for pid in heavy:
         report(f"  person {pid}", timed(insights(pid), max(10, args.samples // 5)))
     if owner_id is not None:
-        report(f"  the owner's own page (person {owner_id}, no target)", timed(insights(owner_id), 10))
+        report(
+            f"  the owner's own page (person {owner_id}, no target)", timed(insights(owner_id), 10)
+        )
 
     def audience() -> Any:
         return analysis.owner_audience(

@@ -76,8 +76,10 @@ class World:
 
 
 class _Rows:
-    def __init__(self) -> None:
+    def __init__(self, owner: str, shift: timedelta) -> None:
         self.items: list[NewInteraction] = []
+        self.owner = owner
+        self.shift = shift
 
     def add(
         self,
@@ -89,9 +91,9 @@ class _Rows:
         anonymous: bool = False,
         content: str | None = None,
         metadata: dict[str, Any] | None = None,
-        room: str | None = OWNER,
     ) -> None:
         meta = dict(metadata or {})
+        when = when + self.shift
         if tokens is not None:
             meta["tokens"] = tokens
         if anonymous:
@@ -103,20 +105,22 @@ class _Rows:
                 source=InteractionSource.CB_EVENTS,
                 external_id=f"w-{len(self.items)}-{kind.value}-{when.timestamp()}",
                 occurred_at=when,
-                broadcaster=room,
+                broadcaster=self.owner,
                 content=content,
                 metadata=meta,
             )
         )
 
 
-def build(db: Database) -> World:
+def build(db: Database, *, owner_name: str = OWNER, shift: timedelta = timedelta(0)) -> World:
+    """The history above; `shift` moves every instant (the e2e walk brings it up to now, in
+    whole weeks), `owner_name` is whose room it happens in."""
     with db.transaction() as conn:
 
         def person(name: str, first_seen: datetime, role: Role = Role.VIEWER) -> int:
-            return persons.find_or_create(conn, name, role=role, seen_at=first_seen)[0].id
+            return persons.find_or_create(conn, name, role=role, seen_at=first_seen + shift)[0].id
 
-        owner = person(OWNER, S1 - timedelta(days=200), Role.MODEL)
+        owner = person(owner_name, S1 - timedelta(days=200), Role.MODEL)
         rita = person("rita", RITA_SEPT - timedelta(minutes=30))
         dan = person("dan", start(1) - timedelta(minutes=30))
         nia = person("nia", at(8, 40))
@@ -132,11 +136,11 @@ def build(db: Database) -> World:
                 FeedRoom(_feed(model_a, ["feet", "lovense"]), None),
                 FeedRoom(_feed(model_b, ["asian"]), None),
             ],
-            seen_at=S1 - timedelta(days=1),
+            seen_at=S1 - timedelta(days=1) + shift,
         )
-    persons.merge(db, mo, mo_old, clock=lambda: NOW - timedelta(days=1))
+    persons.merge(db, mo, mo_old, clock=lambda: NOW - timedelta(days=1) + shift)
 
-    early, late = _Rows(), _Rows()
+    early, late = _Rows(owner_name, shift), _Rows(owner_name, shift)
     early.add(rita, InteractionType.TIP_EVENT, RITA_SEPT, tokens=40)
     early.add(rita, InteractionType.TIP_EVENT, RITA_DEC, tokens=35)
     for k in range(1, 9):
@@ -161,14 +165,19 @@ def build(db: Database) -> World:
         InteractionType.PRIVATE_MESSAGE,
         at(3, 40),
         content="psst",
-        metadata={"fromUser": "rita", "toUser": OWNER, "direction": "incoming"},
+        metadata={"fromUser": "rita", "toUser": owner_name, "direction": "incoming"},
     )
     early.add(
         rita,
         InteractionType.PRIVATE_MESSAGE,
         at(3, 41),
         content="hey you",
-        metadata={"fromUser": OWNER, "toUser": "rita", "direction": "outgoing", "actor": OWNER},
+        metadata={
+            "fromUser": owner_name,
+            "toUser": "rita",
+            "direction": "outgoing",
+            "actor": owner_name,
+        },
     )
     late.add(
         rita,
@@ -201,15 +210,15 @@ def build(db: Database) -> World:
     ids = []
     with db.transaction() as conn:
         for k in range(1, 5):
-            ids.append(sessions.open_segment(conn, start(k), SessionSource.CB_EVENTS).id)
-            sessions.close_segment(conn, start(k) + LENGTH)
+            ids.append(sessions.open_segment(conn, start(k) + shift, SessionSource.CB_EVENTS).id)
+            sessions.close_segment(conn, start(k) + shift + LENGTH)
         for item in early.items:  # one statement per row
             interactions.record(conn, item)
     with db.transaction() as conn:
         interactions.append_fresh(conn, late.items)  # one COPY for all
         for k in range(5, 9):
-            ids.append(sessions.open_segment(conn, start(k), SessionSource.CB_EVENTS).id)
-            sessions.close_segment(conn, start(k) + LENGTH)
+            ids.append(sessions.open_segment(conn, start(k) + shift, SessionSource.CB_EVENTS).id)
+            sessions.close_segment(conn, start(k) + shift + LENGTH)
     return World(
         owner=owner,
         rita=rita,
@@ -220,7 +229,7 @@ def build(db: Database) -> World:
         mo_old=mo_old,
         andy=andy,
         sessions=tuple(ids),
-        rita_snapshots=_statbate(db, rita),
+        rita_snapshots=_statbate(db, rita, STATBATE_AT + shift),
     )
 
 
@@ -242,7 +251,7 @@ def _feed(person_id: int, tags: list[str]) -> FeedProfile:
     )
 
 
-def _statbate(db: Database, rita: int) -> dict[SnapshotSource, int]:
+def _statbate(db: Database, rita: int, captured_at: datetime) -> dict[SnapshotSource, int]:
     """What Statbate said of rita an hour ago (as the refresh job stores it)."""
     from mhc.services import analysis
 
@@ -287,12 +296,12 @@ def _statbate(db: Database, rita: int) -> dict[SnapshotSource, int]:
                 conn,
                 rita,
                 SnapshotSource.STATBATE_MEMBER,
-                captured_at=STATBATE_AT,
+                captured_at=captured_at,
                 raw_payload=member,
                 normalized_metrics=member,
             ).id
         }
         fetched = [analysis.AnalysisFetch(source, body) for source, body in bodies.items()]
-        stored = analysis.store_member_analysis(conn, rita, fetched, captured_at=STATBATE_AT)
+        stored = analysis.store_member_analysis(conn, rita, fetched, captured_at=captured_at)
         ids.update(zip(bodies, stored, strict=True))
     return ids

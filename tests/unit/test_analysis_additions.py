@@ -199,3 +199,23 @@ def test_activity_reads_hours_and_days_within_range_only() -> None:
     assert sum(metrics["tips_by_hour"]) == 2
     assert metrics["tips_by_day"] == [0, 0, 0, 0, 0, 0, 3]
     assert metrics["timezone"] == "Europe/Berlin"
+
+
+def test_engagement_counts_read_in_the_singular_when_there_is_one() -> None:
+    from mhc.domain.analysis.engagement import EngagementFacts, engagement_insight
+    from mhc.domain.statistics import Distribution
+
+    def summary(received: int, purchases: int) -> str:
+        return engagement_insight(
+            EngagementFacts(
+                as_of=T,
+                messages_per_session=Distribution.of([1]),
+                private_messages_received=received,
+                private_messages_sent=0,
+                media_purchases=purchases,
+                media_tokens=0,
+            )
+        ).summary
+
+    assert summary(1, 1).endswith("1 private message to you, 1 media purchase.")
+    assert summary(2, 0).endswith("2 private messages to you, 0 media purchases.")

@@ -39,7 +39,7 @@ function EntryTable({
 }) {
   if (entries.length === 0) return <p className="muted">Nobody in this window.</p>;
   return (
-    <DataTable caption={caption} columns={["#", "Person", { label: valueLabel, numeric: true }, { label: "Sessions", numeric: true }, "Confidence"]}>
+    <DataTable caption={caption} columns={["#", "Person", { label: valueLabel, numeric: true }, { label: "Attended / since first seen", numeric: true }, "Confidence"]}>
       {entries.map((e) => (
         <tr key={e.person_id}>
           <td>{e.rank}</td>
@@ -102,7 +102,7 @@ function Lists({ view }: { view: AudienceView }) {
         <p className="muted small">
           {plural(view.newcomers_total, ["person", "people"])} first seen in your room in this window; the newest:
         </p>
-        <EntryTable view={view} entries={a.newcomers} caption="Newcomers" valueLabel="Sessions" value={(e) => formatNumber(e.value)} />
+        <EntryTable view={view} entries={a.newcomers} caption="Newcomers" valueLabel="Sessions attended" value={(e) => formatNumber(e.value)} />
       </section>
       <section aria-labelledby="hours-title">
         <h2 id="hours-title">Best hours of the week</h2>
@@ -154,9 +154,9 @@ export function AudiencePage() {
   return (
     <>
       <h1>Audience</h1>
-      <div className="row" role="group" aria-label="Period">
+      <div className="row period" role="group" aria-label="Period">
         {PRESETS.map((p) => (
-          <button key={p.days} type="button" className={windowDays === p.days ? "primary small" : "small"} aria-pressed={windowDays === p.days} onClick={() => setWindowDays(p.days)}>
+          <button key={p.days} type="button" className="small toggle" aria-pressed={windowDays === p.days} onClick={() => setWindowDays(p.days)}>
             Last {p.label}
           </button>
         ))}

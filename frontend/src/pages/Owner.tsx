@@ -120,7 +120,7 @@ function Pictures({ ownerId }: { ownerId: number | null }) {
       <h2 id="pictures-title">
         The last 30 days <Link to="/audience">open the audience</Link>
       </h2>
-      <div className="grid-2">
+      <div className="charts grid-2">
         {view ? (
           <BarChart
             title="Tokens per session"

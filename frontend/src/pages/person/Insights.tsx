@@ -88,14 +88,16 @@ function Timing({ insight, data }: { insight: Insight<TimingValue>; data: Person
           {estimateText(v.usual_stay_minutes, minutes)} <ConfidenceBadge uncertainty={v.usual_stay_minutes.uncertainty} />
         </dd>
       </dl>
-      <Heatmap title={`Active hours by weekday and hour (${v.timezone})`} grid={v.hour_of_week} unit=" hours" />
-      {site ? (
-        <BarChart
-          title={`Statbate: tips everywhere by hour (${site.timezone ?? "UTC"}, as of ${site.captured_at.slice(0, 10)})`}
-          bars={site.tips_by_hour.map((tips, hour) => ({ label: hourLabel(hour).slice(0, 2), value: tips }))}
-          unit=" tips"
-        />
-      ) : null}
+      <div className="charts grid-2">
+        <Heatmap title={`Active hours by weekday and hour (${v.timezone})`} grid={v.hour_of_week} unit=" hours" />
+        {site ? (
+          <BarChart
+            title={`Statbate: tips everywhere by hour (${site.timezone ?? "UTC"}, as of ${site.captured_at.slice(0, 10)})`}
+            bars={site.tips_by_hour.map((tips, hour) => ({ label: hourLabel(hour).slice(0, 2), value: tips }))}
+            unit=" tips"
+          />
+        ) : null}
+      </div>
     </InsightCard>
   );
 }
@@ -130,7 +132,7 @@ function Loyalty({ insight, data }: { insight: Insight<LoyaltyValue>; data: Pers
           {v.current_streak} now, {v.longest_streak} longest
         </dd>
         <dt>Usual gap</dt>
-        <dd>{estimateText(v.usual_gap_sessions)} sessions</dd>
+        <dd>{estimateText(v.usual_gap_sessions)} (sessions from one visit to the next)</dd>
         <dt>Status</dt>
         <dd>
           {v.at_risk ? <strong className="at-risk">at risk</strong> : v.is_regular ? "regular" : "not a regular"}
