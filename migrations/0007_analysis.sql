@@ -143,167 +143,220 @@ CREATE INDEX session_attendance_person ON session_attendance (person_id, session
 CREATE INDEX session_attendance_room ON session_attendance (broadcaster, session_id)
     INCLUDE (person_id, actions, last_at);
 
--- What a person did in a session, from their rows in it. The same columns are counted in two
--- places, written out alike below: new rows into the sessions holding them (the statement
--- trigger on interactions) and a new or changed session over the rows it holds (its own
--- trigger, and the backfill). tests/integration/test_analysis_summaries.py checks they agree.
+-- What each person did in the owner's sessions, from their rows. The columns are counted in two
+-- places, written alike: over rows already stored (`mhc_attendance_between`: a session's own
+-- trigger and the backfill) and over the new rows of an insert (the statement trigger below);
+-- tests/integration/test_analysis_summaries.py checks both against a recount.
+-- The attendance of [since, until) (NULL until: still open), of `people` only when given.
+CREATE FUNCTION mhc_attendance_between(since timestamptz, until timestamptz, people bigint[])
+RETURNS TABLE (person_id bigint, broadcaster text, actions bigint, chat_messages bigint,
+               private_messages bigint, tips bigint, tokens bigint, media_purchases bigint,
+               media_tokens bigint, follows bigint, unfollows bigint, anonymous_tips bigint,
+               anonymous_tokens bigint, first_at timestamptz, last_at timestamptz)
+LANGUAGE sql STABLE AS $$
+    SELECT r.person_id, r.broadcaster,
+           count(*) FILTER (WHERE r.own),
+           count(*) FILTER (WHERE r.own AND r.type IN ('CHAT_MESSAGE', 'CHAT_IMPORT')),
+           count(*) FILTER (WHERE r.own AND r.type = 'PRIVATE_MESSAGE'),
+           count(r.tokens) FILTER (WHERE r.own AND r.type = 'TIP_EVENT'),
+           coalesce(sum(r.tokens) FILTER (WHERE r.own AND r.type = 'TIP_EVENT'), 0),
+           count(*) FILTER (WHERE r.own AND r.type = 'MEDIA_PURCHASE'),
+           coalesce(sum(r.tokens) FILTER (WHERE r.own AND r.type = 'MEDIA_PURCHASE'), 0),
+           count(*) FILTER (WHERE r.own AND r.type = 'FOLLOW'),
+           count(*) FILTER (WHERE r.own AND r.type = 'UNFOLLOW'),
+           count(r.tokens) FILTER (WHERE r.anonymous),
+           coalesce(sum(r.tokens) FILTER (WHERE r.anonymous), 0),
+           min(r.occurred_at) FILTER (WHERE r.own),
+           max(r.occurred_at) FILTER (WHERE r.own)
+    FROM (SELECT i.person_id, i.broadcaster, i.type, i.occurred_at,
+                 mhc_is_own_action(i.type, i.metadata) AS own,
+                 mhc_is_anonymous_tip(i.type, i.metadata) AS anonymous,
+                 mhc_tokens(i.metadata) AS tokens
+          FROM interactions i
+          WHERE i.occurred_at >= since AND (until IS NULL OR i.occurred_at < until)
+            AND i.broadcaster IS NOT NULL
+            AND (people IS NULL OR i.person_id = ANY(people))
+          OFFSET 0) r  -- each row's flags computed once, not once per aggregate
+    GROUP BY r.person_id, r.broadcaster
+    HAVING count(*) FILTER (WHERE r.own OR r.anonymous) > 0
+$$;
 
--- Sessions: serialize with inserts of interactions (they take the same lock, shared), then
--- count the session again from its rows whenever its span is new or changed.
+-- Add what [since, until) holds to a session's attendance (people already counted in full
+-- left out).
+CREATE FUNCTION mhc_attendance_add(session bigint, since timestamptz, until timestamptz,
+                                   counted bigint[]) RETURNS void
+LANGUAGE sql AS $$
+    INSERT INTO session_attendance AS s (session_id, person_id, broadcaster, actions,
+        chat_messages, private_messages, tips, tokens, media_purchases, media_tokens, follows,
+        unfollows, anonymous_tips, anonymous_tokens, first_at, last_at)
+    SELECT session, a.person_id, a.broadcaster, a.actions, a.chat_messages, a.private_messages,
+           a.tips, a.tokens, a.media_purchases, a.media_tokens, a.follows, a.unfollows,
+           a.anonymous_tips, a.anonymous_tokens, a.first_at, a.last_at
+    FROM mhc_attendance_between(since, until, NULL) a
+    WHERE NOT a.person_id = ANY(counted)
+    ORDER BY a.broadcaster, a.person_id
+    ON CONFLICT (session_id, broadcaster, person_id) DO UPDATE SET
+        actions = s.actions + EXCLUDED.actions,
+        chat_messages = s.chat_messages + EXCLUDED.chat_messages,
+        private_messages = s.private_messages + EXCLUDED.private_messages,
+        tips = s.tips + EXCLUDED.tips,
+        tokens = s.tokens + EXCLUDED.tokens,
+        media_purchases = s.media_purchases + EXCLUDED.media_purchases,
+        media_tokens = s.media_tokens + EXCLUDED.media_tokens,
+        follows = s.follows + EXCLUDED.follows,
+        unfollows = s.unfollows + EXCLUDED.unfollows,
+        anonymous_tips = s.anonymous_tips + EXCLUDED.anonymous_tips,
+        anonymous_tokens = s.anonymous_tokens + EXCLUDED.anonymous_tokens,
+        first_at = least(s.first_at, EXCLUDED.first_at),
+        last_at = greatest(s.last_at, EXCLUDED.last_at)
+$$;
+
+-- A session starting, ending, reopening or being rebuilt: serialize with inserts of
+-- interactions (they take the same lock, shared), then change only what its new span changes.
+-- People with rows the span no longer holds are counted again over the new span; rows it now
+-- holds and did not are added for everyone else. Ending a live session and reopening it
+-- within the merge gap cost the rows at the edge, not the whole session.
 CREATE FUNCTION mhc_session_attendance() RETURNS trigger
 LANGUAGE plpgsql AS $$
+DECLARE
+    recount bigint[] := '{}';
 BEGIN
     IF TG_OP = 'UPDATE' AND OLD.started_at = NEW.started_at
        AND OLD.ended_at IS NOT DISTINCT FROM NEW.ended_at THEN
         RETURN NULL;
     END IF;
     PERFORM pg_advisory_xact_lock(hashtext('mhc.stream_sessions'));
-    DELETE FROM session_attendance WHERE session_id = NEW.id;
-    INSERT INTO session_attendance (session_id, person_id, broadcaster, actions, chat_messages,
-        private_messages, tips, tokens, media_purchases, media_tokens, follows, unfollows,
-        anonymous_tips, anonymous_tokens, first_at, last_at)
-    SELECT NEW.id, i.person_id, i.broadcaster,
-           count(*) FILTER (WHERE mhc_is_own_action(i.type, i.metadata)),
-           count(*) FILTER (WHERE mhc_is_own_action(i.type, i.metadata)
-                              AND i.type IN ('CHAT_MESSAGE', 'CHAT_IMPORT')),
-           count(*) FILTER (WHERE mhc_is_own_action(i.type, i.metadata)
-                              AND i.type = 'PRIVATE_MESSAGE'),
-           count(mhc_tokens(i.metadata)) FILTER (WHERE mhc_is_own_action(i.type, i.metadata)
-                                                   AND i.type = 'TIP_EVENT'),
-           coalesce(sum(mhc_tokens(i.metadata)) FILTER (
-               WHERE mhc_is_own_action(i.type, i.metadata) AND i.type = 'TIP_EVENT'), 0),
-           count(*) FILTER (WHERE mhc_is_own_action(i.type, i.metadata)
-                              AND i.type = 'MEDIA_PURCHASE'),
-           coalesce(sum(mhc_tokens(i.metadata)) FILTER (
-               WHERE mhc_is_own_action(i.type, i.metadata) AND i.type = 'MEDIA_PURCHASE'), 0),
-           count(*) FILTER (WHERE mhc_is_own_action(i.type, i.metadata) AND i.type = 'FOLLOW'),
-           count(*) FILTER (WHERE mhc_is_own_action(i.type, i.metadata) AND i.type = 'UNFOLLOW'),
-           count(mhc_tokens(i.metadata)) FILTER (WHERE mhc_is_anonymous_tip(i.type, i.metadata)),
-           coalesce(sum(mhc_tokens(i.metadata)) FILTER (
-               WHERE mhc_is_anonymous_tip(i.type, i.metadata)), 0),
-           min(i.occurred_at) FILTER (WHERE mhc_is_own_action(i.type, i.metadata)),
-           max(i.occurred_at) FILTER (WHERE mhc_is_own_action(i.type, i.metadata))
-    FROM interactions i
-    WHERE i.occurred_at >= NEW.started_at
-      AND (NEW.ended_at IS NULL OR i.occurred_at < NEW.ended_at)
-      AND i.broadcaster IS NOT NULL
-    GROUP BY i.person_id, i.broadcaster
-    HAVING count(*) FILTER (WHERE mhc_is_own_action(i.type, i.metadata)
-                           OR mhc_is_anonymous_tip(i.type, i.metadata)) > 0;
+    IF TG_OP = 'INSERT' THEN
+        PERFORM mhc_attendance_add(NEW.id, NEW.started_at, NEW.ended_at, '{}');
+        RETURN NULL;
+    END IF;
+    -- Rows the old span held and the new one does not: their people are counted again.
+    recount := ARRAY(
+        SELECT DISTINCT i.person_id FROM interactions i
+        WHERE i.broadcaster IS NOT NULL
+          AND ((i.occurred_at >= OLD.started_at AND i.occurred_at < NEW.started_at)
+               OR (NEW.ended_at IS NOT NULL AND i.occurred_at >= NEW.ended_at
+                   AND (OLD.ended_at IS NULL OR i.occurred_at < OLD.ended_at))));
+    IF cardinality(recount) > 0 THEN
+        DELETE FROM session_attendance
+        WHERE session_id = NEW.id AND person_id = ANY(recount);
+        INSERT INTO session_attendance (session_id, person_id, broadcaster, actions,
+            chat_messages, private_messages, tips, tokens, media_purchases, media_tokens,
+            follows, unfollows, anonymous_tips, anonymous_tokens, first_at, last_at)
+        SELECT NEW.id, a.* FROM mhc_attendance_between(NEW.started_at, NEW.ended_at, recount) a;
+    END IF;
+    -- Rows the new span holds and the old one did not, for everyone else.
+    IF NEW.started_at < OLD.started_at THEN
+        PERFORM mhc_attendance_add(
+            NEW.id, NEW.started_at, least(OLD.started_at, NEW.ended_at), recount);
+    END IF;
+    IF OLD.ended_at IS NOT NULL AND (NEW.ended_at IS NULL OR NEW.ended_at > OLD.ended_at) THEN
+        PERFORM mhc_attendance_add(
+            NEW.id, greatest(OLD.ended_at, NEW.started_at), NEW.ended_at, recount);
+    END IF;
     RETURN NULL;
 END;
 $$;
 CREATE TRIGGER stream_sessions_attendance AFTER INSERT OR UPDATE OF started_at, ended_at
     ON stream_sessions FOR EACH ROW EXECUTE FUNCTION mhc_session_attendance();
 
--- New interactions: one grouped upsert per summary, in a fixed lock order (concurrent writers
--- cannot deadlock), inside the inserting statement's own transaction.
+-- New interactions: every summary in one statement over the new rows (each row's flags
+-- computed once), each upsert in a fixed lock order (concurrent writers cannot deadlock),
+-- inside the inserting statement's own transaction.
 CREATE FUNCTION mhc_summarize_interactions() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO payments (interaction_id, person_id, broadcaster, occurred_at, kind, tokens,
-                          is_anonymous)
-    SELECT n.id, n.person_id, n.broadcaster, n.occurred_at,
-           CASE n.type WHEN 'TIP_EVENT' THEN 'tip' ELSE 'media_purchase' END,
-           mhc_tokens(n.metadata), mhc_is_anonymous_tip(n.type, n.metadata)
-    FROM new_rows n
-    WHERE n.type IN ('TIP_EVENT', 'MEDIA_PURCHASE') AND mhc_tokens(n.metadata) IS NOT NULL
-      AND NOT coalesce(n.metadata ? 'actor', false)
-    ORDER BY n.id;
-
-    INSERT INTO room_payment_quarters AS q (broadcaster, quarter, payments, tokens)
-    SELECT n.broadcaster, mhc_quarter(n.occurred_at), count(*), sum(mhc_tokens(n.metadata))
-    FROM new_rows n
-    WHERE n.type IN ('TIP_EVENT', 'MEDIA_PURCHASE') AND mhc_tokens(n.metadata) IS NOT NULL
-      AND NOT coalesce(n.metadata ? 'actor', false) AND n.broadcaster IS NOT NULL
-    GROUP BY 1, 2 ORDER BY 1, 2
-    ON CONFLICT (broadcaster, quarter) DO UPDATE SET
-        payments = q.payments + EXCLUDED.payments, tokens = q.tokens + EXCLUDED.tokens;
-
-    INSERT INTO person_payment_quarters AS q (person_id, broadcaster, quarter, payments, tokens)
-    SELECT n.person_id, n.broadcaster, mhc_quarter(n.occurred_at), count(*),
-           sum(mhc_tokens(n.metadata))
-    FROM new_rows n
-    WHERE n.type IN ('TIP_EVENT', 'MEDIA_PURCHASE') AND mhc_tokens(n.metadata) IS NOT NULL
-      AND NOT coalesce(n.metadata ? 'actor', false) AND n.broadcaster IS NOT NULL
-    GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-    ON CONFLICT (person_id, broadcaster, quarter) DO UPDATE SET
-        payments = q.payments + EXCLUDED.payments, tokens = q.tokens + EXCLUDED.tokens;
-
-    INSERT INTO person_activity_quarters AS q (person_id, quarter, actions)
-    SELECT n.person_id, mhc_quarter(n.occurred_at), count(*)
-    FROM new_rows n WHERE mhc_is_own_action(n.type, n.metadata)
-    GROUP BY 1, 2 ORDER BY 1, 2
-    ON CONFLICT (person_id, quarter) DO UPDATE SET actions = q.actions + EXCLUDED.actions;
-
-    INSERT INTO person_rooms AS r (person_id, broadcaster, first_at, last_at, actions,
-                                   private_messages_in, private_messages_out)
-    SELECT n.person_id, n.broadcaster,
-           min(n.occurred_at) FILTER (WHERE mhc_is_own_action(n.type, n.metadata)),
-           max(n.occurred_at) FILTER (WHERE mhc_is_own_action(n.type, n.metadata)),
-           count(*) FILTER (WHERE mhc_is_own_action(n.type, n.metadata)),
-           count(*) FILTER (WHERE n.type = 'PRIVATE_MESSAGE'
-                              AND mhc_is_own_action(n.type, n.metadata)),
-           count(*) FILTER (WHERE n.type = 'PRIVATE_MESSAGE'
-                              AND NOT mhc_is_own_action(n.type, n.metadata))
-    FROM new_rows n WHERE n.broadcaster IS NOT NULL
-    GROUP BY 1, 2 ORDER BY 1, 2
-    ON CONFLICT (person_id, broadcaster) DO UPDATE SET
-        first_at = least(r.first_at, EXCLUDED.first_at),
-        last_at = greatest(r.last_at, EXCLUDED.last_at),
-        actions = r.actions + EXCLUDED.actions,
-        private_messages_in = r.private_messages_in + EXCLUDED.private_messages_in,
-        private_messages_out = r.private_messages_out + EXCLUDED.private_messages_out;
-
     IF EXISTS (SELECT 1 FROM new_rows WHERE broadcaster IS NOT NULL) THEN
-        -- A session starting, ending or being rebuilt meanwhile recounts itself after us.
+        -- A session starting, ending or being rebuilt meanwhile counts itself after us.
         PERFORM pg_advisory_xact_lock_shared(hashtext('mhc.stream_sessions'));
-        INSERT INTO session_attendance AS s (session_id, person_id, broadcaster, actions,
-            chat_messages, private_messages, tips, tokens, media_purchases, media_tokens, follows,
-            unfollows, anonymous_tips, anonymous_tokens, first_at, last_at)
-        SELECT ss.id, n.person_id, n.broadcaster,
-           count(*) FILTER (WHERE mhc_is_own_action(n.type, n.metadata)),
-           count(*) FILTER (WHERE mhc_is_own_action(n.type, n.metadata)
-                              AND n.type IN ('CHAT_MESSAGE', 'CHAT_IMPORT')),
-           count(*) FILTER (WHERE mhc_is_own_action(n.type, n.metadata)
-                              AND n.type = 'PRIVATE_MESSAGE'),
-           count(mhc_tokens(n.metadata)) FILTER (WHERE mhc_is_own_action(n.type, n.metadata)
-                                                   AND n.type = 'TIP_EVENT'),
-           coalesce(sum(mhc_tokens(n.metadata)) FILTER (
-               WHERE mhc_is_own_action(n.type, n.metadata) AND n.type = 'TIP_EVENT'), 0),
-           count(*) FILTER (WHERE mhc_is_own_action(n.type, n.metadata)
-                              AND n.type = 'MEDIA_PURCHASE'),
-           coalesce(sum(mhc_tokens(n.metadata)) FILTER (
-               WHERE mhc_is_own_action(n.type, n.metadata) AND n.type = 'MEDIA_PURCHASE'), 0),
-           count(*) FILTER (WHERE mhc_is_own_action(n.type, n.metadata) AND n.type = 'FOLLOW'),
-           count(*) FILTER (WHERE mhc_is_own_action(n.type, n.metadata) AND n.type = 'UNFOLLOW'),
-           count(mhc_tokens(n.metadata)) FILTER (WHERE mhc_is_anonymous_tip(n.type, n.metadata)),
-           coalesce(sum(mhc_tokens(n.metadata)) FILTER (
-               WHERE mhc_is_anonymous_tip(n.type, n.metadata)), 0),
-           min(n.occurred_at) FILTER (WHERE mhc_is_own_action(n.type, n.metadata)),
-           max(n.occurred_at) FILTER (WHERE mhc_is_own_action(n.type, n.metadata))
-        FROM new_rows n
-        JOIN stream_sessions ss ON tstzrange(ss.started_at, ss.ended_at, '[)') @> n.occurred_at
-        WHERE n.broadcaster IS NOT NULL
-        GROUP BY ss.id, n.broadcaster, n.person_id
-        HAVING count(*) FILTER (WHERE mhc_is_own_action(n.type, n.metadata)
-                           OR mhc_is_anonymous_tip(n.type, n.metadata)) > 0
-        ORDER BY ss.id, n.broadcaster, n.person_id
-        ON CONFLICT (session_id, broadcaster, person_id) DO UPDATE SET
-            actions = s.actions + EXCLUDED.actions,
-            chat_messages = s.chat_messages + EXCLUDED.chat_messages,
-            private_messages = s.private_messages + EXCLUDED.private_messages,
-            tips = s.tips + EXCLUDED.tips,
-            tokens = s.tokens + EXCLUDED.tokens,
-            media_purchases = s.media_purchases + EXCLUDED.media_purchases,
-            media_tokens = s.media_tokens + EXCLUDED.media_tokens,
-            follows = s.follows + EXCLUDED.follows,
-            unfollows = s.unfollows + EXCLUDED.unfollows,
-            anonymous_tips = s.anonymous_tips + EXCLUDED.anonymous_tips,
-            anonymous_tokens = s.anonymous_tokens + EXCLUDED.anonymous_tokens,
-            first_at = least(s.first_at, EXCLUDED.first_at),
-            last_at = greatest(s.last_at, EXCLUDED.last_at);
     END IF;
+    WITH r AS MATERIALIZED (
+        SELECT n.id, n.person_id, n.broadcaster, n.type, n.occurred_at,
+               mhc_quarter(n.occurred_at) AS quarter,
+               mhc_is_own_action(n.type, n.metadata) AS own,
+               mhc_is_anonymous_tip(n.type, n.metadata) AS anonymous,
+               mhc_tokens(n.metadata) AS tokens,
+               n.type IN ('TIP_EVENT', 'MEDIA_PURCHASE') AND mhc_tokens(n.metadata) IS NOT NULL
+                   AND NOT coalesce(n.metadata ? 'actor', false) AS paid
+        FROM new_rows n),
+    payment AS (
+        INSERT INTO payments (interaction_id, person_id, broadcaster, occurred_at, kind, tokens,
+                              is_anonymous)
+        SELECT id, person_id, broadcaster, occurred_at,
+               CASE type WHEN 'TIP_EVENT' THEN 'tip' ELSE 'media_purchase' END, tokens, anonymous
+        FROM r WHERE paid ORDER BY id),
+    room_income AS (
+        INSERT INTO room_payment_quarters AS q (broadcaster, quarter, payments, tokens)
+        SELECT broadcaster, quarter, count(*), sum(tokens)
+        FROM r WHERE paid AND broadcaster IS NOT NULL
+        GROUP BY 1, 2 ORDER BY 1, 2
+        ON CONFLICT (broadcaster, quarter) DO UPDATE SET
+            payments = q.payments + EXCLUDED.payments, tokens = q.tokens + EXCLUDED.tokens),
+    person_income AS (
+        INSERT INTO person_payment_quarters AS q (person_id, broadcaster, quarter, payments,
+                                                  tokens)
+        SELECT person_id, broadcaster, quarter, count(*), sum(tokens)
+        FROM r WHERE paid AND broadcaster IS NOT NULL
+        GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+        ON CONFLICT (person_id, broadcaster, quarter) DO UPDATE SET
+            payments = q.payments + EXCLUDED.payments, tokens = q.tokens + EXCLUDED.tokens),
+    activity AS (
+        INSERT INTO person_activity_quarters AS q (person_id, quarter, actions)
+        SELECT person_id, quarter, count(*) FROM r WHERE own
+        GROUP BY 1, 2 ORDER BY 1, 2
+        ON CONFLICT (person_id, quarter) DO UPDATE SET actions = q.actions + EXCLUDED.actions),
+    rooms AS (
+        INSERT INTO person_rooms AS p (person_id, broadcaster, first_at, last_at, actions,
+                                       private_messages_in, private_messages_out)
+        SELECT person_id, broadcaster,
+               min(occurred_at) FILTER (WHERE own), max(occurred_at) FILTER (WHERE own),
+               count(*) FILTER (WHERE own),
+               count(*) FILTER (WHERE type = 'PRIVATE_MESSAGE' AND own),
+               count(*) FILTER (WHERE type = 'PRIVATE_MESSAGE' AND NOT own)
+        FROM r WHERE broadcaster IS NOT NULL
+        GROUP BY 1, 2 ORDER BY 1, 2
+        ON CONFLICT (person_id, broadcaster) DO UPDATE SET
+            first_at = least(p.first_at, EXCLUDED.first_at),
+            last_at = greatest(p.last_at, EXCLUDED.last_at),
+            actions = p.actions + EXCLUDED.actions,
+            private_messages_in = p.private_messages_in + EXCLUDED.private_messages_in,
+            private_messages_out = p.private_messages_out + EXCLUDED.private_messages_out)
+    INSERT INTO session_attendance AS s (session_id, person_id, broadcaster, actions,
+        chat_messages, private_messages, tips, tokens, media_purchases, media_tokens, follows,
+        unfollows, anonymous_tips, anonymous_tokens, first_at, last_at)
+    SELECT ss.id, r.person_id, r.broadcaster,
+           count(*) FILTER (WHERE r.own),
+           count(*) FILTER (WHERE r.own AND r.type IN ('CHAT_MESSAGE', 'CHAT_IMPORT')),
+           count(*) FILTER (WHERE r.own AND r.type = 'PRIVATE_MESSAGE'),
+           count(r.tokens) FILTER (WHERE r.own AND r.type = 'TIP_EVENT'),
+           coalesce(sum(r.tokens) FILTER (WHERE r.own AND r.type = 'TIP_EVENT'), 0),
+           count(*) FILTER (WHERE r.own AND r.type = 'MEDIA_PURCHASE'),
+           coalesce(sum(r.tokens) FILTER (WHERE r.own AND r.type = 'MEDIA_PURCHASE'), 0),
+           count(*) FILTER (WHERE r.own AND r.type = 'FOLLOW'),
+           count(*) FILTER (WHERE r.own AND r.type = 'UNFOLLOW'),
+           count(r.tokens) FILTER (WHERE r.anonymous),
+           coalesce(sum(r.tokens) FILTER (WHERE r.anonymous), 0),
+           min(r.occurred_at) FILTER (WHERE r.own),
+           max(r.occurred_at) FILTER (WHERE r.own)
+    FROM r JOIN stream_sessions ss ON tstzrange(ss.started_at, ss.ended_at, '[)') @> r.occurred_at
+    WHERE r.broadcaster IS NOT NULL
+    GROUP BY ss.id, r.broadcaster, r.person_id
+    HAVING count(*) FILTER (WHERE r.own OR r.anonymous) > 0
+    ORDER BY ss.id, r.broadcaster, r.person_id
+    ON CONFLICT (session_id, broadcaster, person_id) DO UPDATE SET
+        actions = s.actions + EXCLUDED.actions,
+        chat_messages = s.chat_messages + EXCLUDED.chat_messages,
+        private_messages = s.private_messages + EXCLUDED.private_messages,
+        tips = s.tips + EXCLUDED.tips,
+        tokens = s.tokens + EXCLUDED.tokens,
+        media_purchases = s.media_purchases + EXCLUDED.media_purchases,
+        media_tokens = s.media_tokens + EXCLUDED.media_tokens,
+        follows = s.follows + EXCLUDED.follows,
+        unfollows = s.unfollows + EXCLUDED.unfollows,
+        anonymous_tips = s.anonymous_tips + EXCLUDED.anonymous_tips,
+        anonymous_tokens = s.anonymous_tokens + EXCLUDED.anonymous_tokens,
+        first_at = least(s.first_at, EXCLUDED.first_at),
+        last_at = greatest(s.last_at, EXCLUDED.last_at);
     RETURN NULL;
 END;
 $$;
@@ -344,37 +397,7 @@ SELECT i.person_id, i.broadcaster,
 FROM interactions i WHERE i.broadcaster IS NOT NULL
 GROUP BY 1, 2;
 
-INSERT INTO session_attendance (session_id, person_id, broadcaster, actions, chat_messages,
-        private_messages, tips, tokens, media_purchases, media_tokens, follows, unfollows,
-        anonymous_tips, anonymous_tokens, first_at, last_at)
-SELECT ss.id, i.person_id, i.broadcaster,
-           count(*) FILTER (WHERE mhc_is_own_action(i.type, i.metadata)),
-           count(*) FILTER (WHERE mhc_is_own_action(i.type, i.metadata)
-                              AND i.type IN ('CHAT_MESSAGE', 'CHAT_IMPORT')),
-           count(*) FILTER (WHERE mhc_is_own_action(i.type, i.metadata)
-                              AND i.type = 'PRIVATE_MESSAGE'),
-           count(mhc_tokens(i.metadata)) FILTER (WHERE mhc_is_own_action(i.type, i.metadata)
-                                                   AND i.type = 'TIP_EVENT'),
-           coalesce(sum(mhc_tokens(i.metadata)) FILTER (
-               WHERE mhc_is_own_action(i.type, i.metadata) AND i.type = 'TIP_EVENT'), 0),
-           count(*) FILTER (WHERE mhc_is_own_action(i.type, i.metadata)
-                              AND i.type = 'MEDIA_PURCHASE'),
-           coalesce(sum(mhc_tokens(i.metadata)) FILTER (
-               WHERE mhc_is_own_action(i.type, i.metadata) AND i.type = 'MEDIA_PURCHASE'), 0),
-           count(*) FILTER (WHERE mhc_is_own_action(i.type, i.metadata) AND i.type = 'FOLLOW'),
-           count(*) FILTER (WHERE mhc_is_own_action(i.type, i.metadata) AND i.type = 'UNFOLLOW'),
-           count(mhc_tokens(i.metadata)) FILTER (WHERE mhc_is_anonymous_tip(i.type, i.metadata)),
-           coalesce(sum(mhc_tokens(i.metadata)) FILTER (
-               WHERE mhc_is_anonymous_tip(i.type, i.metadata)), 0),
-           min(i.occurred_at) FILTER (WHERE mhc_is_own_action(i.type, i.metadata)),
-           max(i.occurred_at) FILTER (WHERE mhc_is_own_action(i.type, i.metadata))
-FROM stream_sessions ss
-JOIN interactions i ON i.occurred_at >= ss.started_at
-                   AND (ss.ended_at IS NULL OR i.occurred_at < ss.ended_at)
-WHERE i.broadcaster IS NOT NULL
-GROUP BY ss.id, i.broadcaster, i.person_id
-HAVING count(*) FILTER (WHERE mhc_is_own_action(i.type, i.metadata)
-                           OR mhc_is_anonymous_tip(i.type, i.metadata)) > 0;
+SELECT mhc_attendance_add(id, started_at, ended_at, '{}') FROM stream_sessions ORDER BY id;
 
 CREATE TRIGGER interactions_summarize AFTER INSERT ON interactions
     REFERENCING NEW TABLE AS new_rows

@@ -224,6 +224,25 @@ def test_a_session_that_starts_ends_reopens_and_is_rebuilt_counts_itself_again(
     assert_summaries_match(db)
 
 
+def test_a_session_whose_start_or_end_moves_either_way_counts_the_rows_it_holds(
+    db: Database, world: World
+) -> None:
+    # As a rebuild that keeps ids moves spans in place (both edges, both directions)
+    moves = [
+        ("started_at", timedelta(minutes=30)),  # later: rows before it leave
+        ("started_at", timedelta(minutes=-60)),  # earlier: rows before it come in
+        ("ended_at", timedelta(minutes=-100)),  # earlier: rows after it leave
+        ("ended_at", timedelta(minutes=40)),  # later again
+    ]
+    for column, delta in moves:
+        with db.transaction() as conn:
+            conn.execute(
+                f"UPDATE stream_sessions SET {column} = {column} + %s WHERE id = %s",
+                (delta, world.sessions[1]),
+            )
+        assert_summaries_match(db)
+
+
 def test_a_replayed_older_row_lands_in_its_closed_session(db: Database, world: World) -> None:
     add(db, world.andy, InteractionType.CHAT_MESSAGE, start(2) + timedelta(minutes=3), "late-1")
     assert_summaries_match(db)
