@@ -11,7 +11,7 @@ from typing import Any
 import psycopg
 import pytest
 from analysis_world import NOW, OWNER, TZ, World, build, start
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from mhc.db.connection import Database
 from mhc.domain.analysis.presence import pair_stays, peak_viewers
@@ -362,3 +362,100 @@ def test_sql_peak_viewers_equals_the_domain_sweep(
         span = store.SessionSpan(session.id, begin, end)
         got = store.session_figures(conn, OWNER, [span], now=end)[session.id]["peak_viewers"]
     assert got == peak_viewers(timed, begin, end).count
+
+
+# -- the audience's attendance figures in SQL, by the domain's rule --------------------------------
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    went=st.lists(st.booleans(), min_size=1, max_size=14),
+    seen_before=st.integers(min_value=0, max_value=14),
+    live=st.booleans(),
+)
+# the edges: exactly 4 gaps (a usual gap still withheld), a regular drifting away, a live
+# session not joined yet, someone first seen halfway
+@example(went=[True] * 5, seen_before=0, live=False)
+@example(went=[True] * 6 + [False] * 3, seen_before=0, live=False)
+@example(went=[True] * 7 + [False], seen_before=0, live=True)
+@example(went=[False] * 4 + [True] * 6, seen_before=4, live=False)
+def test_sql_attendance_figures_equal_the_domain_rule(
+    db: Database, went: list[bool], seen_before: int, live: bool
+) -> None:
+    from mhc.domain.analysis.loyalty import (
+        OwnerSession,
+        attendance,
+        is_at_risk,
+        is_regular,
+    )
+    from mhc.domain.statistics import Distribution
+
+    with db.transaction() as conn:
+        row = conn.execute("SELECT count(*) AS n FROM persons").fetchone()
+        assert row is not None
+        base = datetime(2027, 1, 1, tzinfo=UTC) + timedelta(days=30 * int(row["n"]))
+        spans = []
+        for k, _ in enumerate(went):
+            start_at = base + timedelta(days=k)
+            last = k == len(went) - 1
+            end_at = None if live and last else start_at + timedelta(hours=2)
+            session = conn.execute(
+                "INSERT INTO stream_sessions (started_at, ended_at, source)"
+                " VALUES (%s, %s, 'manual') RETURNING id",
+                (start_at, end_at),
+            ).fetchone()
+            assert session is not None
+            spans.append((int(session["id"]), start_at, end_at))
+        # first seen during session number `seen_before` (clamped): earlier ones are not held
+        first_seen = base + timedelta(days=min(seen_before, len(went) - 1), minutes=30)
+        first_seen = min([first_seen] + [s for (_, s, _), w in zip(spans, went, strict=True) if w])
+        person, _ = persons.find_or_create(conn, f"att{int(row['n'])}", seen_at=first_seen)
+        for (sid, start_at, _), attended in zip(spans, went, strict=True):
+            if attended:
+                interactions.record(
+                    conn,
+                    NewInteraction(
+                        person_id=person.id,
+                        type=InteractionType.CHAT_MESSAGE,
+                        source=InteractionSource.CB_EVENTS,
+                        external_id=f"att-{sid}",
+                        occurred_at=max(start_at + timedelta(minutes=45), first_seen),
+                        broadcaster=OWNER,
+                    ),
+                )
+        got = store.attendance_stats(
+            conn,
+            OWNER,
+            [person.id],
+            session_ids=[sid for sid, _, _ in spans],
+            since=base,
+            regular_min_sessions=6,
+        )[person.id]
+        if live:  # only one session may be open at a time: close it for the next example
+            conn.execute(
+                "UPDATE stream_sessions SET ended_at = started_at + interval '2 hours'"
+                " WHERE id = %s",
+                (spans[-1][0],),
+            )
+    record = attendance(
+        [
+            OwnerSession(started_at=s, ended_at=e, attended=w)
+            for (_, s, e), w in zip(spans, went, strict=True)
+        ],
+        first_seen,
+    )
+    gaps = Distribution.of(record.gaps)
+    usual = gaps.median() if gaps.n >= 5 else None
+    regular = is_regular(record.attended, max(record.eligible, record.attended))
+    assert (got.attended, got.eligible, got.gaps) == (
+        record.attended,
+        record.eligible,
+        len(record.gaps),
+    )
+    assert got.usual_gap == usual
+    assert got.sessions_since_last_visit == record.sessions_since_last_visit
+    assert got.regular == regular
+    assert got.at_risk == (
+        record.sessions_since_last_visit is not None
+        and is_at_risk(regular, usual, record.sessions_since_last_visit)
+    )

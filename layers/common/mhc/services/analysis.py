@@ -39,7 +39,6 @@ from mhc.domain.analysis.loyalty import (
     LoyaltyValue,
     OwnerSession,
     RfmCutoffs,
-    attendance,
     loyalty_insight,
 )
 from mhc.domain.analysis.presence import PresenceSummary
@@ -570,8 +569,11 @@ class AudienceView(_Frozen):
     timezone: str
     as_of: datetime
     audience: Audience
-    #: How many people were first seen in the room in the window (the list shows the newest).
+    #: How many people were first seen in the room in the window (the list shows the newest),
+    #: how many are regulars and how many regulars are at risk (the lists show the first 20).
     newcomers_total: int
+    regulars_total: int
+    at_risk_total: int
     #: Current names of everyone in the lists.
     names: dict[int, str]
     #: The window's sessions (the latest ones), oldest first, for the charts.
@@ -619,41 +621,41 @@ def owner_audience(
             top=TOP,
             regular_min_sessions=REGULAR_MIN_SESSIONS,
         )
-        visitors = {v.person_id: v for v in [*rows.spenders, *rows.regulars]}
+        visitors = {v.person_id: v for v in rows.spenders}
         for v in rows.newcomers:
             visitors[v.person_id] = v  # carries the first visit
-        ids = sorted(visitors)
-        attended_lists = store.attended_sessions(conn, ids, owner, session_ids)
-        seen = store.first_seen_of(conn, ids)
+        judged = {v.person_id: (v, st) for v, st in [*rows.regulars, *rows.at_risk]}
+        others = sorted(set(visitors) - set(judged))
+        figures = store.attendance_stats(
+            conn,
+            owner,
+            others,
+            session_ids=session_ids,
+            since=since,
+            regular_min_sessions=REGULAR_MIN_SESSIONS,
+        )
+        ids = sorted(set(visitors) | set(judged))
         income = store.room_income(conn, owner, since=since, until=until, tz=timezone)
         series = store.session_series(conn, owner, spans[-SESSION_SERIES:], now=now)
         names = store.names(conn, ids)
         owner_person = persons.by_current_name(conn, owner)
     members = []
     for pid in ids:
-        visitor = visitors[pid]
-        went = set(attended_lists.get(pid, ()))
-        first_seen = seen.get(pid) or visitor.first_visit_at or since
-        record = attendance(
-            [
-                OwnerSession(started_at=s.started_at, ended_at=s.ended_at, attended=s.id in went)
-                for s in spans
-            ],
-            first_seen,
-        )
-        gaps = Distribution.of(record.gaps)
+        visitor, stats = judged.get(pid) or (visitors[pid], figures[pid])
+        if pid in visitors:
+            visitor = visitors[pid]
         members.append(
             AudienceMember(
                 person_id=pid,
                 tokens=visitor.tokens,
                 tips=visitor.tips,
-                sessions_attended=record.attended,
-                sessions_eligible=record.eligible,
+                sessions_attended=stats.attended,
+                sessions_eligible=stats.eligible,
                 first_visit_at=visitor.first_visit_at,
                 last_visit_at=visitor.last_visit_at,
-                usual_gap_sessions=gaps.median() if gaps.n >= 5 else None,
-                gaps=gaps.n,
-                sessions_since_last_visit=record.sessions_since_last_visit,
+                usual_gap_sessions=stats.usual_gap,
+                gaps=stats.gaps,
+                sessions_since_last_visit=stats.sessions_since_last_visit,
             )
         )
     lists = audience_lists(
@@ -672,6 +674,8 @@ def owner_audience(
         as_of=now,
         audience=lists,
         newcomers_total=rows.newcomers_total,
+        regulars_total=rows.regulars_total,
+        at_risk_total=rows.at_risk_total,
         names=names,
         sessions=[
             SessionPoint(

@@ -480,6 +480,127 @@ _VISITORS = f"""{_GROUPS},
         WHERE coalesce(a.pid, y.pid) NOT IN (SELECT id FROM out))"""
 
 
+#: Each person's attendance over the window's sessions, by the rules of
+#: `domain.analysis.loyalty.attendance` (tests compare the two): sessions ordered by start;
+#: eligible = attended, live, or ended after the person was first seen, less a live session
+#: not joined yet at the end; gaps between consecutive attended sessions in sessions; the
+#: usual gap is their type-7 median, withheld below 5 gaps; sessions since the last visit.
+#: `people` is a CTE of survivor ids; needs `groups`, %(sessions)s, %(owner)s, %(since)s.
+_ATTENDANCE = """
+    w AS (
+        SELECT id, started_at, ended_at, row_number() OVER (ORDER BY started_at, id) AS ord
+        FROM stream_sessions WHERE id = ANY(%(sessions)s)),
+    wn AS (
+        SELECT count(*) AS total,
+               coalesce(bool_or(ended_at IS NULL AND ord = (SELECT max(ord) FROM w)), false)
+                   AS live_last,
+               coalesce(array_agg(ended_at ORDER BY ended_at)
+                            FILTER (WHERE ended_at IS NOT NULL), '{}') AS ends
+        FROM w),
+    prow AS (
+        SELECT pid, pid AS row_id FROM people WHERE pid NOT IN (SELECT pid FROM groups)
+        UNION ALL
+        SELECT g.pid, g.row_id FROM groups g WHERE g.pid IN (SELECT pid FROM people)),
+    seen AS (
+        SELECT pr.pid, coalesce(min(p.first_seen_at), %(since)s) AS f
+        FROM prow pr JOIN persons p ON p.id = pr.row_id GROUP BY pr.pid),
+    went AS (
+        SELECT DISTINCT pr.pid, w.ord, w.ended_at < s.f AS before_seen
+        FROM prow pr
+        JOIN session_attendance sa ON sa.person_id = pr.row_id
+        JOIN w ON w.id = sa.session_id
+        JOIN seen s ON s.pid = pr.pid
+        WHERE sa.broadcaster = %(owner)s AND sa.actions > 0),
+    gap AS (
+        SELECT pid, ord, before_seen, ord - lag(ord) OVER (PARTITION BY pid ORDER BY ord) AS gap
+        FROM went),
+    per AS (
+        SELECT pid, count(*) AS attended, count(gap) AS gaps, max(ord) AS last_ord,
+               count(*) FILTER (WHERE before_seen) AS before_seen,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY gap)
+                   FILTER (WHERE gap IS NOT NULL) AS median_gap
+        FROM gap GROUP BY pid),
+    stats AS (
+        SELECT pe.pid, coalesce(x.attended, 0) AS attended, coalesce(x.gaps, 0) AS gaps,
+               CASE WHEN x.gaps >= 5 THEN x.median_gap END AS usual_gap,
+               wn.total
+                 - width_bucket(s.f - interval '1 microsecond', wn.ends)
+                 + coalesce(x.before_seen, 0)
+                 - CASE WHEN wn.live_last AND coalesce(x.last_ord, 0) < wn.total THEN 1 ELSE 0 END
+                   AS eligible,
+               CASE WHEN x.last_ord IS NOT NULL THEN
+                   wn.total - x.last_ord
+                   - CASE WHEN wn.live_last AND x.last_ord < wn.total THEN 1 ELSE 0 END
+               END AS since_last
+        FROM people pe CROSS JOIN wn
+        JOIN seen s ON s.pid = pe.pid
+        LEFT JOIN per x ON x.pid = pe.pid),
+    judged AS (
+        SELECT st.*,
+               st.attended >= %(min)s
+                   AND st.attended >= 0.25 * greatest(st.eligible, st.attended) AS regular
+        FROM stats st),
+    flagged AS (
+        SELECT j.*, j.regular AND j.usual_gap IS NOT NULL
+                    AND j.since_last + 1 > 2 * j.usual_gap AS at_risk
+        FROM judged j)"""
+
+
+@dataclass(frozen=True, slots=True)
+class AttendanceStats:
+    """A person's attendance over the window's sessions (see `_ATTENDANCE`)."""
+
+    attended: int
+    eligible: int
+    gaps: int
+    usual_gap: float | None
+    sessions_since_last_visit: int | None
+    regular: bool
+    at_risk: bool
+
+
+def _stats(row: dict[str, Any]) -> AttendanceStats:
+    gap = row.get("usual_gap")
+    since = row.get("since_last")
+    return AttendanceStats(
+        attended=int(row["attended"]),
+        eligible=int(row["eligible"]),
+        gaps=int(row["gaps"]),
+        usual_gap=None if gap is None else float(gap),
+        sessions_since_last_visit=None if since is None else int(since),
+        regular=bool(row["regular"]),
+        at_risk=bool(row["at_risk"]),
+    )
+
+
+def attendance_stats(
+    conn: Conn,
+    owner: str,
+    person_ids: Sequence[int],
+    *,
+    session_ids: Sequence[int],
+    since: datetime,
+    regular_min_sessions: int,
+) -> dict[int, AttendanceStats]:
+    """The attendance figures of these persons (survivor ids) over the window's sessions."""
+    if not person_ids:
+        return {}
+    rows = conn.execute(
+        f"""WITH {_GROUPS},
+            people AS (SELECT DISTINCT unnest(%(pids)s::bigint[]) AS pid),
+            {_ATTENDANCE}
+            SELECT * FROM flagged""",
+        {
+            "owner": owner,
+            "pids": list(person_ids),
+            "sessions": list(session_ids),
+            "since": since,
+            "min": regular_min_sessions,
+        },
+    ).fetchall()
+    return {int(r["pid"]): _stats(r) for r in rows}
+
+
 def _visitor(row: dict[str, Any]) -> Visitor:
     def at(value: Any) -> datetime | None:
         return datetime.fromisoformat(value) if isinstance(value, str) else value
@@ -502,8 +623,12 @@ class AudienceRows:
     cutoffs: Cutoffs | None
     #: The top spenders, by tokens then id.
     spenders: list[Visitor]
-    #: Everyone who attended at least the regular minimum of sessions.
-    regulars: list[Visitor]
+    #: The regulars with most sessions, and the regulars at risk with most sessions missed
+    #: (each with their attendance figures), and how many of each there are.
+    regulars: list[tuple[Visitor, AttendanceStats]]
+    regulars_total: int
+    at_risk: list[tuple[Visitor, AttendanceStats]]
+    at_risk_total: int
     #: How many were first seen in the room in the window, and the newest of them.
     newcomers_total: int
     newcomers: list[Visitor]
@@ -542,6 +667,8 @@ def audience(
                        coalesce(c.tokens, 0) AS tokens, coalesce(c.tips, 0) AS tips
                 FROM (SELECT * FROM first_in_room ORDER BY first_at DESC, pid LIMIT %(top)s) f
                 LEFT JOIN counted c ON c.pid = f.pid),
+            people AS (SELECT pid FROM counted WHERE sessions >= %(min)s),
+            {_ATTENDANCE},
             head AS (
                 SELECT count(*) AS people,
                        count(*) FILTER (WHERE sessions > 0) AS visitors,
@@ -562,8 +689,16 @@ def audience(
                    (SELECT coalesce(json_agg(t ORDER BY t.tokens DESC, t.pid), '[]') FROM (
                         SELECT * FROM counted WHERE tokens > 0
                         ORDER BY tokens DESC, pid LIMIT %(top)s) t) AS spenders,
-                   (SELECT coalesce(json_agg(g ORDER BY g.pid), '[]') FROM (
-                        SELECT * FROM counted WHERE sessions >= %(min)s) g) AS regulars
+                   (SELECT coalesce(json_agg(g ORDER BY g.attended DESC, g.pid), '[]') FROM (
+                        SELECT f.*, c.sessions, c.last_at, c.tokens, c.tips
+                        FROM flagged f JOIN counted c ON c.pid = f.pid WHERE f.regular
+                        ORDER BY f.attended DESC, f.pid LIMIT %(top)s) g) AS regulars,
+                   (SELECT count(*) FROM flagged WHERE regular) AS regulars_total,
+                   (SELECT coalesce(json_agg(g ORDER BY g.since_last DESC, g.pid), '[]') FROM (
+                        SELECT f.*, c.sessions, c.last_at, c.tokens, c.tips
+                        FROM flagged f JOIN counted c ON c.pid = f.pid WHERE f.at_risk
+                        ORDER BY f.since_last DESC, f.pid LIMIT %(top)s) g) AS at_risk,
+                   (SELECT count(*) FROM flagged WHERE at_risk) AS at_risk_total
             FROM head""",
         {
             "owner": owner,
@@ -587,7 +722,10 @@ def audience(
         people=int(row["people"]),
         cutoffs=cutoffs,
         spenders=[_visitor(r) for r in row["spenders"]],
-        regulars=[_visitor(r) for r in row["regulars"]],
+        regulars=[(_visitor(r), _stats(r)) for r in row["regulars"]],
+        regulars_total=int(row["regulars_total"]),
+        at_risk=[(_visitor(r), _stats(r)) for r in row["at_risk"]],
+        at_risk_total=int(row["at_risk_total"]),
         newcomers_total=int(row["newcomers_total"]),
         newcomers=[_visitor(r) for r in row["newcomers"]],
     )
@@ -603,32 +741,6 @@ def _quintiles(counts: Any) -> tuple[float, float, float, float]:
 def _four(values: Any) -> tuple[float, float, float, float]:
     a, b, c, d = (float(v) for v in values)
     return a, b, c, d
-
-
-def attended_sessions(
-    conn: Conn, person_ids: Sequence[int], owner: str, session_ids: Sequence[int]
-) -> dict[int, list[int]]:
-    """For each person (survivor id), the sessions among `session_ids` they attended."""
-    rows = conn.execute(
-        f"""SELECT {SURVIVOR} AS pid, array_agg(DISTINCT sa.session_id) AS sessions
-            FROM persons r JOIN session_attendance sa ON sa.person_id = r.id
-            WHERE (r.id = ANY(%(pids)s) OR r.merged_into = ANY(%(pids)s))
-              AND sa.broadcaster = %(owner)s AND sa.actions > 0
-              AND sa.session_id = ANY(%(sessions)s)
-            GROUP BY 1""",
-        {"pids": list(person_ids), "owner": owner, "sessions": list(session_ids)},
-    ).fetchall()
-    return {int(r["pid"]): sorted(int(s) for s in r["sessions"]) for r in rows}
-
-
-def first_seen_of(conn: Conn, person_ids: Sequence[int]) -> dict[int, datetime | None]:
-    """Each person's first sighting anywhere (the earliest of their rows)."""
-    rows = conn.execute(
-        f"""SELECT {SURVIVOR} AS pid, min(r.first_seen_at) AS at FROM persons r
-            WHERE r.id = ANY(%(p)s) OR r.merged_into = ANY(%(p)s) GROUP BY 1""",
-        {"p": list(person_ids)},
-    ).fetchall()
-    return {int(r["pid"]): r["at"] for r in rows}
 
 
 def session_series(
