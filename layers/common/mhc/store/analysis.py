@@ -504,13 +504,22 @@ _ATTENDANCE = """
     seen AS (
         SELECT pr.pid, coalesce(min(p.first_seen_at), %(since)s) AS f
         FROM prow pr JOIN persons p ON p.id = pr.row_id GROUP BY pr.pid),
-    went AS (
-        SELECT DISTINCT pr.pid, w.ord, w.ended_at < s.f AS before_seen
+    went AS (  -- one row per person and session (only a merged group can have two)
+        SELECT pr.pid, w.ord, w.ended_at < s.f AS before_seen
         FROM prow pr
         JOIN session_attendance sa ON sa.person_id = pr.row_id
         JOIN w ON w.id = sa.session_id
         JOIN seen s ON s.pid = pr.pid
-        WHERE sa.broadcaster = %(owner)s AND sa.actions > 0),
+        WHERE sa.broadcaster = %(owner)s AND sa.actions > 0
+          AND pr.pid NOT IN (SELECT pid FROM groups)
+        UNION ALL
+        SELECT DISTINCT pr.pid, w.ord, w.ended_at < s.f
+        FROM prow pr
+        JOIN session_attendance sa ON sa.person_id = pr.row_id
+        JOIN w ON w.id = sa.session_id
+        JOIN seen s ON s.pid = pr.pid
+        WHERE sa.broadcaster = %(owner)s AND sa.actions > 0
+          AND pr.pid IN (SELECT pid FROM groups)),
     gap AS (
         SELECT pid, ord, before_seen, ord - lag(ord) OVER (PARTITION BY pid ORDER BY ord) AS gap
         FROM went),
