@@ -241,13 +241,12 @@ def attendance(conn: Conn, ids: Sequence[int], owner: str) -> dict[int, Attendan
 #: Enter/leave of one person per session, paired by the documented rule: after an enter they
 #: are present until the next event (or the session end); a leave first means present from the
 #: start; an enter after an enter is a duplicate, a leave after a leave an orphan. Events at
-#: one instant keep the feed's order (id).
+#: one instant keep the feed's order (id). The first event is the one without a previous, the
+#: last the one without a next.
 _PAIRING = """
     e AS (
         SELECT s.id AS session_id, s.ended_at, i.occurred_at AS at,
                i.type = 'USER_ENTER' AS is_enter,
-               row_number() OVER w AS k,
-               count(*) OVER (PARTITION BY s.id{partition}) AS n,
                lag(i.type = 'USER_ENTER') OVER w AS prev_enter,
                lead(i.occurred_at) OVER w AS next_at{extra}
         FROM s JOIN interactions i
@@ -274,13 +273,13 @@ def presence(
                      AS v(id, started_at, ended_at)),
             {_PAIRING.format(partition="", extra="", person=" AND i.person_id = ANY(%(ids)s)")}
             SELECT session_id,
-                   bool_or(k = 1 AND NOT is_enter) AS leave_first,
+                   bool_or(prev_enter IS NULL AND NOT is_enter) AS leave_first,
                    min(at) AS first_at,
                    coalesce(sum(extract(epoch FROM coalesce(next_at, ended_at) - at))
                             FILTER (WHERE is_enter), 0) AS open_seconds,
                    count(*) FILTER (WHERE is_enter AND prev_enter) AS duplicate_enters,
                    count(*) FILTER (WHERE NOT is_enter AND NOT prev_enter) AS orphan_leaves,
-                   bool_or(k = n AND is_enter) AS open_at_end
+                   bool_or(next_at IS NULL AND is_enter) AS open_at_end
             FROM e GROUP BY session_id""",
         {
             "now": now,
@@ -934,7 +933,8 @@ def session_figures(
             present AS (  -- intervals in which each person is in the room
                 SELECT session_id, at AS a, coalesce(next_at, ended_at) AS b FROM e WHERE is_enter
                 UNION ALL
-                SELECT session_id, started_at, at FROM e WHERE k = 1 AND NOT is_enter),
+                SELECT session_id, started_at, at FROM e
+                WHERE prev_enter IS NULL AND NOT is_enter),
             changes AS (
                 SELECT session_id, a AS at, 1 AS delta FROM present WHERE b > a
                 UNION ALL
