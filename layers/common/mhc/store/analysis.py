@@ -500,25 +500,20 @@ _ATTENDANCE = """
         SELECT pid, pid AS row_id FROM people WHERE pid NOT IN (SELECT pid FROM groups)
         UNION ALL
         SELECT g.pid, g.row_id FROM groups g WHERE g.pid IN (SELECT pid FROM people)),
+    -- (row ids as arrays: index lookups for these people, whatever the planner guesses)
     seen AS (
         SELECT pr.pid, coalesce(min(p.first_seen_at), %(since)s) AS f
-        FROM prow pr JOIN persons p ON p.id = pr.row_id GROUP BY pr.pid),
+        FROM persons p JOIN prow pr ON pr.row_id = p.id
+        WHERE p.id = ANY(ARRAY(SELECT row_id FROM prow))
+        GROUP BY pr.pid),
     went AS (  -- one row per person and session (only a merged group can have two)
-        SELECT pr.pid, w.ord, w.ended_at < s.f AS before_seen
-        FROM prow pr
-        JOIN session_attendance sa ON sa.person_id = pr.row_id
+        SELECT DISTINCT pr.pid, w.ord, w.ended_at < s.f AS before_seen
+        FROM session_attendance sa
+        JOIN prow pr ON pr.row_id = sa.person_id
         JOIN w ON w.id = sa.session_id
         JOIN seen s ON s.pid = pr.pid
-        WHERE sa.broadcaster = %(owner)s AND sa.actions > 0
-          AND pr.pid NOT IN (SELECT pid FROM groups)
-        UNION ALL
-        SELECT DISTINCT pr.pid, w.ord, w.ended_at < s.f
-        FROM prow pr
-        JOIN session_attendance sa ON sa.person_id = pr.row_id
-        JOIN w ON w.id = sa.session_id
-        JOIN seen s ON s.pid = pr.pid
-        WHERE sa.broadcaster = %(owner)s AND sa.actions > 0
-          AND pr.pid IN (SELECT pid FROM groups)),
+        WHERE sa.person_id = ANY(ARRAY(SELECT row_id FROM prow))
+          AND sa.broadcaster = %(owner)s AND sa.actions > 0),
     gap AS (
         SELECT pid, ord, before_seen, ord - lag(ord) OVER (PARTITION BY pid ORDER BY ord) AS gap
         FROM went),
@@ -529,7 +524,7 @@ _ATTENDANCE = """
                    FILTER (WHERE gap IS NOT NULL) AS median_gap
         FROM gap GROUP BY pid),
     stats AS (
-        SELECT pe.pid, coalesce(x.attended, 0) AS attended, coalesce(x.gaps, 0) AS gaps,
+        SELECT pe.*, coalesce(x.attended, 0) AS attended, coalesce(x.gaps, 0) AS gaps,
                CASE WHEN x.gaps >= 5 THEN x.median_gap END AS usual_gap,
                wn.total
                  - width_bucket(s.f - interval '1 microsecond', wn.ends)
@@ -675,7 +670,7 @@ def audience(
                        coalesce(c.tokens, 0) AS tokens, coalesce(c.tips, 0) AS tips
                 FROM (SELECT * FROM first_in_room ORDER BY first_at DESC, pid LIMIT %(top)s) f
                 LEFT JOIN counted c ON c.pid = f.pid),
-            people AS (SELECT pid FROM counted WHERE sessions >= %(min)s),
+            people AS (SELECT * FROM counted WHERE sessions >= %(min)s),
             {_ATTENDANCE},
             head AS (
                 SELECT count(*) AS people,
@@ -698,14 +693,12 @@ def audience(
                         SELECT * FROM counted WHERE tokens > 0
                         ORDER BY tokens DESC, pid LIMIT %(top)s) t) AS spenders,
                    (SELECT coalesce(json_agg(g ORDER BY g.attended DESC, g.pid), '[]') FROM (
-                        SELECT f.*, c.sessions, c.last_at, c.tokens, c.tips
-                        FROM flagged f JOIN counted c ON c.pid = f.pid WHERE f.regular
-                        ORDER BY f.attended DESC, f.pid LIMIT %(top)s) g) AS regulars,
+                        SELECT * FROM flagged WHERE regular
+                        ORDER BY attended DESC, pid LIMIT %(top)s) g) AS regulars,
                    (SELECT count(*) FROM flagged WHERE regular) AS regulars_total,
                    (SELECT coalesce(json_agg(g ORDER BY g.since_last DESC, g.pid), '[]') FROM (
-                        SELECT f.*, c.sessions, c.last_at, c.tokens, c.tips
-                        FROM flagged f JOIN counted c ON c.pid = f.pid WHERE f.at_risk
-                        ORDER BY f.since_last DESC, f.pid LIMIT %(top)s) g) AS at_risk,
+                        SELECT * FROM flagged WHERE at_risk
+                        ORDER BY since_last DESC, pid LIMIT %(top)s) g) AS at_risk,
                    (SELECT count(*) FROM flagged WHERE at_risk) AS at_risk_total
             FROM head""",
         {
