@@ -532,6 +532,8 @@ export interface AudienceView {
     } | null;
   };
   newcomers_total: number;
+  regulars_total: number;
+  at_risk_total: number;
   names: Record<string, string>;
   sessions: { session_id: number; started_at: Iso; ended_at: Iso | null; tokens: number; visitors: number }[];
 }

@@ -137,6 +137,8 @@ describe("audience", () => {
     const risk = screen.getByRole("region", { name: "Regulars at risk" });
     expect(within(risk).getByRole("link", { name: "dan" })).toHaveAttribute("href", "/persons/3");
     expect(screen.getByRole("region", { name: "Newcomers" })).toHaveTextContent("4 people first seen");
+    expect(screen.getByRole("region", { name: "Regulars" })).toHaveTextContent("2 regulars: at least 6");
+    expect(screen.getByRole("region", { name: "Regulars at risk" })).toHaveTextContent("1 regular missed more sessions");
     expect(screen.getByRole("img", { name: /Top spenders of the period: rita 260 tokens/ })).toBeInTheDocument();
     expect(screen.getByRole("region", { name: "Best hours of the week" })).toHaveTextContent("Mon 21:00");
     // The default period is 90 days; "Last 30 days" asks again with its own start

@@ -89,12 +89,18 @@ function Lists({ view }: { view: AudienceView }) {
       </section>
       <section aria-labelledby="regulars-title">
         <h2 id="regulars-title">Regulars</h2>
-        <p className="muted small">At least 6 of your sessions and a quarter of those since first seen.</p>
+        <p className="muted small">
+          {plural(view.regulars_total, ["regular", "regulars"])}: at least 6 of your sessions in the period and a quarter of
+          those since first seen{view.regulars_total > a.regulars.length ? "; the most faithful:" : "."}
+        </p>
         <EntryTable view={view} entries={a.regulars} caption="Regulars" valueLabel="Attendance" value={(e) => percent(e.value)} />
       </section>
       <section aria-labelledby="risk-title">
         <h2 id="risk-title">Regulars at risk</h2>
-        <p className="muted small">Sessions missed since their last visit, beyond twice their usual gap.</p>
+        <p className="muted small">
+          {plural(view.at_risk_total, ["regular", "regulars"])} missed more sessions since their last visit than twice their
+          usual gap.
+        </p>
         <EntryTable view={view} entries={a.at_risk_regulars} caption="Regulars at risk" valueLabel="Sessions missed" value={(e) => formatNumber(e.value)} />
       </section>
       <section aria-labelledby="new-title">
