@@ -253,7 +253,7 @@ def _feed(person_id: int, tags: list[str]) -> FeedProfile:
 
 def _statbate(db: Database, rita: int, captured_at: datetime) -> dict[SnapshotSource, int]:
     """What Statbate said of rita an hour ago (as the refresh job stores it)."""
-    from mhc.services import analysis
+    from mhc.services import statbate_analysis
 
     member = {
         "did": 4242,
@@ -301,7 +301,9 @@ def _statbate(db: Database, rita: int, captured_at: datetime) -> dict[SnapshotSo
                 normalized_metrics=member,
             ).id
         }
-        fetched = [analysis.AnalysisFetch(source, body) for source, body in bodies.items()]
-        stored = analysis.store_member_analysis(conn, rita, fetched, captured_at=captured_at)
+        fetched = [statbate_analysis.AnalysisFetch(source, body) for source, body in bodies.items()]
+        stored = statbate_analysis.store_member_analysis(
+            conn, rita, fetched, captured_at=captured_at
+        )
         ids.update(zip(bodies, stored, strict=True))
     return ids

@@ -34,7 +34,7 @@ from mhc.domain.models import JobStatus, SnapshotSource
 from mhc.domain.persons import Resolution
 from mhc.domain.usernames import InvalidUsername, normalize_username
 from mhc.observability import logger, redact
-from mhc.services import analysis, snapshots
+from mhc.services import snapshots, statbate_analysis
 from mhc.services.job_context import JobContext, JobResult
 from mhc.services.persons import find_or_create
 from mhc.store import collect_targets
@@ -186,7 +186,7 @@ def _members(
                 continue
             stored = _store(ctx.db, target, SnapshotSource.STATBATE_MEMBER, item, now, tally)
             if stored is not None:
-                found.append(_Found(*stored, analysis.member_first_tip(item)))
+                found.append(_Found(*stored, statbate_analysis.member_first_tip(item)))
     return found
 
 
@@ -201,10 +201,10 @@ def _analysis(
     for member in found[: config.analysis_limit]:
         if tally.consecutive_errors >= MAX_CONSECUTIVE_ERRORS:
             return
-        fetched, stopped = analysis.fetch_member_analysis(
+        fetched, stopped = statbate_analysis.fetch_member_analysis(
             client,
             member.name,
-            sources=analysis.MEMBER_ANALYSIS_SOURCES,
+            sources=statbate_analysis.MEMBER_ANALYSIS_SOURCES,
             owner=settings.mhc_owner_username,
             timezone=settings.mhc_owner_timezone,
             first_tip_at=member.first_tip_at,
@@ -218,7 +218,7 @@ def _analysis(
             elif stopped is None or item is not fetched[-1]:
                 tally.error(_AnalysisError(f"{item.source.value}: {item.error}"))
         with ctx.db.transaction() as conn:
-            stored = analysis.store_member_analysis(
+            stored = statbate_analysis.store_member_analysis(
                 conn, member.person_id, fetched, captured_at=ctx.deps.clock()
             )
         tally.counts["analysis_snapshots"] += len(stored)

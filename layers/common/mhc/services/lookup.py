@@ -41,7 +41,7 @@ from mhc.domain.models import (
 from mhc.domain.persons import Resolution
 from mhc.domain.roles import Role
 from mhc.observability import logger, redact
-from mhc.services import analysis, interactions, job_runs, memory, persons, snapshots
+from mhc.services import interactions, job_runs, memory, persons, snapshots, statbate_analysis
 from mhc.services.persons import find_or_create, valid_username
 
 MAX_PASTE_LENGTH = 50_000
@@ -262,17 +262,17 @@ def _fetch_analysis(
     owner: str | None,
     now: datetime,
     deadline: datetime,
-) -> list[analysis.AnalysisFetch]:
+) -> list[statbate_analysis.AnalysisFetch]:
     """What the member spent in the owner's room and on which tags, within the lookup's
     deadline; whatever Statbate refuses or the deadline cuts is a failed outcome, never an
     error of the lookup."""
-    fetched, _stopped = analysis.fetch_member_analysis(
+    fetched, _stopped = statbate_analysis.fetch_member_analysis(
         source,
         name,
         sources=LOOKUP_ANALYSIS,
         owner=owner,
         timezone="UTC",
-        first_tip_at=analysis.member_first_tip(member.data),
+        first_tip_at=statbate_analysis.member_first_tip(member.data),
         now=now,
         deadline=deadline,
     )
@@ -283,9 +283,9 @@ def _fetch_analysis(
 
 
 def _store_analysis(
-    conn: Conn, person_id: int, fetched: list[analysis.AnalysisFetch], now: datetime
+    conn: Conn, person_id: int, fetched: list[statbate_analysis.AnalysisFetch], now: datetime
 ) -> list[StatbateOutcome]:
-    ids = iter(analysis.store_member_analysis(conn, person_id, fetched, captured_at=now))
+    ids = iter(statbate_analysis.store_member_analysis(conn, person_id, fetched, captured_at=now))
     outcomes = []
     for item in fetched:
         if item.error is not None:
@@ -370,7 +370,7 @@ def lookup(
             ),
             None,
         )
-        extra: list[analysis.AnalysisFetch] = []
+        extra: list[statbate_analysis.AnalysisFetch] = []
         if member is not None and source is not None:
             extra = _fetch_analysis(source, person.username, member, owner, now, deadline)
         with db.transaction() as conn:
