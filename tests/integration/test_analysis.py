@@ -506,3 +506,44 @@ def test_a_recap_of_an_unknown_session_is_not_found(db: Database, world: World) 
 
     with pytest.raises(NotFound):
         analysis.session_recap_of(db, 10_000, owner=OWNER, clock=lambda: NOW)
+
+
+def test_a_person_only_seen_in_other_rooms(db: Database, world: World) -> None:
+    # Given a broadcaster the owner visited: the owner tipped in her room (the owner's action,
+    # carried as `actor`) and she changed her room's subject (her own action)
+    from mhc.domain.models import InteractionSource, NewInteraction
+    from mhc.services import interactions
+
+    when = start(8) + timedelta(hours=12)
+    with db.transaction() as conn:
+        model = persons.by_current_name(conn, "model_a")
+        assert model is not None
+        for key, kind, metadata in (
+            (
+                "elsewhere-tip",
+                InteractionType.TIP_EVENT,
+                {"tokens": 50, "actor": OWNER, "elsewhere": True},
+            ),
+            ("elsewhere-subject", InteractionType.ROOM_SUBJECT_CHANGE, {"elsewhere": True}),
+        ):
+            interactions.record(
+                conn,
+                NewInteraction(
+                    person_id=model.id,
+                    type=kind,
+                    source=InteractionSource.CB_EVENTS,
+                    external_id=key,
+                    occurred_at=when,
+                    broadcaster="model_a",
+                    metadata=metadata,
+                ),
+            )
+    result = by_kind(insights(db, model.id))
+    # Then nothing is hers to the owner, her own action is an active hour, she attended nothing
+    assert result["spending"]["value"]["tokens_to_owner"] == 0
+    assert result["spending"]["evidence"]["counts"]["owner_tokens_last_30d"] == 410
+    assert result["timing"]["value"]["active_hours"] == 1
+    loyalty = result["loyalty"]["value"]
+    assert loyalty["attended_sessions"] == 0
+    assert loyalty["last_visit_at"] is None
+    assert loyalty["eligible_sessions"] == 8  # first seen a month before S1
