@@ -4,6 +4,7 @@ import { AuthProvider, useAuth } from "./auth";
 import { PlusSessionFlag } from "./components/PlusSessionFlag";
 import { pillText } from "./health";
 import { AlertSettingsPage } from "./pages/AlertSettings";
+import { AudiencePage } from "./pages/Audience";
 import { ChatImportPage } from "./pages/ChatImport";
 import { HealthPage } from "./pages/Health";
 import { LivePage } from "./pages/Live";
@@ -22,6 +23,7 @@ const NAV = [
   { to: "/", label: "Lookup" },
   { to: "/live", label: "Live" },
   { to: "/owner", label: "Dashboard" },
+  { to: "/audience", label: "Audience" },
   { to: "/sessions", label: "Sessions" },
   { to: "/watchlists", label: "Watchlists" },
   { to: "/search", label: "Search" },
@@ -117,6 +119,7 @@ function Routes() {
   if (pathname === "/live") return <LivePage />;
   if (pathname === "/live/alerts") return <AlertSettingsPage />;
   if (pathname === "/token-history") return <TokenHistoryPage />;
+  if (pathname === "/audience") return <AudiencePage />;
   if (pathname === "/sessions") return <SessionsPage />;
   if (session) return <SessionDetailPage id={Number(session.id)} />;
   if (pathname === "/watchlists") return <WatchlistsPage />;

@@ -67,6 +67,10 @@ const SNAPSHOT_PROVIDER: Record<SnapshotSource, Provider> = {
   cb_profile: "chaturbate",
   affiliate: "chaturbate",
   manual: "mhc",
+  statbate_member_on_model: "statbate",
+  statbate_tag_spending: "statbate",
+  statbate_member_tips: "statbate",
+  statbate_member_activity: "statbate",
 };
 
 const SNAPSHOT_LABEL: Record<SnapshotSource, string> = {
@@ -76,6 +80,10 @@ const SNAPSHOT_LABEL: Record<SnapshotSource, string> = {
   cb_profile: "Chaturbate · profile",
   affiliate: "Chaturbate · affiliate feed",
   manual: "MHC · manual",
+  statbate_member_on_model: "Statbate · in your room",
+  statbate_tag_spending: "Statbate · tag spending",
+  statbate_member_tips: "Statbate · tips",
+  statbate_member_activity: "Statbate · activity",
 };
 
 export function snapshotProvider(source: string): Provider {

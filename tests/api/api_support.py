@@ -58,6 +58,29 @@ class FakeStatbate:
         self.deadlines.append(deadline)
         return self._answer(self.models, name)
 
+    # Statbate's member analysis: `analysis[(endpoint, name)]` is the whole {data, meta} body.
+    analysis: dict[tuple[str, str], Any] = field(default_factory=dict)
+    analysis_calls: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+
+    def _analysis(self, endpoint: str, name: str, **kwargs: Any) -> FakeReply | None:
+        self.analysis_calls.append((endpoint, name, kwargs))
+        answer = self.analysis.get((endpoint, name))
+        if isinstance(answer, ClientError):
+            raise answer
+        return None if answer is None else FakeReply(answer)
+
+    def member_model_spending(self, name: str, model: str, **kwargs: Any) -> FakeReply | None:
+        return self._analysis("model", name, model=model, **kwargs)
+
+    def member_tag_spending(self, name: str, **kwargs: Any) -> FakeReply | None:
+        return self._analysis("tag-spending", name, **kwargs)
+
+    def member_tips(self, name: str, **kwargs: Any) -> FakeReply | None:
+        return self._analysis("tips", name, **kwargs)
+
+    def member_activity(self, name: str, **kwargs: Any) -> FakeReply | None:
+        return self._analysis("activity", name, **kwargs)
+
 
 @dataclass(frozen=True)
 class Seed:
@@ -210,6 +233,9 @@ def requests_for(seed: Seed) -> list[tuple[str, str, dict[str, str], Any, int]]:
         ("GET", "/api/watchlists/1/members", {}, None, 200),
         ("GET", "/api/search", {"q": "hello"}, None, 200),
         ("GET", "/api/owner", {}, None, 200),
+        ("GET", f"/api/persons/{alice}/insights", {}, None, 200),
+        ("GET", "/api/owner/audience", {"since": "2026-05-01T00:00:00Z"}, None, 200),
+        ("GET", f"/api/sessions/{session}/recap", {}, None, 200),
         ("PATCH", f"/api/persons/{alice}", {}, {"is_excluded": False}, 200),
         ("POST", f"/api/persons/{alice}/notes", {}, {"text": "note"}, 201),
         (

@@ -377,7 +377,7 @@ def test_an_unknown_query_parameter_is_422_not_silently_ignored(
         {
             "field": "tpye",
             "message": "not a parameter of this request (it takes type, source, since, until,"
-            " limit, cursor)",
+            " limit, cursor, broadcaster)",
         }
     ]
     response = client.get("/api/search?q=hi&=null")

@@ -111,7 +111,14 @@ def test_refresh_in_priority_order_with_snapshots_absences_and_pacing(
     batch = [r for r in server.requests if r.path == BATCH]
     assert [r.json()["names"] for r in batch] == [["alice", "bob"]]
     assert batch[0].headers["authorization"] == f"Bearer {STATBATE_TOKEN}"
-    assert [r.path for r in server.requests][1:] == ["/api/model/chaturbate/carol/info"]
+    # then Statbate's member analysis of the member found (404 here: nothing stored)
+    assert [r.path for r in server.requests][1:] == [
+        "/api/members/chaturbate/alice/model/the_owner",
+        "/api/members/chaturbate/alice/tag-spending",
+        "/api/members/chaturbate/alice/tips",
+        "/api/members/chaturbate/alice/activity",
+        "/api/model/chaturbate/carol/info",
+    ]
     # one snapshot per person found, with ids recorded for rename detection
     snaps = rows(db, "SELECT person_id, source, normalized_metrics FROM snapshots ORDER BY id")
     assert [(s["person_id"], s["source"]) for s in snaps] == [
@@ -251,5 +258,6 @@ def test_config_filters_choose_who_is_refreshed(
     server.handler = answer
     make_collector(db, server, clock).run_due(budget())
     # Then only alice was asked (carol's list and bob's chat are not chosen; smk_lover excluded)
-    assert [r.json()["names"] for r in server.requests] == [["alice"]]
+    assert [r.json()["names"] for r in server.requests if r.path == BATCH] == [["alice"]]
+    assert not any("carol" in r.path or "bob" in r.path for r in server.requests)
     assert ids["alice"] > 0

@@ -21,6 +21,7 @@ PACKAGE = PACKAGE_ROOT / "mhc"
 #: table in docs/architecture.md.
 STORE_OWNERS: dict[str, set[str]] = {
     "mhc.store.alerts": {"mhc.services.alerts"},
+    "mhc.store.analysis": {"mhc.services.analysis"},
     "mhc.store.attributes": {"mhc.services.memory"},
     "mhc.store.broadcasts": {"mhc.services.profiles"},
     "mhc.store.chat_import": {"mhc.services.chat_import"},

@@ -4,11 +4,13 @@ import type {
   AlertView,
   ApiErrorBody,
   Attribute,
+  AudienceView,
   CaptureAuditView,
   ChatImportStatus,
   CollectorStatus,
   Confidence,
   CurrentSession,
+  EvidenceKind,
   ImportReport,
   ImportSummary,
   ImportTarget,
@@ -28,6 +30,8 @@ import type {
   PasteReading,
   PersonDeletion,
   PersonDetail,
+  PersonInsights,
+  RecapView,
   Role,
   SessionDeletion,
   RulesView,
@@ -199,11 +203,26 @@ export const api = {
     request<SnapshotWithDelta[]>(`/persons/${id}/snapshots`, { query: { source }, signal }),
   interactions: (
     id: number,
-    filters: { type?: InteractionType[]; source?: InteractionSource[]; cursor?: string | null },
+    filters: {
+      type?: InteractionType[];
+      source?: InteractionSource[];
+      cursor?: string | null;
+      broadcaster?: string | null;
+      since?: string | null;
+      until?: string | null;
+    },
     signal?: AbortSignal,
   ) =>
     request<Page<Interaction>>(`/persons/${id}/interactions`, {
-      query: { type: filters.type, source: filters.source, cursor: filters.cursor, limit: 50 },
+      query: {
+        type: filters.type,
+        source: filters.source,
+        cursor: filters.cursor,
+        broadcaster: filters.broadcaster,
+        since: filters.since,
+        until: filters.until,
+        limit: 50,
+      },
       signal,
     }),
   addNote: (id: number, text: string, idempotencyKey: string) =>
@@ -214,7 +233,12 @@ export const api = {
   setAttribute: (
     id: number,
     key: string,
-    body: { value: string; confidence: Confidence; evidence_note?: string | null },
+    body: {
+      value: string;
+      confidence: Confidence;
+      evidence_note?: string | null;
+      evidence_kind?: EvidenceKind;
+    },
   ) =>
     request<Attribute>(`/persons/${id}/attributes/${enc(key)}`, { method: "PUT", body }),
   watchlists: (signal?: AbortSignal) => request<Watchlist[]>("/watchlists", { signal }),
@@ -278,6 +302,12 @@ export const api = {
     request<ImportSummary[]>("/owner/token-history/imports", { signal }),
   captureAudit: (signal?: AbortSignal) =>
     request<CaptureAuditView>("/owner/capture-audit", { signal }),
+  insights: (id: number, signal?: AbortSignal) =>
+    request<PersonInsights>(`/persons/${id}/insights`, { signal }),
+  audience: (window: { since?: string | null; until?: string | null }, signal?: AbortSignal) =>
+    request<AudienceView>("/owner/audience", { query: window, signal }),
+  recap: (id: number, signal?: AbortSignal) =>
+    request<RecapView>(`/sessions/${id}/recap`, { signal }),
 };
 
 // ---------------------------------------------------------------- token-history upload

@@ -143,7 +143,7 @@ export interface paths {
         };
         /**
          * Person Interactions
-         * @description Newest first, filtered by type, source and time range; `cursor` pages on.
+         * @description Newest first, filtered by type, source, room and time range; `cursor` pages on.
          */
         get: operations["person_interactions_api_persons__person_id__interactions_get"];
         put?: never;
@@ -819,6 +819,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/persons/{person_id}/insights": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Person Insights
+         * @description Spending, timing, tags, loyalty and engagement, each with evidence (counts, window,
+         *     sources, an interactions query) and uncertainty; the headline totals; attributes MHC
+         *     proposes (accept one with PUT /persons/{id}/attributes/{key}, evidence_kind `inferred`).
+         */
+        get: operations["person_insights_api_persons__person_id__insights_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/owner/audience": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Owner Audience
+         * @description Top spenders, regulars, newcomers, at-risk regulars and the best hours of the week over
+         *     [since, until) (default: the 90 days to now); excluded persons and the owner appear nowhere.
+         */
+        get: operations["owner_audience_api_owner_audience_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sessions/{session_id}/recap": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Session Recap
+         * @description One session's tokens, tips, top tippers, follows, visitors (new and returning), chat and
+         *     peak viewers, each against the owner's median over the sessions before it.
+         */
+        get: operations["session_recap_api_sessions__session_id__recap_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -888,6 +952,20 @@ export interface components {
          * @enum {string}
          */
         AliasSource: "statbate_did" | "statbate_rid" | "manual" | "merge";
+        /** AttendancePoint */
+        AttendancePoint: {
+            /** Session Id */
+            session_id: number;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /** Attended */
+            attended: boolean;
+            /** Eligible */
+            eligible: boolean;
+        };
         /** Attribute */
         Attribute: {
             /** Id */
@@ -939,6 +1017,76 @@ export interface components {
             interaction_id?: number | null;
             /** Evidence Note */
             evidence_note?: string | null;
+        };
+        /** Audience */
+        Audience: {
+            window: components["schemas"]["Window"];
+            /** People */
+            people: number;
+            /** Top Spenders */
+            top_spenders: components["schemas"]["AudienceEntry"][];
+            /** Regulars */
+            regulars: components["schemas"]["AudienceEntry"][];
+            /** Newcomers */
+            newcomers: components["schemas"]["AudienceEntry"][];
+            /** At Risk Regulars */
+            at_risk_regulars: components["schemas"]["AudienceEntry"][];
+            /** Best Hours */
+            best_hours: components["schemas"]["BestHour"][];
+            rfm_cutoffs: components["schemas"]["RfmCutoffs"] | null;
+        };
+        /** AudienceEntry */
+        AudienceEntry: {
+            /** Person Id */
+            person_id: number;
+            /** Rank */
+            rank: number;
+            /** Value */
+            value: number;
+            evidence: components["schemas"]["Evidence"];
+            uncertainty: components["schemas"]["Uncertainty"];
+        };
+        /** AudienceView */
+        AudienceView: {
+            /** Owner */
+            owner: string;
+            /** Timezone */
+            timezone: string;
+            /**
+             * As Of
+             * Format: date-time
+             */
+            as_of: string;
+            audience: components["schemas"]["Audience"];
+            /** Newcomers Total */
+            newcomers_total: number;
+            /** Regulars Total */
+            regulars_total: number;
+            /** At Risk Total */
+            at_risk_total: number;
+            /** Names */
+            names: {
+                [key: string]: string;
+            };
+            /** Sessions */
+            sessions: components["schemas"]["SessionPoint"][];
+        };
+        /** BestHour */
+        BestHour: {
+            /** Day */
+            day: number;
+            /** Hour */
+            hour: number;
+            /** Label */
+            label: string;
+            /** Tokens */
+            tokens: number;
+            /** Broadcast Hours */
+            broadcast_hours: number;
+            /** Tokens Per Hour */
+            tokens_per_hour: number;
+            evidence: components["schemas"]["Evidence"];
+            uncertainty: components["schemas"]["Uncertainty"];
         };
         /**
          * BigTipRule
@@ -1038,6 +1186,18 @@ export interface components {
             /** Jobs */
             jobs: components["schemas"]["JobHealth"][];
         };
+        /** Comparison */
+        Comparison: {
+            /** Value */
+            value: number;
+            /** Median */
+            median: number | null;
+            /** Ratio */
+            ratio: number | null;
+            /** Difference */
+            difference: number | null;
+            uncertainty: components["schemas"]["Uncertainty"];
+        };
         /**
          * Confidence
          * @enum {string}
@@ -1069,6 +1229,25 @@ export interface components {
              * Format: date-time
              */
             deleted_at: string;
+        };
+        /** EngagementValue */
+        EngagementValue: {
+            /** Attended Sessions */
+            attended_sessions: number;
+            /** Chat Messages */
+            chat_messages: number;
+            /** Mean Messages Per Session */
+            mean_messages_per_session: number | null;
+            median_messages_per_session: components["schemas"]["Estimate"];
+            share_of_sessions_with_chat: components["schemas"]["Estimate"];
+            /** Private Messages Received */
+            private_messages_received: number;
+            /** Private Messages Sent */
+            private_messages_sent: number;
+            /** Media Purchases */
+            media_purchases: number;
+            /** Media Tokens */
+            media_tokens: number;
         };
         /** ErrorBody */
         ErrorBody: {
@@ -1120,10 +1299,56 @@ export interface components {
             created_at: string;
         };
         /**
+         * Evidence
+         * @description What a figure was computed from: counts, the window, the sources (as stored:
+         *     `cb_events`, `statbate_plus`, snapshot sources such as `statbate_member`, `token_history`),
+         *     and where to look (an interactions query, snapshot ids).
+         */
+        Evidence: {
+            /** Counts */
+            counts?: {
+                [key: string]: number;
+            };
+            window: components["schemas"]["Window"];
+            /**
+             * Sources
+             * @default []
+             */
+            sources: string[];
+            query?: components["schemas"]["InteractionQuery"] | null;
+            /**
+             * Snapshot Ids
+             * @default []
+             */
+            snapshot_ids: number[];
+        };
+        /**
          * EvidenceKind
          * @enum {string}
          */
-        EvidenceKind: "snapshot" | "interaction" | "manual";
+        EvidenceKind: "snapshot" | "interaction" | "manual" | "inferred";
+        /**
+         * Headline
+         * @description The figures an owner looks for first on a person's page.
+         */
+        Headline: {
+            /** Tokens To Owner */
+            tokens_to_owner: number;
+            /** Tips To Owner */
+            tips_to_owner: number;
+            /** Sessions Attended */
+            sessions_attended: number;
+            /** Last Visit At */
+            last_visit_at: string | null;
+            /** Fan Club Joined At */
+            fan_club_joined_at: string | null;
+            /** Following */
+            following: boolean | null;
+            /** Is Regular */
+            is_regular: boolean;
+            /** At Risk */
+            at_risk: boolean;
+        };
         /** Health */
         Health: {
             /** Status */
@@ -1134,6 +1359,29 @@ export interface components {
             schema_version: number | null;
             /** Version */
             version: string;
+        };
+        /**
+         * HistogramBucket
+         * @description Tips from `low` up to `high` inclusive (`high` None: no upper end).
+         */
+        HistogramBucket: {
+            /** Low */
+            low: number;
+            /** High */
+            high: number | null;
+            /** Tips */
+            tips: number;
+            /** Tokens */
+            tokens: number;
+        };
+        /** HourSlot */
+        HourSlot: {
+            /** Day */
+            day: number;
+            /** Hour */
+            hour: number;
+            /** Label */
+            label: string;
         };
         /** ImportReport */
         ImportReport: {
@@ -1250,6 +1498,17 @@ export interface components {
              */
             updated_at: string;
         };
+        /** InferredAttribute */
+        InferredAttribute: {
+            /** Key */
+            key: string;
+            /** Value */
+            value: string;
+            confidence: components["schemas"]["Confidence"];
+            /** Evidence */
+            evidence: string;
+            kind: components["schemas"]["InsightKind"];
+        };
         /** IngestHealth */
         IngestHealth: {
             /**
@@ -1276,6 +1535,66 @@ export interface components {
             recent_job_runs: components["schemas"]["JobRun"][];
             /** Recent Event Gaps */
             recent_event_gaps: components["schemas"]["EventGap"][];
+        };
+        /**
+         * InsightKind
+         * @enum {string}
+         */
+        InsightKind: "spending" | "timing" | "tags" | "loyalty" | "engagement" | "profile";
+        /** Insight[EngagementValue] */
+        Insight_EngagementValue_: {
+            kind: components["schemas"]["InsightKind"];
+            /** Title */
+            title: string;
+            /** Summary */
+            summary: string;
+            value: components["schemas"]["EngagementValue"];
+            evidence: components["schemas"]["Evidence"];
+            uncertainty: components["schemas"]["Uncertainty"];
+        };
+        /** Insight[LoyaltyValue] */
+        Insight_LoyaltyValue_: {
+            kind: components["schemas"]["InsightKind"];
+            /** Title */
+            title: string;
+            /** Summary */
+            summary: string;
+            value: components["schemas"]["LoyaltyValue"];
+            evidence: components["schemas"]["Evidence"];
+            uncertainty: components["schemas"]["Uncertainty"];
+        };
+        /** Insight[SpendingValue] */
+        Insight_SpendingValue_: {
+            kind: components["schemas"]["InsightKind"];
+            /** Title */
+            title: string;
+            /** Summary */
+            summary: string;
+            value: components["schemas"]["SpendingValue"];
+            evidence: components["schemas"]["Evidence"];
+            uncertainty: components["schemas"]["Uncertainty"];
+        };
+        /** Insight[TagsValue] */
+        Insight_TagsValue_: {
+            kind: components["schemas"]["InsightKind"];
+            /** Title */
+            title: string;
+            /** Summary */
+            summary: string;
+            value: components["schemas"]["TagsValue"];
+            evidence: components["schemas"]["Evidence"];
+            uncertainty: components["schemas"]["Uncertainty"];
+        };
+        /** Insight[TimingValue] */
+        Insight_TimingValue_: {
+            kind: components["schemas"]["InsightKind"];
+            /** Title */
+            title: string;
+            /** Summary */
+            summary: string;
+            value: components["schemas"]["TimingValue"];
+            evidence: components["schemas"]["Evidence"];
+            uncertainty: components["schemas"]["Uncertainty"];
         };
         /** Interaction */
         Interaction: {
@@ -1312,6 +1631,25 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+        };
+        /**
+         * InteractionQuery
+         * @description The interactions behind a figure, as a filter the UI can open (the interactions list).
+         */
+        InteractionQuery: {
+            /** Person Id */
+            person_id?: number | null;
+            /**
+             * Types
+             * @default []
+             */
+            types: components["schemas"]["InteractionType"][];
+            /** Broadcaster */
+            broadcaster?: string | null;
+            /** Since */
+            since?: string | null;
+            /** Until */
+            until?: string | null;
         };
         /**
          * InteractionSource
@@ -1595,6 +1933,11 @@ export interface components {
             paste_created: boolean;
             /** Statbate */
             statbate: components["schemas"]["StatbateOutcome"][];
+            /**
+             * Statbate Analysis
+             * @default []
+             */
+            statbate_analysis: components["schemas"]["StatbateOutcome"][];
             /** Latest Snapshots */
             latest_snapshots: {
                 [key: string]: components["schemas"]["SnapshotWithDelta"];
@@ -1608,6 +1951,48 @@ export interface components {
             my_room: components["schemas"]["RoomActivity"] | null;
             /** Notices */
             notices: string[];
+        };
+        /** LoyaltyValue */
+        LoyaltyValue: {
+            /** Attended Sessions */
+            attended_sessions: number;
+            /** Eligible Sessions */
+            eligible_sessions: number;
+            attendance: components["schemas"]["Estimate"];
+            /**
+             * First Seen At
+             * Format: date-time
+             */
+            first_seen_at: string;
+            /** Tenure Days */
+            tenure_days: number;
+            /** Last Visit At */
+            last_visit_at: string | null;
+            /** Days Since Last Visit */
+            days_since_last_visit: number | null;
+            /** Current Streak */
+            current_streak: number;
+            /** Longest Streak */
+            longest_streak: number;
+            /** Is Regular */
+            is_regular: boolean;
+            usual_gap_sessions: components["schemas"]["Estimate"];
+            usual_gap_days: components["schemas"]["Estimate"];
+            /** Sessions Since Last Visit */
+            sessions_since_last_visit: number | null;
+            /** At Risk */
+            at_risk: boolean;
+            /** Following */
+            following: boolean | null;
+            /** Follows */
+            follows: number;
+            /** Unfollows */
+            unfollows: number;
+            /** Last Followed At */
+            last_followed_at: string | null;
+            /** Fan Club Joined At */
+            fan_club_joined_at: string | null;
+            rfm: components["schemas"]["RfmScore"] | null;
         };
         /** MemberView */
         MemberView: {
@@ -1669,6 +2054,13 @@ export interface components {
             gap_start: string | null;
             /** Gap End */
             gap_end: string | null;
+        };
+        /** MonthTokens */
+        MonthTokens: {
+            /** Month */
+            month: string;
+            /** Tokens */
+            tokens: number;
         };
         /**
          * NewFollowerTipperRule
@@ -1773,6 +2165,23 @@ export interface components {
             /** Pasted Text */
             pasted_text: string;
         };
+        /** PeakViewersValue */
+        PeakViewersValue: {
+            /** Count */
+            count: number;
+            /** At */
+            at: string | null;
+            /** People */
+            people: number;
+            /** Duplicate Enters */
+            duplicate_enters: number;
+            /** Orphan Leaves */
+            orphan_leaves: number;
+            /** Leave Without Enter */
+            leave_without_enter: number;
+            /** Enter Without Leave */
+            enter_without_leave: number;
+        };
         /** Person */
         Person: {
             /** Id */
@@ -1872,6 +2281,27 @@ export interface components {
              */
             pastes: components["schemas"]["Interaction"][];
         };
+        /** PersonInsights */
+        PersonInsights: {
+            /** Person Id */
+            person_id: number;
+            /**
+             * As Of
+             * Format: date-time
+             */
+            as_of: string;
+            /** Timezone */
+            timezone: string;
+            headline: components["schemas"]["Headline"];
+            /** Insights */
+            insights: (components["schemas"]["Insight_SpendingValue_"] | components["schemas"]["Insight_TimingValue_"] | components["schemas"]["Insight_TagsValue_"] | components["schemas"]["Insight_LoyaltyValue_"] | components["schemas"]["Insight_EngagementValue_"])[];
+            /** Monthly Tokens */
+            monthly_tokens: components["schemas"]["MonthTokens"][];
+            /** Attendance */
+            attendance: components["schemas"]["AttendancePoint"][];
+            /** Proposed Attributes */
+            proposed_attributes: components["schemas"]["InferredAttribute"][];
+        };
         /**
          * PersonPatch
          * @description Change the role and/or exclusion. `role: null` hands the role back to the automatic rules.
@@ -1920,6 +2350,17 @@ export interface components {
             missing: string[];
             /** Error */
             error: string | null;
+        };
+        /** PresenceIrregularities */
+        PresenceIrregularities: {
+            /** Duplicate Enters */
+            duplicate_enters: number;
+            /** Orphan Leaves */
+            orphan_leaves: number;
+            /** Leave Without Enter */
+            leave_without_enter: number;
+            /** Enter Without Leave */
+            enter_without_leave: number;
         };
         /** Problem */
         Problem: {
@@ -1995,6 +2436,30 @@ export interface components {
             /** Text */
             text: string;
         };
+        /** RecapView */
+        RecapView: {
+            /** Session Id */
+            session_id: number;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /** Ended At */
+            ended_at: string | null;
+            /**
+             * As Of
+             * Format: date-time
+             */
+            as_of: string;
+            recap: components["schemas"]["SessionRecap"];
+            /** Compared With */
+            compared_with: number;
+            /** Names */
+            names: {
+                [key: string]: string;
+            };
+        };
         /** RecentTips */
         RecentTips: {
             /**
@@ -2041,6 +2506,50 @@ export interface components {
             /** Min Days Away */
             min_days_away: number;
         };
+        /**
+         * RfmCutoffs
+         * @description Quintile edges (20/40/60/80%) of the owner's audience in the RFM window.
+         */
+        RfmCutoffs: {
+            /** Recency Days */
+            recency_days: [
+                number,
+                number,
+                number,
+                number
+            ];
+            /** Frequency */
+            frequency: [
+                number,
+                number,
+                number,
+                number
+            ];
+            /** Monetary */
+            monetary: [
+                number,
+                number,
+                number,
+                number
+            ];
+            /** N */
+            n: number;
+        };
+        /** RfmScore */
+        RfmScore: {
+            /** Recency */
+            recency: number;
+            /** Frequency */
+            frequency: number;
+            /** Monetary */
+            monetary: number;
+            segment: components["schemas"]["RfmSegment"];
+        };
+        /**
+         * RfmSegment
+         * @enum {string}
+         */
+        RfmSegment: "champion" | "loyal" | "big_spender" | "newcomer" | "cooling" | "hibernating" | "occasional";
         /**
          * Role
          * @enum {string}
@@ -2157,6 +2666,38 @@ export interface components {
             stats: components["schemas"]["SessionStats"];
             interactions: components["schemas"]["Page_Interaction_"];
         };
+        /** SessionPoint */
+        SessionPoint: {
+            /** Session Id */
+            session_id: number;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /** Ended At */
+            ended_at: string | null;
+            /** Tokens */
+            tokens: number;
+            /** Visitors */
+            visitors: number;
+        };
+        /** SessionRecap */
+        SessionRecap: {
+            /** Figures */
+            figures: {
+                [key: string]: components["schemas"]["Comparison"];
+            };
+            /** Top Tippers */
+            top_tippers: components["schemas"]["Tipper"][];
+            /** Anonymous Tokens */
+            anonymous_tokens: number;
+            peak_viewers: components["schemas"]["PeakViewersValue"];
+            /** New Visitors */
+            new_visitors: number;
+            /** Returning Visitors */
+            returning_visitors: number;
+        };
         /** SessionResult */
         SessionResult: {
             session: components["schemas"]["StreamSession"] | null;
@@ -2222,6 +2763,21 @@ export interface components {
             session: components["schemas"]["StreamSession"];
             stats: components["schemas"]["SessionStats"];
         };
+        /** ShareOfWallet */
+        ShareOfWallet: {
+            /** Share */
+            share: number | null;
+            /** Numerator Source */
+            numerator_source: string | null;
+            /** Numerator Tokens */
+            numerator_tokens: number | null;
+            /** All Time Tokens */
+            all_time_tokens: number | null;
+            /** Uncertain */
+            uncertain: boolean;
+            /** Reasons */
+            reasons: string[];
+        };
         /** ShowView */
         ShowView: {
             /** Person Id */
@@ -2245,6 +2801,22 @@ export interface components {
             minutes_billed: number;
             /** Tokens */
             tokens: number;
+        };
+        /** SiteWideHours */
+        SiteWideHours: {
+            /** Timezone */
+            timezone: string | null;
+            /**
+             * Captured At
+             * Format: date-time
+             */
+            captured_at: string;
+            /** Tips By Hour */
+            tips_by_hour: number[];
+            /** Tips By Day */
+            tips_by_day: number[];
+            /** Tips */
+            tips: number;
         };
         /** Snapshot */
         Snapshot: {
@@ -2274,7 +2846,7 @@ export interface components {
          * SnapshotSource
          * @enum {string}
          */
-        SnapshotSource: "statbate_member" | "statbate_model" | "cb_stats" | "cb_profile" | "affiliate" | "manual";
+        SnapshotSource: "statbate_member" | "statbate_model" | "cb_stats" | "cb_profile" | "affiliate" | "manual" | "statbate_member_on_model" | "statbate_tag_spending" | "statbate_member_tips" | "statbate_member_activity";
         /** SnapshotWithDelta */
         SnapshotWithDelta: {
             snapshot: components["schemas"]["Snapshot"];
@@ -2294,6 +2866,37 @@ export interface components {
             snapshot: components["schemas"]["SnapshotWithDelta"] | null;
             /** Follower Delta */
             follower_delta?: number | null;
+        };
+        /** SpendingValue */
+        SpendingValue: {
+            /** Tokens To Owner */
+            tokens_to_owner: number;
+            /** Tokens By Kind */
+            tokens_by_kind: {
+                [key: string]: number;
+            };
+            /** Tips To Owner */
+            tips_to_owner: number;
+            median_tip: components["schemas"]["Estimate"];
+            /** Largest Tip */
+            largest_tip: number | null;
+            /** First Tip At */
+            first_tip_at: string | null;
+            /** Last Tip At */
+            last_tip_at: string | null;
+            /** Tokens Last 30D */
+            tokens_last_30d: number;
+            /** Tokens Prior 30D */
+            tokens_prior_30d: number;
+            /** Share Of Owner Income */
+            share_of_owner_income: number | null;
+            /** Statbate All Time Tokens */
+            statbate_all_time_tokens: number | null;
+            /** Statbate Tokens To Owner */
+            statbate_tokens_to_owner: number | null;
+            share_of_wallet: components["schemas"]["ShareOfWallet"];
+            /** Tip Histogram */
+            tip_histogram: components["schemas"]["HistogramBucket"][];
         };
         /** StatbateOutcome */
         StatbateOutcome: {
@@ -2331,6 +2934,35 @@ export interface components {
              */
             updated_at: string;
         };
+        /** TagShare */
+        TagShare: {
+            source: components["schemas"]["TagSourceKind"];
+            /** Share */
+            share: number;
+            /** Amount */
+            amount: number;
+        };
+        /**
+         * TagSourceKind
+         * @enum {string}
+         */
+        TagSourceKind: "statbate_tag_spending" | "rooms_tipped" | "rooms_visited";
+        /** TagWeight */
+        TagWeight: {
+            /** Tag */
+            tag: string;
+            /** Weight */
+            weight: number;
+            /** Sources */
+            sources: components["schemas"]["TagShare"][];
+        };
+        /** TagsValue */
+        TagsValue: {
+            /** Tags */
+            tags: components["schemas"]["TagWeight"][];
+            /** Sources Used */
+            sources_used: components["schemas"]["TagSourceKind"][];
+        };
         /**
          * TargetKind
          * @description What is imported: a room's chat, a member's chat across rooms, a room's live session.
@@ -2352,6 +2984,33 @@ export interface components {
             reasoning: string;
             uncertainty: components["schemas"]["Uncertainty"];
         };
+        /** TimingValue */
+        TimingValue: {
+            /** Timezone */
+            timezone: string;
+            /** Hour Of Week */
+            hour_of_week: number[][];
+            /** By Hour Of Day */
+            by_hour_of_day: number[];
+            /** By Day Of Week */
+            by_day_of_week: number[];
+            /** Active Hours */
+            active_hours: number;
+            /** Peak Hours Of Day */
+            peak_hours_of_day: number[];
+            /** Peak Days Of Week */
+            peak_days_of_week: number[];
+            /** Peak Hours Of Week */
+            peak_hours_of_week: components["schemas"]["HourSlot"][];
+            /** Usual Hours */
+            usual_hours: string | null;
+            usual_arrival_minutes: components["schemas"]["Estimate"];
+            usual_stay_minutes: components["schemas"]["Estimate"];
+            /** Sessions With Presence */
+            sessions_with_presence: number;
+            irregularities: components["schemas"]["PresenceIrregularities"];
+            site_wide_tips?: components["schemas"]["SiteWideHours"] | null;
+        };
         /** Tip */
         Tip: {
             /** Interaction Id */
@@ -2372,6 +3031,21 @@ export interface components {
             /** Username */
             username: string | null;
         };
+        /** Tipper */
+        Tipper: {
+            /** Person Id */
+            person_id: number;
+            /** Tokens */
+            tokens: number;
+            /** Tips */
+            tips: number;
+        };
+        /**
+         * TransactionType
+         * @description What the owner was paid for (one name for export rows and live payments alike).
+         * @enum {string}
+         */
+        TransactionType: "tip" | "private_show" | "spy_show" | "media_purchase" | "other";
         /** TypeTotal */
         TypeTotal: {
             /**
@@ -2476,6 +3150,19 @@ export interface components {
             kind: "watchlist";
             /** Watchlist Id */
             watchlist_id: number;
+        };
+        /**
+         * Window
+         * @description The time the figures cover: `since` None means "since the beginning of the record".
+         */
+        Window: {
+            /** Since */
+            since: string | null;
+            /**
+             * Until
+             * Format: date-time
+             */
+            until: string;
         };
     };
     responses: never;
@@ -3188,6 +3875,8 @@ export interface operations {
                 until?: string | null;
                 limit?: number;
                 cursor?: string | null;
+                /** @description only in this room (e.g. the owner's) */
+                broadcaster?: string | null;
             };
             header?: never;
             path: {
@@ -6321,6 +7010,262 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ShowView"][];
+                };
+            };
+            /** @description malformed request (e.g. a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description missing or wrong bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unknown id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description conflicts with what is stored */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description request body too large for this route */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid input; `details` names each field with the reason and the limit */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not configured or database unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    person_insights_api_persons__person_id__insights_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                person_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonInsights"];
+                };
+            };
+            /** @description malformed request (e.g. a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description missing or wrong bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unknown id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description conflicts with what is stored */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description request body too large for this route */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid input; `details` names each field with the reason and the limit */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not configured or database unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    owner_audience_api_owner_audience_get: {
+        parameters: {
+            query?: {
+                since?: string | null;
+                until?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AudienceView"];
+                };
+            };
+            /** @description malformed request (e.g. a body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description missing or wrong bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unknown id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description conflicts with what is stored */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description request body too large for this route */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid input; `details` names each field with the reason and the limit */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not configured or database unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    session_recap_api_sessions__session_id__recap_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecapView"];
                 };
             };
             /** @description malformed request (e.g. a body that is not JSON) */

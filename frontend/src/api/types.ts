@@ -90,3 +90,25 @@ export type ImportSummary = Schemas["ImportSummary"];
 export type CaptureAuditView = Schemas["CaptureAuditView"];
 export type MissedTip = Schemas["MissedTip"];
 export type ShowView = Schemas["ShowView"];
+// Behavioural analysis: a person's insights, the audience, a session's recap.
+export type Interval = Schemas["Interval"];
+export type Estimate = Schemas["Estimate"];
+export type InteractionQuery = Schemas["InteractionQuery"];
+export type Evidence = Schemas["Evidence"];
+export type InsightKind = Schemas["InsightKind"];
+export type HistogramBucket = Schemas["HistogramBucket"];
+export type SpendingValue = Schemas["SpendingValue"];
+export type TimingValue = Schemas["TimingValue"];
+export type TagsValue = Schemas["TagsValue"];
+export type LoyaltyValue = Schemas["LoyaltyValue"];
+export type EngagementValue = Schemas["EngagementValue"];
+export type PersonInsights = Schemas["PersonInsights"];
+/** One insight card: its figure (`value`), its evidence and how sure it is. */
+export type AnyInsight = PersonInsights["insights"][number];
+export type Insight<V> = Omit<AnyInsight, "value"> & { value: V };
+export type ProposedAttribute = Schemas["InferredAttribute"];
+export type AudienceEntry = Schemas["AudienceEntry"];
+export type BestHour = Schemas["BestHour"];
+export type AudienceView = Schemas["AudienceView"];
+export type Comparison = Schemas["Comparison"];
+export type RecapView = Schemas["RecapView"];

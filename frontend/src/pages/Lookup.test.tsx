@@ -22,6 +22,7 @@ const result: LookupResult = {
   resolution: "new",
   extracted_usernames: ["alice_01", "bob_2", "carol"],
   also_found: [bob],
+  statbate_analysis: [],
   paste: null,
   paste_created: true,
   statbate: [{ source: "statbate_member", status: "failed", error: "statbate: HTTP 503" }],
@@ -77,11 +78,13 @@ describe("lookup", () => {
     // And the Statbate failure and notices are shown, not hidden
     expect(screen.getByText(/statbate: HTTP 503/)).toBeInTheDocument();
     expect(screen.getByText("carol could not be resolved")).toBeInTheDocument();
-    // And memory and aliases come with the answer: the page asks for nothing else
+    // And memory and aliases come with the answer: the page asks for nothing else (but the
+    // behaviour signals, which are the person's insights)
     expect(screen.getByText(/tips big on Fridays/)).toBeInTheDocument();
     expect(screen.getByText("Lyon")).toBeInTheDocument();
     expect(screen.getByText("alice_old")).toBeInTheDocument();
-    expect(calls.filter((c) => c.path.startsWith("/api/persons"))).toEqual([]);
+    const others = calls.filter((c) => c.path.startsWith("/api/persons") && !c.path.endsWith("/insights"));
+    expect(others).toEqual([]);
     // And extracted names link to known persons, or to a new lookup
     expect(screen.getByRole("link", { name: "bob_2" })).toHaveAttribute("href", "/persons/8");
     expect(screen.getByRole("link", { name: "carol" })).toHaveAttribute("href", "/?u=carol");

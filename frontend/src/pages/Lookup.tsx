@@ -2,17 +2,25 @@ import { type FormEvent, useEffect, useId, useRef, useState } from "react";
 import { api } from "../api/client";
 import type { LookupRequest, LookupResult, PasteReading, Role } from "../api/types";
 import { PersonLink, ProviderBadge, Time } from "../components/bits";
+import { BehaviourSignals } from "../components/InsightCard";
 import { InteractionTable } from "../components/InteractionTable";
 import { ExcludedBanner, IdentityPanel, MemoryPanel } from "../components/PersonSummary";
 import { StatsPanel } from "../components/StatsPanel";
 import { ErrorMessage, Loading } from "../components/status";
 import { formatNumber, snapshotLabel } from "../format";
 import { Link, navigate, useLocation } from "../router";
+import { useApi } from "../useApi";
 
 const ROLES: Role[] = ["MODEL", "VIEWER", "BOTH", "UNKNOWN"];
 
 // The last answer survives a visit to another page (the owner comes back to it often).
 let lastFound: LookupResult | null = null;
+
+function Signals({ personId }: { personId: number }) {
+  const state = useApi((signal) => api.insights(personId, signal), [personId]);
+  if (!state.data) return null;
+  return <BehaviourSignals insights={state.data} />;
+}
 
 function Results({ result }: { result: LookupResult }) {
   const byName = new Map([result.person, ...result.also_found].map((p) => [p.username, p]));
@@ -65,6 +73,7 @@ function Results({ result }: { result: LookupResult }) {
         </div>
         <MemoryPanel notes={result.notes} attributes={result.attributes} />
       </div>
+      <Signals personId={result.person.id} />
       <section aria-labelledby="stats-title">
         <h2 id="stats-title">Latest stats</h2>
         <StatsPanel snapshots={result.latest_snapshots} />

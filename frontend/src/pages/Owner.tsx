@@ -1,6 +1,9 @@
+import { daysBefore } from "../analysis";
 import { api } from "../api/client";
 import type { LiveSignal, LiveStatus, OwnerDashboard, SessionWithStats, SourcedSnapshot } from "../api/types";
 import { DataTable, PersonLink, ProviderBadge, Time } from "../components/bits";
+import { BarChart, RankBars } from "../components/charts";
+import { LineChart } from "../components/LineChart";
 import { SessionStatsGrid } from "../components/SessionStatsGrid";
 import { SnapshotCard } from "../components/StatsPanel";
 import { Async, ErrorMessage } from "../components/status";
@@ -166,6 +169,52 @@ function SessionRows({ sessions }: { sessions: SessionWithStats[] }) {
   );
 }
 
+/** The pictures an owner would rather look at: tokens per session, followers over time, the
+ * period's top tippers. */
+function Pictures({ ownerId }: { ownerId: number | null }) {
+  const audience = useApi((signal) => api.audience({ since: daysBefore(new Date(), 30) }, signal), []);
+  const followers = useApi(
+    (signal) => (ownerId === null ? Promise.resolve([]) : api.snapshots(ownerId, "cb_stats", signal)),
+    [ownerId],
+  );
+  const points = (followers.data ?? [])
+    .map((s) => ({ at: s.snapshot.captured_at, value: s.snapshot.normalized_metrics.num_followers }))
+    .filter((p): p is { at: string; value: number } => typeof p.value === "number");
+  const view = audience.data;
+  return (
+    <section aria-labelledby="pictures-title">
+      <h2 id="pictures-title">
+        The last 30 days <Link to="/audience">open the audience</Link>
+      </h2>
+      <div className="charts grid-2">
+        {view ? (
+          <BarChart
+            title="Tokens per session"
+            bars={view.sessions.map((s) => ({
+              label: s.started_at.slice(5, 10),
+              value: s.tokens,
+              detail: `${s.started_at.slice(0, 16).replace("T", " ")}: ${formatNumber(s.tokens)} tokens, ${formatNumber(s.visitors)} visitors`,
+            }))}
+            unit=" tokens"
+          />
+        ) : null}
+        {points.length > 0 ? <LineChart title="Followers over time" points={points} /> : null}
+        {view ? (
+          <RankBars
+            title="Top tippers of the period"
+            rows={view.audience.top_spenders.slice(0, 10).map((e) => ({
+              label: view.names[String(e.person_id)] ?? `#${e.person_id}`,
+              value: e.value,
+            }))}
+            unit=" tokens"
+          />
+        ) : null}
+      </div>
+      {audience.error ? <ErrorMessage error={audience.error} onRetry={audience.reload} /> : null}
+    </section>
+  );
+}
+
 export function OwnerPage() {
   const state = useApi((signal) => api.owner(signal), [], { pollMs: POLL_MS });
   return (
@@ -200,6 +249,7 @@ export function OwnerPage() {
                 </section>
               )}
             </div>
+            <Pictures ownerId={dashboard.person_id} />
             <section aria-labelledby="tips-title">
               <h2 id="tips-title">
                 Recent tips <ProviderBadge provider={dashboard.recent_tips.provider ?? "chaturbate"} detail="Events API" />

@@ -238,7 +238,8 @@ describe("deleting a session", () => {
     open("/sessions/3");
     await userEvent.click(await screen.findByRole("button", { name: "Delete session" }));
     await userEvent.click(screen.getByRole("button", { name: "Delete session #3" }));
-    expect(await screen.findByRole("alert")).toHaveTextContent("recorded from broadcast events");
+    const confirmation = screen.getByRole("alertdialog");
+    expect(await within(confirmation).findByRole("alert")).toHaveTextContent("recorded from broadcast events");
     expect(window.location.pathname).toBe("/sessions/3");
   });
 });

@@ -1,10 +1,11 @@
 import { type KeyboardEvent, useRef } from "react";
 import { api } from "../api/client";
-import type { PersonDetail } from "../api/types";
+import type { PersonDetail, PersonInsights } from "../api/types";
 import { Async } from "../components/status";
 import { navigate, useLocation } from "../router";
-import { useApi } from "../useApi";
+import { type ApiState, useApi } from "../useApi";
 import { AttributesTab } from "./person/Attributes";
+import { InsightsTab, PersonHeadline } from "./person/Insights";
 import { InteractionsTab } from "./person/Interactions";
 import { NotesTab } from "./person/Notes";
 import { OverviewTab } from "./person/Overview";
@@ -14,6 +15,7 @@ import { TimelineTab } from "./person/Timeline";
 const TABS = [
   { id: "overview", label: "Overview" },
   { id: "timeline", label: "Stats timeline" },
+  { id: "insights", label: "Insights" },
   { id: "interactions", label: "Interactions" },
   { id: "notes", label: "Notes" },
   { id: "attributes", label: "Attributes" },
@@ -60,8 +62,20 @@ function Tabs({ id, current }: { id: number; current: TabId }) {
   );
 }
 
-function Panel({ tab, detail, reload }: { tab: TabId; detail: PersonDetail; reload: () => void }) {
+function Panel({
+  tab,
+  detail,
+  reload,
+  insights,
+}: {
+  tab: TabId;
+  detail: PersonDetail;
+  reload: () => void;
+  insights: ApiState<PersonInsights>;
+}) {
   switch (tab) {
+    case "insights":
+      return <InsightsTab state={insights} onChange={reload} />;
     case "timeline":
       return <TimelineTab detail={detail} />;
     case "interactions":
@@ -83,6 +97,7 @@ export function PersonPage({ id }: { id?: number }) {
   const asked = search.get("tab");
   const tab: TabId = TABS.some((t) => t.id === asked) ? (asked as TabId) : "overview";
   const state = useApi((signal) => api.person(personId, signal), [personId]);
+  const insights = useApi((signal) => api.insights(personId, signal), [personId]);
   return (
     <Async state={state} label="Loading person…">
       {(detail) => (
@@ -93,6 +108,7 @@ export function PersonPage({ id }: { id?: number }) {
               {detail.person.role} · #{detail.person.id}
             </span>
           </h1>
+          <PersonHeadline state={insights} />
           {detail.person.is_excluded ? (
             <p className="excluded" role="note">
               <strong>Excluded:</strong> left out of every aggregate, list and search by default.
@@ -100,7 +116,7 @@ export function PersonPage({ id }: { id?: number }) {
           ) : null}
           <Tabs id={personId} current={tab} />
           <section role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`} tabIndex={0}>
-            <Panel tab={tab} detail={detail} reload={state.reload} />
+            <Panel tab={tab} detail={detail} reload={state.reload} insights={insights} />
           </section>
         </>
       )}

@@ -2,11 +2,13 @@ import { useId, useState } from "react";
 import { api } from "../api/client";
 import type { StreamSession } from "../api/types";
 import { DataTable, ProviderBadge, Time } from "../components/bits";
+import { BarChart } from "../components/charts";
 import { InteractionTable } from "../components/InteractionTable";
+import { RecapPanel } from "../components/Recap";
 import { Pager, useCursorStack } from "../components/Pager";
 import { SessionStatsGrid } from "../components/SessionStatsGrid";
 import { Async, ErrorMessage } from "../components/status";
-import { formatDuration } from "../format";
+import { formatDuration, formatNumber } from "../format";
 import { Link, navigate, useLocation } from "../router";
 import { useApi } from "../useApi";
 
@@ -32,6 +34,7 @@ export function SessionsPage() {
       <p className="muted">
         Your broadcasts, newest first. Figures <ProviderBadge provider="mhc" detail="from room events" />
       </p>
+      <SessionsChart />
       <Async state={state} label="Loading sessions…">
         {(sessions) => (
           <>
@@ -117,6 +120,31 @@ function DeleteSession({ session, durationSeconds }: { session: StreamSession; d
   );
 }
 
+/** Tokens and visitors per session over the last 90 days (the audience's series). */
+export function SessionsChart() {
+  const state = useApi((signal) => api.audience({}, signal), []);
+  const sessions = state.data?.sessions ?? [];
+  if (sessions.length === 0) return null;
+  return (
+    <div className="grid-2">
+      <BarChart
+        title="Tokens per session (last 90 days)"
+        bars={sessions.map((s) => ({
+          label: s.started_at.slice(5, 10),
+          value: s.tokens,
+          detail: `${s.started_at.slice(0, 16).replace("T", " ")}: ${formatNumber(s.tokens)} tokens`,
+        }))}
+        unit=" tokens"
+      />
+      <BarChart
+        title="Visitors per session (last 90 days)"
+        bars={sessions.map((s) => ({ label: s.started_at.slice(5, 10), value: s.visitors }))}
+        unit=" visitors"
+      />
+    </div>
+  );
+}
+
 export function SessionDetailPage({ id }: { id: number }) {
   const paging = useCursorStack();
   const state = useApi((signal) => api.session(id, paging.cursor, signal), [id, paging.cursor]);
@@ -141,6 +169,7 @@ export function SessionDetailPage({ id }: { id: number }) {
             </header>
             <SessionStatsGrid stats={detail.stats} />
           </section>
+          <RecapPanel sessionId={detail.session.id} />
           <h2>Interactions in your room during the session</h2>
           <InteractionTable items={detail.interactions.items} showPerson caption="Session interactions" />
           <Pager

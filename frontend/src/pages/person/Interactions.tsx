@@ -5,6 +5,7 @@ import { InteractionTable } from "../../components/InteractionTable";
 import { Pager, useCursorStack } from "../../components/Pager";
 import { Async, ErrorMessage } from "../../components/status";
 import { INTERACTION_SOURCES, INTERACTION_TYPES, PROVIDER_NAME, interactionProvider, typeLabel } from "../../format";
+import { useLocation } from "../../router";
 import { useAction, useApi } from "../../useApi";
 
 function toggle<T>(values: T[], value: T): T[] {
@@ -33,17 +34,50 @@ function ImportTheirChat({ personId }: { personId: number }) {
   );
 }
 
+/** An insight's "see the evidence" link opens this tab with its filter in the address. */
+function evidenceFilter(search: URLSearchParams) {
+  const types = search.getAll("type").filter((t): t is InteractionType => (INTERACTION_TYPES as string[]).includes(t));
+  return { types, room: search.get("room"), since: search.get("since"), until: search.get("until") };
+}
+
 export function InteractionsTab({ personId }: { personId: number }) {
-  const [types, setTypes] = useState<InteractionType[]>([]);
+  const { search } = useLocation();
+  const linked = evidenceFilter(search);
+  const [types, setTypes] = useState<InteractionType[]>(linked.types);
   const [sources, setSources] = useState<InteractionSource[]>([]);
+  const [scope, setScope] = useState({ room: linked.room, since: linked.since, until: linked.until });
   const paging = useCursorStack();
   const state = useApi(
-    (signal) => api.interactions(personId, { type: types, source: sources, cursor: paging.cursor }, signal),
-    [personId, types.join(), sources.join(), paging.cursor],
+    (signal) =>
+      api.interactions(
+        personId,
+        { type: types, source: sources, cursor: paging.cursor, broadcaster: scope.room, since: scope.since, until: scope.until },
+        signal,
+      ),
+    [personId, types.join(), sources.join(), paging.cursor, scope.room, scope.since, scope.until],
   );
+  const narrowed = scope.room || scope.since || scope.until;
   return (
     <>
       <ImportTheirChat personId={personId} />
+      {narrowed ? (
+        <p className="notice small" role="note">
+          Showing the evidence of a figure
+          {scope.room ? ` in ${scope.room}'s room` : ""}
+          {scope.since ? ` from ${scope.since.slice(0, 16).replace("T", " ")}` : ""}
+          {scope.until ? ` until ${scope.until.slice(0, 16).replace("T", " ")}` : ""}.{" "}
+          <button
+            type="button"
+            className="link-button"
+            onClick={() => {
+              setScope({ room: null, since: null, until: null });
+              paging.reset();
+            }}
+          >
+            Show all times and rooms
+          </button>
+        </p>
+      ) : null}
       <div className="filters">
         <fieldset>
           <legend>Type (none = all)</legend>

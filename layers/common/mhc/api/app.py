@@ -15,6 +15,7 @@ from mhc.api.input_guard import InputGuard
 from mhc.api.links import add_links
 from mhc.api.middleware import RequestContextMiddleware, install_log_filter
 from mhc.api.routers import (
+    analysis,
     chat_import,
     health,
     jobs,
@@ -31,6 +32,7 @@ from mhc.config import Settings, get_settings
 from mhc.db.connection import TransactionSource
 from mhc.domain.clock import Clock, utc_now
 from mhc.domain.plus_cookies import SessionWriter
+from mhc.services.analysis import RfmCache
 from mhc.services.jobs import JobStarter, at_next_tick
 from mhc.services.lookup import StatbateFactory, statbate_from_settings
 
@@ -73,6 +75,7 @@ def create_app(
         start_job=start_job,
         clock=clock,
         plus_session=plus_session,
+        rfm_cache=RfmCache(),
     )
     for module in (
         health,
@@ -86,6 +89,7 @@ def create_app(
         chat_import,
         live,
         token_history,
+        analysis,
     ):
         module.routes.register(app, prefix=API_PREFIX, responses=ERROR_RESPONSES)
     install_error_handlers(app)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -12,6 +12,7 @@ from mhc.config import Settings
 from mhc.db.connection import TransactionSource
 from mhc.domain.clock import Clock
 from mhc.domain.plus_cookies import SessionWriter
+from mhc.services.analysis import RfmCache
 from mhc.services.jobs import JobStarter
 from mhc.services.lookup import StatbateFactory
 
@@ -25,6 +26,8 @@ class ApiContext:
     clock: Clock
     #: Where the UI's Statbate Plus session form writes (None: this server cannot keep it).
     plus_session: Callable[[], SessionWriter] | None = None
+    #: The audience's RFM edges, kept a while by this app (a person's loyalty places them).
+    rfm_cache: RfmCache = field(default_factory=RfmCache)
 
 
 def _context(request: Request) -> ApiContext:

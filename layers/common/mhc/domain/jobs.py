@@ -118,6 +118,9 @@ class StatbateRefreshConfig(_Config):
     batch_size: int = Field(default=5, ge=1, le=50)
     #: Seconds between Statbate requests (no documented limit: be polite).
     request_interval_seconds: float = Field(default=2.0, ge=0.5, le=60)
+    #: The first N members found in a run also get Statbate's member analysis (spending in
+    #: the owner's room, tag spending, tips, activity: four more requests each); 0 = none.
+    analysis_limit: int = Field(default=10, ge=0, le=500)
 
 
 Gender = Literal["f", "m", "t", "c"]

@@ -47,6 +47,14 @@ class SnapshotSource(StrEnum):
     CB_PROFILE = "cb_profile"
     AFFILIATE = "affiliate"
     MANUAL = "manual"
+    #: Statbate: what the member spent in the owner's room (members/{site}/{name}/model/{owner}).
+    STATBATE_MEMBER_ON_MODEL = "statbate_member_on_model"
+    #: Statbate: the member's tokens per room tag, site-wide.
+    STATBATE_TAG_SPENDING = "statbate_tag_spending"
+    #: Statbate: the member's latest tips, site-wide (rooms tipped).
+    STATBATE_MEMBER_TIPS = "statbate_member_tips"
+    #: Statbate: the member's tips per hour of day and day of week, site-wide.
+    STATBATE_MEMBER_ACTIVITY = "statbate_member_activity"
 
 
 class SessionSource(StrEnum):
@@ -72,6 +80,8 @@ class EvidenceKind(StrEnum):
     SNAPSHOT = "snapshot"
     INTERACTION = "interaction"
     MANUAL = "manual"
+    #: Proposed by MHC's analysis and accepted by the owner (the note says from what).
+    INFERRED = "inferred"
 
 
 class JobStatus(StrEnum):

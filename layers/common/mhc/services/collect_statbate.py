@@ -2,13 +2,16 @@
 
 Who: watchlist members, then recent contacts, then the configured roles (stalest first).
 Members go through the batch endpoint, broadcasters through model info; each answer is a
-snapshot, and its `did`/`rid` feeds rename detection. "Not found" is remembered (asked again
+snapshot, and its `did`/`rid` feeds rename detection. The first members found
+(`analysis_limit`) also get Statbate's member analysis (in the owner's room, tag spending,
+tips, activity), paced like the rest, each answer a snapshot. "Not found" is remembered (asked again
 after `not_found_retry_days`), never retried every cycle.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -31,7 +34,7 @@ from mhc.domain.models import JobStatus, SnapshotSource
 from mhc.domain.persons import Resolution
 from mhc.domain.usernames import InvalidUsername, normalize_username
 from mhc.observability import logger, redact
-from mhc.services import snapshots
+from mhc.services import snapshots, statbate_analysis
 from mhc.services.job_context import JobContext, JobResult
 from mhc.services.persons import find_or_create
 from mhc.store import collect_targets
@@ -50,6 +53,7 @@ class _Tally:
             "conflicts": 0,
             "errors": 0,
             "requests": 0,
+            "analysis_snapshots": 0,
         }
         self.first_error: str | None = None
         self.consecutive_errors = 0
@@ -76,8 +80,9 @@ def _store(
     data: Mapping[str, Any],
     now: datetime,
     tally: _Tally,
-) -> None:
-    """One answer: identity (did/rid, a changed name = rename), then the snapshot."""
+) -> tuple[int, str] | None:
+    """One answer: identity (did/rid, a changed name = rename), then the snapshot. The person
+    it was stored for (id, current name), None on an identity conflict."""
     if source is SnapshotSource.STATBATE_MODEL:
         metrics, did, rid = normalize_statbate_model(data), None, _int(data.get("rid"))
     else:
@@ -94,7 +99,7 @@ def _store(
         except Conflict as exc:
             tally.counts["conflicts"] += 1
             logger.warning("statbate identity conflict", extra={"error": str(exc)})
-            return
+            return None
         if resolution in (Resolution.RENAMED, Resolution.MERGED):
             tally.counts["renamed"] += 1
         snapshots.append(
@@ -107,6 +112,7 @@ def _store(
         )
         collect_targets.clear_absent(conn, person.id, source)
     tally.counts["snapshots"] += 1
+    return person.id, person.username
 
 
 def _absent(
@@ -139,13 +145,23 @@ def _match(batch: Sequence[Target], data: Any) -> list[tuple[Target, Mapping[str
     return matched
 
 
+@dataclass(frozen=True)
+class _Found:
+    """A member Statbate knew, stored for `person_id` under its current `name`."""
+
+    person_id: int
+    name: str
+    first_tip_at: datetime | None
+
+
 def _members(
     ctx: JobContext, client: StatbateClient, targets: Sequence[Target], tally: _Tally
-) -> None:
+) -> list[_Found]:
     config: StatbateRefreshConfig = ctx.config
+    found: list[_Found] = []
     for batch in chunks(targets, config.batch_size):
         if tally.consecutive_errors >= MAX_CONSECUTIVE_ERRORS:
-            return
+            return found
         tally.counts["requests"] += 1
         try:
             reply = client.members_info_batch([t.username for t in batch], deadline=ctx.deadline)
@@ -168,7 +184,50 @@ def _members(
                     tally.counts["errors"] += 1
                     tally.first_error = tally.first_error or redact(f"{target.username}: {error}")
                 continue
-            _store(ctx.db, target, SnapshotSource.STATBATE_MEMBER, item, now, tally)
+            stored = _store(ctx.db, target, SnapshotSource.STATBATE_MEMBER, item, now, tally)
+            if stored is not None:
+                found.append(_Found(*stored, statbate_analysis.member_first_tip(item)))
+    return found
+
+
+def _analysis(
+    ctx: JobContext, client: StatbateClient, found: Sequence[_Found], tally: _Tally
+) -> None:
+    """Statbate's member analysis for the first members found (`analysis_limit`), each
+    answer an append-only snapshot: what the insights' share of wallet, tags and site-wide
+    hours rest on."""
+    config: StatbateRefreshConfig = ctx.config
+    settings = ctx.deps.settings
+    for member in found[: config.analysis_limit]:
+        if tally.consecutive_errors >= MAX_CONSECUTIVE_ERRORS:
+            return
+        fetched, stopped = statbate_analysis.fetch_member_analysis(
+            client,
+            member.name,
+            sources=statbate_analysis.MEMBER_ANALYSIS_SOURCES,
+            owner=settings.mhc_owner_username,
+            timezone=settings.mhc_owner_timezone,
+            first_tip_at=member.first_tip_at,
+            now=ctx.deps.clock(),
+            deadline=ctx.deadline,
+        )
+        tally.counts["requests"] += len(fetched)
+        for item in fetched:
+            if item.error is None:
+                tally.ok()
+            elif stopped is None or item is not fetched[-1]:
+                tally.error(_AnalysisError(f"{item.source.value}: {item.error}"))
+        with ctx.db.transaction() as conn:
+            stored = statbate_analysis.store_member_analysis(
+                conn, member.person_id, fetched, captured_at=ctx.deps.clock()
+            )
+        tally.counts["analysis_snapshots"] += len(stored)
+        if stopped is not None:
+            raise stopped
+
+
+class _AnalysisError(Exception):
+    """A member analysis endpoint failed (its message is already redacted)."""
 
 
 def _models(
@@ -229,7 +288,8 @@ def statbate_refresh(ctx: JobContext) -> JobResult:
     models = [t for t in targets if SnapshotSource.STATBATE_MODEL in statbate_sources(t.role)]
     stopped: str | None = None
     try:
-        _members(ctx, client, members, tally)
+        found = _members(ctx, client, members, tally)
+        _analysis(ctx, client, found, tally)
         _models(ctx, client, models, tally)
     except TransientExhausted as exc:
         if exc.last_failure in ("pacing", "deadline"):

@@ -37,6 +37,13 @@ MANIFEST = "manifest.json"
 DERIVED_TABLES = {
     "person_interaction_counts": "interactions",
     "person_room_totals": "interactions",
+    # The analysis summaries (migration 0015), less linked twins.
+    "payments": "interactions",
+    "room_payment_quarters": "interactions",
+    "person_payment_quarters": "interactions",
+    "person_activity_quarters": "interactions",
+    "person_rooms": "interactions",
+    "session_attendance": "interactions and stream_sessions",
 }
 #: Restores of one database never overlap ("MHCREST" in ASCII).
 RESTORE_LOCK_KEY = 0x4D484352455354

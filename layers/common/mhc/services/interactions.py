@@ -107,21 +107,25 @@ def of_person(
     *,
     types: tuple[InteractionType, ...] = (),
     sources: tuple[InteractionSource, ...] = (),
+    broadcaster: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
     limit: int = 50,
     cursor: str | None = None,
 ) -> Page[Interaction]:
-    """One person's interactions, newest first, filtered; NotFound for an unknown person."""
+    """One person's interactions, newest first, filtered (`broadcaster`: whose room); NotFound
+    for an unknown person."""
     check_limit(limit)
     _check_range(since, until)
     after = _after(cursor)
+    room = None if broadcaster is None else persons.valid_username(broadcaster, "broadcaster")
     with db.transaction() as conn:
         person = persons.get(conn, person_id)
         flt = InteractionFilter(
             person_ids=tuple(persons.group_ids(conn, person.id)),
             types=types,
             sources=sources,
+            broadcaster=room,
             since=since,
             until=until,
             include_excluded=True,

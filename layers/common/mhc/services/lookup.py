@@ -41,7 +41,7 @@ from mhc.domain.models import (
 from mhc.domain.persons import Resolution
 from mhc.domain.roles import Role
 from mhc.observability import logger, redact
-from mhc.services import interactions, job_runs, memory, persons, snapshots
+from mhc.services import interactions, job_runs, memory, persons, snapshots, statbate_analysis
 from mhc.services.persons import find_or_create, valid_username
 
 MAX_PASTE_LENGTH = MAX_PASTE_CHARS
@@ -71,8 +71,28 @@ class StatbateSource(Protocol):
         self, name: str, *, deadline: datetime | None = None
     ) -> StatbateReply | None: ...
 
+    # Statbate's member analysis (what the person spent in the owner's room, tags).
+    def member_model_spending(
+        self, name: str, model: str, *, range: Any = None, deadline: datetime | None = None
+    ) -> StatbateReply | None: ...
+
+    def member_tag_spending(
+        self, name: str, *, per_page: int = 20, deadline: datetime | None = None
+    ) -> StatbateReply | None: ...
+
+    def member_tips(
+        self, name: str, *, per_page: int = 20, deadline: datetime | None = None
+    ) -> StatbateReply | None: ...
+
+    def member_activity(
+        self, name: str, *, timezone: str = "UTC", deadline: datetime | None = None
+    ) -> StatbateReply | None: ...
+
 
 StatbateFactory = Callable[[], StatbateSource | None]
+#: A member lookup also asks for these (share of wallet, tag tastes); the scheduled refresh
+#: asks for all four analysis endpoints.
+LOOKUP_ANALYSIS = (SnapshotSource.STATBATE_MEMBER_ON_MODEL, SnapshotSource.STATBATE_TAG_SPENDING)
 
 #: Time all Statbate calls of one lookup may take (API Gateway cuts requests at 30 s).
 STATBATE_BUDGET = timedelta(seconds=15)
@@ -151,6 +171,8 @@ class LookupResult(BaseModel):
     paste: Interaction | None
     paste_created: bool
     statbate: list[StatbateOutcome]
+    #: Statbate's member analysis asked with a member lookup (in the owner's room, tags).
+    statbate_analysis: list[StatbateOutcome] = []
     latest_snapshots: dict[SnapshotSource, SnapshotWithDelta]
     recent_interactions: list[Interaction]
     #: The owner's memory of the person: attributes and the newest notes.
@@ -299,6 +321,48 @@ def _store_fetched(
     return StatbateOutcome(source=fetched.source, status="ok", snapshot_id=snapshot.id)
 
 
+def _fetch_analysis(
+    source: StatbateSource,
+    name: str,
+    member: _Fetched,
+    owner: str | None,
+    now: datetime,
+    deadline: datetime,
+) -> list[statbate_analysis.AnalysisFetch]:
+    """What the member spent in the owner's room and on which tags, within the lookup's
+    deadline; whatever Statbate refuses or the deadline cuts is a failed outcome, never an
+    error of the lookup."""
+    fetched, _stopped = statbate_analysis.fetch_member_analysis(
+        source,
+        name,
+        sources=LOOKUP_ANALYSIS,
+        owner=owner,
+        timezone="UTC",
+        first_tip_at=statbate_analysis.member_first_tip(member.data),
+        now=now,
+        deadline=deadline,
+    )
+    for item in fetched:
+        if item.error is not None:
+            logger.warning("statbate analysis failed", extra={"error": item.error})
+    return fetched
+
+
+def _store_analysis(
+    conn: Conn, person_id: int, fetched: list[statbate_analysis.AnalysisFetch], now: datetime
+) -> list[StatbateOutcome]:
+    ids = iter(statbate_analysis.store_member_analysis(conn, person_id, fetched, captured_at=now))
+    outcomes = []
+    for item in fetched:
+        if item.error is not None:
+            outcomes.append(StatbateOutcome(source=item.source, status="failed", error=item.error))
+        elif item.body is None:
+            outcomes.append(StatbateOutcome(source=item.source, status="not_found"))
+        else:
+            outcomes.append(StatbateOutcome(source=item.source, status="ok", snapshot_id=next(ids)))
+    return outcomes
+
+
 def _room(conn: Conn, owner: str, person_id: int) -> RoomActivity:
     activity = interactions.person_in_room(conn, owner, person_id)
     return RoomActivity(
@@ -378,6 +442,7 @@ def lookup(
                 paste_names = _names(conn, reading)
 
     outcomes: list[StatbateOutcome] = []
+    analysis_outcomes: list[StatbateOutcome] = []
     notices: list[str] = []
     if include_statbate:
         try:
@@ -388,6 +453,17 @@ def lookup(
         # Bounded: API Gateway gives the whole request 30 s, retries and pacing included.
         deadline = now + STATBATE_BUDGET
         fetched = [_fetch(client, kind, person.username, deadline) for kind in kinds]
+        member = next(
+            (
+                f
+                for f in fetched
+                if isinstance(f, _Fetched) and f.source is SnapshotSource.STATBATE_MEMBER
+            ),
+            None,
+        )
+        extra: list[statbate_analysis.AnalysisFetch] = []
+        if member is not None and not isinstance(client, str):
+            extra = _fetch_analysis(client, person.username, member, owner, now, deadline)
         with db.transaction() as conn:
             for item in fetched:
                 outcome = (
@@ -397,6 +473,10 @@ def lookup(
                 )
                 _record_run(conn, outcome, person.id, now)
                 outcomes.append(outcome)
+            if extra:
+                analysis_outcomes = _store_analysis(
+                    conn, persons.get(conn, person.id).id, extra, now
+                )
 
     with db.transaction() as conn:
         before = person.id
@@ -419,6 +499,7 @@ def lookup(
             paste=paste,
             paste_created=paste_created,
             statbate=outcomes,
+            statbate_analysis=analysis_outcomes,
             latest_snapshots=snapshots.latest_per_source(conn, person.id),
             recent_interactions=interactions.latest_for_person(
                 conn, person.id, RECENT_INTERACTIONS

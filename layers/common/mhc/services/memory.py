@@ -53,6 +53,7 @@ def set_attribute(
         EvidenceKind.SNAPSHOT: (snapshot_id is not None, interaction_id is None),
         EvidenceKind.INTERACTION: (interaction_id is not None, snapshot_id is None),
         EvidenceKind.MANUAL: (snapshot_id is None, interaction_id is None),
+        EvidenceKind.INFERRED: (snapshot_id is None, interaction_id is None),
     }[evidence_kind]
     if not all(expected):
         raise InvalidInput(

@@ -30,6 +30,11 @@ def get_many(conn: Conn, person_ids: Sequence[int]) -> dict[int, ProfileRow]:
     return store.get_many(conn, person_ids)
 
 
+def tags_by_room(conn: Conn, usernames: Sequence[str]) -> dict[str, list[str]]:
+    """What each named room is tagged with on its profile (affiliate feed), for tag tastes."""
+    return store.tags_by_room(conn, usernames) if usernames else {}
+
+
 def last_seen_online(
     conn: Conn, person_ids: list[int], profiles: Mapping[int, ProfileRow]
 ) -> dict[int, datetime]:

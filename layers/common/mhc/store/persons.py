@@ -526,7 +526,16 @@ _DELETED_WITH = (
 )
 #: Tables holding a person's figures kept from their history by triggers: rows exist only
 #: where `_HISTORY` finds some, so a person without history has none.
-DERIVED_FROM_HISTORY = frozenset({"person_room_totals"})
+DERIVED_FROM_HISTORY = frozenset(
+    {
+        "person_room_totals",
+        "payments",
+        "person_payment_quarters",
+        "person_activity_quarters",
+        "person_rooms",
+        "session_attendance",
+    }
+)
 
 
 def tables_a_deletion_accounts_for() -> frozenset[str]:

@@ -85,6 +85,16 @@ def get_many(conn: Conn, person_ids: Sequence[int]) -> dict[int, ProfileRow]:
     return {int(row["person_id"]): ProfileRow.model_validate(row) for row in rows}
 
 
+def tags_by_room(conn: Conn, usernames: Sequence[str]) -> dict[str, list[str]]:
+    """The profile tags of the rooms named (current names; rooms without tags left out)."""
+    rows = conn.execute(
+        """SELECT p.username, pr.tags FROM persons p JOIN profiles pr ON pr.person_id = p.id
+           WHERE p.username = ANY(%s) AND p.merged_into IS NULL AND cardinality(pr.tags) > 0""",
+        (list(usernames),),
+    ).fetchall()
+    return {str(row["username"]): list(row["tags"]) for row in rows}
+
+
 def followers(conn: Conn, person_ids: Sequence[int]) -> dict[int, int | None]:
     """The latest recorded follower count of each person (from the history)."""
     rows = conn.execute(

@@ -35,12 +35,18 @@ def append(
 
 def latest_two_per_source(conn: Conn, person_ids: Sequence[int]) -> list[Snapshot]:
     """For every source, the newest snapshot and the one before it (newest first)."""
+    # One index scan per row of the group and source: `person_id = ANY(...)` would make
+    # PostgreSQL read and sort every snapshot of the person (thousands for a watched regular).
     rows = conn.execute(
         f"""SELECT {COLUMNS} FROM unnest(%s::text[]) AS src(source)
             CROSS JOIN LATERAL (
-                SELECT * FROM snapshots s0
-                WHERE s0.person_id = ANY(%s) AND s0.source = src.source
-                ORDER BY s0.captured_at DESC, s0.id DESC LIMIT 2
+                SELECT s1.* FROM unnest(%s::bigint[]) AS g(person_id)
+                CROSS JOIN LATERAL (
+                    SELECT * FROM snapshots s0
+                    WHERE s0.person_id = g.person_id AND s0.source = src.source
+                    ORDER BY s0.captured_at DESC, s0.id DESC LIMIT 2
+                ) s1
+                ORDER BY s1.captured_at DESC, s1.id DESC LIMIT 2
             ) s
             ORDER BY s.source, s.captured_at DESC, s.id DESC""",
         ([source.value for source in SnapshotSource], list(person_ids)),

@@ -91,13 +91,17 @@ def person_interactions(
     until: DateTimeInRange | None = None,
     limit: Limit = 50,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
+    broadcaster: Annotated[
+        str | None, Query(max_length=64, description="only in this room (e.g. the owner's)")
+    ] = None,
 ) -> Page[Interaction]:
-    """Newest first, filtered by type, source and time range; `cursor` pages on."""
+    """Newest first, filtered by type, source, room and time range; `cursor` pages on."""
     return interactions.of_person(
         db,
         person_id,
         types=tuple(type or ()),
         sources=tuple(source or ()),
+        broadcaster=broadcaster,
         since=since,
         until=until,
         limit=limit,

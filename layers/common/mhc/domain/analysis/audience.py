@@ -164,7 +164,13 @@ def audience(
     exposure: Exposure | None = None,
     sources: tuple[str, ...] = (),
     limit: int = TOP,
+    cutoffs: RfmCutoffs | None = None,
+    people_count: int | None = None,
 ) -> Audience:
+    """The lists over `members`. A service that ranks in SQL may pass only the members that can
+    appear in a list (the top spenders and newcomers by the lists' own order, every regular)
+    with the RFM edges and the number of people computed over everyone (`cutoffs`,
+    `people_count`); otherwise both come from `members`."""
     skip = set(excluded)
     people = [m for m in members if m.person_id not in skip]
     spenders = sorted((m for m in people if m.tokens > 0), key=lambda m: (-m.tokens, m.person_id))
@@ -185,19 +191,20 @@ def audience(
         and is_at_risk(True, m.usual_gap_sessions, m.sessions_since_last_visit)
     ]
     at_risk.sort(key=lambda m: (-(m.sessions_since_last_visit or 0), m.person_id))
-    visited = [m for m in people if m.last_visit_at is not None]
-    cutoffs = rfm_cutoffs(
-        [
-            (window.until - m.last_visit_at).total_seconds() / 86400
-            for m in visited
-            if m.last_visit_at
-        ],
-        [m.sessions_attended for m in visited],
-        [m.tokens for m in visited],
-    )
+    if cutoffs is None:
+        visited = [m for m in people if m.last_visit_at is not None]
+        cutoffs = rfm_cutoffs(
+            [
+                (window.until - m.last_visit_at).total_seconds() / 86400
+                for m in visited
+                if m.last_visit_at
+            ],
+            [m.sessions_attended for m in visited],
+            [m.tokens for m in visited],
+        )
     return Audience(
         window=window,
-        people=len(people),
+        people=len(people) if people_count is None else people_count,
         top_spenders=_entries(
             [(m, float(m.tokens), uncertainty(m.tips)) for m in spenders], window, sources, limit
         ),

@@ -51,6 +51,10 @@ class EngagementValue(Frozen):
     media_tokens: int
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
 def engagement_insight(facts: EngagementFacts) -> Insight[EngagementValue]:
     per_session = facts.messages_per_session
     sessions = per_session.n
@@ -76,8 +80,8 @@ def engagement_insight(facts: EngagementFacts) -> Insight[EngagementValue]:
             summary += f", typically {number_text(typical.value)} per session"
         summary += "."
     summary += (
-        f" {facts.private_messages_received:,} private messages to you,"
-        f" {facts.media_purchases:,} media purchases."
+        f" {_count(facts.private_messages_received, 'private message')} to you,"
+        f" {_count(facts.media_purchases, 'media purchase')}."
     )
     return Insight(
         kind=InsightKind.ENGAGEMENT,

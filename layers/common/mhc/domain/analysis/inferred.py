@@ -7,12 +7,16 @@ never overwritten.
 
 - `usual_hours`: the timing insight's peaks in words, with the timezone;
 - `favourite_tags`: up to `FAVOURITE_TAGS` tags holding at least `FAVOURITE_TAG_MIN_WEIGHT`
-  of the merged tag weight.
+  of the merged tag weight;
+- `location`: what the person's broadcaster profile says (location, else country), `medium`:
+  their own words, unverified.
 """
 
 from __future__ import annotations
 
 from collections.abc import Set
+from dataclasses import dataclass
+from datetime import datetime
 
 from mhc.domain.analysis.results import Frozen, Insight, InsightKind, day
 from mhc.domain.analysis.tags import TagsValue
@@ -24,6 +28,18 @@ USUAL_HOURS = "usual_hours"
 FAVOURITE_TAGS = "favourite_tags"
 FAVOURITE_TAG_COUNT = 3
 FAVOURITE_TAG_MIN_WEIGHT = 0.10
+LOCATION = "location"
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileLocation:
+    """Where a broadcaster's profile says they are, and when MHC read it."""
+
+    location: str | None
+    country: str | None
+    observed_at: datetime | None
+    #: Where it was read: `cb_profile` (profile JSON) or `affiliate` (the feed).
+    source: str
 
 
 class InferredAttribute(Frozen):
@@ -45,9 +61,24 @@ def infer_attributes(
     *,
     timing: Insight[TimingValue] | None = None,
     tags: Insight[TagsValue] | None = None,
+    location: ProfileLocation | None = None,
     manual_keys: Set[str] = frozenset(),
 ) -> tuple[InferredAttribute, ...]:
     proposals: list[InferredAttribute] = []
+    place = None if location is None else (location.location or location.country or "").strip()
+    if location is not None and place and LOCATION not in manual_keys:
+        proposals.append(
+            InferredAttribute(
+                key=LOCATION,
+                value=place[:200],
+                confidence=Confidence.MEDIUM,
+                evidence=(
+                    f"Their profile ({location.source}) says so, read "
+                    f"{day(location.observed_at)}; not verified."
+                ),
+                kind=InsightKind.PROFILE,
+            )
+        )
     if (
         timing is not None
         and USUAL_HOURS not in manual_keys

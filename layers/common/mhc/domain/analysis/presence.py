@@ -67,6 +67,35 @@ class Stays:
     def arrival(self) -> datetime | None:
         return self.stays[0].start if self.stays else None
 
+    def summary(self) -> PresenceSummary:
+        return PresenceSummary(
+            arrival=self.arrival,
+            total=self.total,
+            duplicate_enters=self.duplicate_enters,
+            orphan_leaves=self.orphan_leaves,
+            leave_without_enter=self.leave_without_enter,
+            enter_without_leave=self.enter_without_leave,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PresenceSummary:
+    """What the pairing rule says of one person's session, without the stays themselves.
+
+    A service may compute it where the events are (SQL over thousands of a regular's enters and
+    leaves) by the same rule: after an enter the person is present, after a leave absent, so
+    the time present is the sum, over enters, of the time to the next event (or the session
+    end); a leave first means present from the session start; an enter after an enter is a
+    duplicate, a leave after a leave an orphan. `Stays.summary()` is the reference.
+    """
+
+    arrival: datetime | None
+    total: timedelta
+    duplicate_enters: int = 0
+    orphan_leaves: int = 0
+    leave_without_enter: int = 0
+    enter_without_leave: int = 0
+
 
 def pair_stays(
     events: Iterable[PresenceEvent], session_start: datetime, session_end: datetime

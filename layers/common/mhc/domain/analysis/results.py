@@ -23,6 +23,8 @@ class InsightKind(StrEnum):
     TAGS = "tags"
     LOYALTY = "loyalty"
     ENGAGEMENT = "engagement"
+    #: What the person's own profile says (proposed attributes only).
+    PROFILE = "profile"
 
 
 class Window(Frozen):

@@ -26,7 +26,7 @@ from mhc.domain.analysis.hours import (
     describe_slot,
     zone,
 )
-from mhc.domain.analysis.presence import PresenceEvent, pair_stays
+from mhc.domain.analysis.presence import PresenceEvent, PresenceSummary, pair_stays
 from mhc.domain.analysis.results import (
     Evidence,
     Frozen,
@@ -49,12 +49,32 @@ from mhc.domain.statistics import (
 
 @dataclass(frozen=True, slots=True)
 class SessionPresence:
-    """One owner session the person attended, with their enter/leave events in it."""
+    """One owner session the person attended, with their enter/leave events in it, or what
+    pairing them gave (`summary`, computed where the events are by the same rule)."""
 
     started_at: datetime
     #: The session end; "now" for a live session.
     ended_at: datetime
-    events: Sequence[PresenceEvent]
+    events: Sequence[PresenceEvent] = ()
+    summary: PresenceSummary | None = None
+
+    def paired(self) -> PresenceSummary:
+        if self.summary is not None:
+            return self.summary
+        return pair_stays(self.events, self.started_at, self.ended_at).summary()
+
+
+@dataclass(frozen=True, slots=True)
+class SiteWideTips:
+    """Statbate's count of the person's tips everywhere, per hour of day and day of week (as
+    asked, in `timezone`): context beside MHC's own hours, never a peak (tips come in bursts,
+    so they are not independent observations)."""
+
+    tips_by_hour: Sequence[int]
+    tips_by_day: Sequence[int]
+    timezone: str | None
+    captured_at: datetime
+    snapshot_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +88,7 @@ class TimingFacts:
     sources: tuple[str, ...] = ()
     person_id: int | None = None
     owner: str | None = None
+    site_wide: SiteWideTips | None = None
 
 
 class HourSlot(Frozen):
@@ -81,6 +102,14 @@ class PresenceIrregularities(Frozen):
     orphan_leaves: int
     leave_without_enter: int
     enter_without_leave: int
+
+
+class SiteWideHours(Frozen):
+    timezone: str | None
+    captured_at: datetime
+    tips_by_hour: list[int]
+    tips_by_day: list[int]
+    tips: int
 
 
 class TimingValue(Frozen):
@@ -99,6 +128,8 @@ class TimingValue(Frozen):
     usual_stay_minutes: Estimate
     sessions_with_presence: int
     irregularities: PresenceIrregularities
+    #: Statbate's tips everywhere by hour and day, when fetched (context, not a peak).
+    site_wide_tips: SiteWideHours | None = None
 
 
 def usual_hours_text(days: Sequence[int], hours: Sequence[int]) -> str | None:
@@ -118,11 +149,14 @@ def timing_insight(facts: TimingFacts) -> Insight[TimingValue]:
     peak_hours = peak_buckets(hours_of_day)
     peak_days = peak_buckets(days_of_week)
     peak_slots = peak_buckets(activity.counts)
+    site = facts.site_wide
+    if site is not None and (len(site.tips_by_hour) != HOURS or len(site.tips_by_day) != 7):
+        raise ValueError("site-wide tips come as 24 hours and 7 days")
     arrivals: list[float] = []
     stays: list[float] = []
     duplicates = orphans = no_enter = no_leave = 0
     for session in facts.sessions:
-        paired = pair_stays(session.events, session.started_at, session.ended_at)
+        paired = session.paired()
         duplicates += paired.duplicate_enters
         orphans += paired.orphan_leaves
         no_enter += paired.leave_without_enter
@@ -152,7 +186,19 @@ def timing_insight(facts: TimingFacts) -> Insight[TimingValue]:
             leave_without_enter=no_enter,
             enter_without_leave=no_leave,
         ),
+        site_wide_tips=None
+        if site is None
+        else SiteWideHours(
+            timezone=site.timezone,
+            captured_at=site.captured_at,
+            tips_by_hour=list(site.tips_by_hour),
+            tips_by_day=list(site.tips_by_day),
+            tips=sum(site.tips_by_hour),
+        ),
     )
+    sources = set(facts.sources)
+    if site is not None:
+        sources.add("statbate_member_activity")
     return Insight(
         kind=InsightKind.TIMING,
         title="Timing",
@@ -165,7 +211,8 @@ def timing_insight(facts: TimingFacts) -> Insight[TimingValue]:
                 "sessions": len(facts.sessions),
             },
             window=Window(since=facts.activity_since, until=facts.as_of),
-            sources=tuple(sorted(set(facts.sources))),
+            sources=tuple(sorted(sources)),
+            snapshot_ids=() if site is None or site.snapshot_id is None else (site.snapshot_id,),
             query=InteractionQuery(
                 person_id=facts.person_id,
                 types=(InteractionType.USER_ENTER, InteractionType.USER_LEAVE),
