@@ -14,9 +14,10 @@ from e2e.conftest import Server
 from e2e.seed import OWNER, World
 from e2e.test_owner_walk import check, sign_in
 from fakes.token_history import TIP, broadcast_event, export_bytes, room_event, tip_event
+from helpers import ingest_events
 from mhc.db.connection import Database
 from mhc.domain.alerts import parse_rules
-from mhc.services import alerts, ingest
+from mhc.services import alerts
 from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.integration
@@ -25,7 +26,7 @@ pytestmark = pytest.mark.integration
 def _ingest(url: str, *envelopes: dict[str, Any]) -> None:
     db = Database(url)
     try:
-        ingest.replay(db, list(envelopes), owner=OWNER, received_at=datetime.now(UTC))
+        ingest_events(db, list(envelopes), owner=OWNER, received_at=datetime.now(UTC))
     finally:
         db.close()
 
