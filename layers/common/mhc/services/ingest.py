@@ -300,16 +300,19 @@ def store_page(
         EventProblem(event_id, reason) for event_id, reason in derived.problem_events
     ]
 
-    ids = persons.resolve_names(conn, derived.sighted)
-    counts.interactions = interactions.append_formatted(
-        conn, [ids[n] for n in derived.tail_names], derived.tails, skip_stored=skip_stored
-    )
+    # Sessions move before the page's rows go in: each row then lands in the session its time
+    # falls in as it is inserted, and a session's summaries are not counted again for rows
+    # after its end (migration 0015).
     for at, start in derived.signals:
         counts.session_signals += 1
         if start:
             sessions.open_segment(conn, at, SessionSource.CB_EVENTS, merge_gap=merge_gap)
         else:
             sessions.close_segment(conn, at)
+    ids = persons.resolve_names(conn, derived.sighted)
+    counts.interactions = interactions.append_formatted(
+        conn, [ids[n] for n in derived.tail_names], derived.tails, skip_stored=skip_stored
+    )
     if derived.follow_ups:
         _follow_up(conn, [_row(ids[n], item) for n, item in derived.follow_ups], page.owner)
     return counts
