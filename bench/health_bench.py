@@ -35,7 +35,7 @@ from mhc.db.migrate import migrate  # noqa: E402
 from store_bench import percentile, server_url  # noqa: E402
 
 BENCH_DB = "mhc_health_bench"
-TOKEN = "bench-token-0123456789"  # noqa: S105 (a throwaway token for the in-process app)
+TOKEN = "bench-token-0123456789abcdef0123456789"  # noqa: S105 (a throwaway token for the in-process app)
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 DAYS = 365
 TARGET_MS = 25.0

@@ -74,7 +74,8 @@ def main() -> int:
         for n, r in enumerate(chosen)
     ]
     started = time.perf_counter()
-    ingest.replay(db, envelopes, owner=OWNER, received_at=tips[-1].occurred_at)
+    captured = [ingest.CapturedLine(line, env) for line, env in enumerate(envelopes, 1)]
+    ingest.replay(db, captured, owner=OWNER, received_at=tips[-1].occurred_at)
     print(
         f"live capture: {len(envelopes):,} tips ingested in {time.perf_counter() - started:.1f} s"
     )
