@@ -49,16 +49,25 @@ def test_a_person_with_history_is_kept(client: TestClient, db: Database) -> None
 
 
 def test_every_table_naming_a_person_is_accounted_for_by_a_deletion(db: Database) -> None:
-    # A table with a foreign key to persons that deletion neither counts as history nor deletes
-    # would make deleting a typo fail on that key (a 500), or leave rows behind: every one is
-    # in mhc.store.persons' lists (history, deleted with the person, derived from history).
+    # A table naming persons (a foreign key to persons, or a person_id column: the summaries
+    # kept by triggers carry no keys, decision 120) that deletion neither counts as history nor
+    # deletes would make deleting a typo fail on that key (a 500), or leave rows behind: every
+    # one is in mhc.store.persons' lists (history, deleted with the person, derived from history).
     from mhc.store.persons import tables_a_deletion_accounts_for
 
     with db.transaction() as conn:
-        rows = conn.execute(
+        keyed = conn.execute(
             """SELECT DISTINCT c.conrelid::regclass::text AS tbl FROM pg_constraint c
                WHERE c.contype = 'f' AND c.confrelid = 'persons'::regclass"""
         ).fetchall()
-    referencing = {row["tbl"] for row in rows}
+        named = conn.execute(
+            """SELECT DISTINCT c.table_name AS tbl FROM information_schema.columns c
+               JOIN information_schema.tables t USING (table_schema, table_name)
+               WHERE c.table_schema = 'public' AND c.column_name = 'person_id'
+                 AND t.table_type = 'BASE TABLE'"""
+        ).fetchall()
+    referencing = {row["tbl"] for row in keyed}
     assert referencing, "expected foreign keys to persons"
+    assert {"payments", "session_attendance"} <= {row["tbl"] for row in named}
+    referencing |= {row["tbl"] for row in named}
     assert referencing - tables_a_deletion_accounts_for() == set()
