@@ -333,6 +333,16 @@ def test_an_imported_twin_counts_once_whichever_arrives_first(db: Database, worl
     )
     link(db, (late, live_id(db, "t2")))
     assert_summaries_match(db)
+    # A copy strictly inside Nia's span leaves her first and last times as they are (they are
+    # read again only for a row at one of them)
+    add(
+        db, world.nia, InteractionType.TIP_EVENT, live_start + timedelta(minutes=30), "t6", tokens=5
+    )
+    inside = imported(
+        db, world.nia, InteractionType.TIP_EVENT, live_start + timedelta(minutes=31), "x6", tokens=5
+    )
+    link(db, (inside, live_id(db, "t6")))
+    assert_summaries_match(db)
     # Someone known only from an imported copy of someone else's live row: their room row goes
     with db.transaction() as conn:
         ghost, _ = persons.find_or_create(conn, "ghost_copy", seen_at=live_start)
