@@ -36,7 +36,6 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from fakes.statbate_plus import FakeMessage, FakePlus, Shape, har_for_room, make_messages  # noqa: E402
-from ingest_bench import DatabaseClock  # noqa: E402
 from mhc.db.connection import Database, connect  # noqa: E402
 from mhc.db.migrate import migrate  # noqa: E402
 from mhc.domain.chat_import import DEFAULT_MAP  # noqa: E402
@@ -48,6 +47,33 @@ from store_bench import server_url  # noqa: E402
 BENCH_DB = "mhc_chat_import_bench"
 OWNER = "bench_owner"
 TARGET = 5_000
+
+
+class DatabaseClock:
+    """Wall time spent waiting on the server, from psycopg's one wait point (bench only)."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+
+    def __enter__(self) -> DatabaseClock:
+        import psycopg.connection
+
+        self._cls = psycopg.connection.Connection
+        self._wait = wait = self._cls.wait
+        clock = self
+
+        def timed_wait(conn: Any, *args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return wait(conn, *args, **kwargs)
+            finally:
+                clock.seconds += time.perf_counter() - started
+
+        self._cls.wait = timed_wait  # type: ignore[method-assign,assignment]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._cls.wait = self._wait  # type: ignore[method-assign]
 
 
 def fresh_database(url: str) -> str:
