@@ -20,8 +20,7 @@ from mhc.config import Settings
 from mhc.db.connection import Database
 from mhc.domain.chat_import_runs import TargetKind
 from mhc.domain.models import JobRun, JobStatus
-from mhc.runtime.chat_import import build_chat_importer
-from mhc.runtime.collector import build_collector
+from mhc.runtime.collector import build_chat_importer, build_collector
 from mhc.services import chat_import, job_runs
 from mhc.services.chat_import import SessionState
 from mhc.services.collect import Collector
@@ -184,7 +183,7 @@ def test_the_lambda_handler_runs_the_job_when_due_or_asked(
     db: Database, settings: Settings, http: httpx.Client, clock: FakeClock, fake: FakePlus
 ) -> None:
     app = load_function("chat_import")
-    app._collector = importer(db, settings, http, clock)
+    app._function.collector = importer(db, settings, http, clock)
     context = FakeLambdaContext(clock, 890, arn="arn:aws:lambda:x")
     schedule = json.loads((ROOT / "events" / "chat_import_schedule.json").read_text())
     run_now = json.loads((ROOT / "events" / "chat_import_run_now.json").read_text())

@@ -28,7 +28,7 @@ from mhc.api import create_app
 from mhc.cli import main
 from mhc.config import get_settings
 from mhc.db.connection import Database
-from mhc.runtime.chat_import import build_chat_importer
+from mhc.runtime.collector import build_chat_importer
 
 PATH = f"/room/statbate/{OWNER}/chat"
 

@@ -158,7 +158,7 @@ def test_handler_runs_due_jobs_with_the_scheduled_event(
     only_due(db, "cb_stats")
     server.enqueue(json_reply(stats_payload()), path="/statsapi/")
     app = load_function("stats_poller")
-    app._collector = make_collector(db, server, clock)
+    app._function.collector = make_collector(db, server, clock)
     event = json.loads((ROOT / "events" / "stats_poller_schedule.json").read_text())
     # When Lambda invokes it with the schedule's event and 60 s left
     result = app.handler(event, FakeLambdaContext(clock, 60, arn="arn:aws:lambda:x"))
@@ -172,7 +172,7 @@ def test_a_tick_with_no_job_due_runs_nothing_and_warns_nothing(
 ) -> None:
     only_due(db)  # every job disabled
     app = load_function("stats_poller")
-    app._collector = make_collector(db, server, clock)
+    app._function.collector = make_collector(db, server, clock)
     event = json.loads((ROOT / "events" / "stats_poller_schedule.json").read_text())
     with warnings.catch_warnings(record=True) as caught:
         result = app.handler(event, FakeLambdaContext(clock, 60, arn="arn:aws:lambda:x"))
@@ -190,7 +190,7 @@ def test_handler_runs_named_jobs_now(
         conn.execute("UPDATE jobs SET next_run_at = %s", (T0 + timedelta(hours=1),))
     server.enqueue(json_reply(stats_payload()), path="/statsapi/")
     app = load_function("stats_poller")
-    app._collector = make_collector(db, server, clock)
+    app._function.collector = make_collector(db, server, clock)
     event = json.loads((ROOT / "events" / "stats_poller_run_jobs.json").read_text())
     result = app.handler(event, FakeLambdaContext(clock, 60, arn="arn:aws:lambda:x"))
     assert [(j["job"], j["status"]) for j in result["jobs"]] == [("cb_stats", "succeeded")]

@@ -5,24 +5,20 @@ kept by the cookie store, the `chat_import` job for the collector, and the colle
 from __future__ import annotations
 
 import functools
-import time
 from collections.abc import Callable
 
 import httpx
 
 from mhc.clients.errors import ClientError, SessionExpired
-from mhc.clients.http import ClientDeps, Pacer, Sleeper, Timeouts, new_http_client
+from mhc.clients.http import ClientDeps, Pacer
 from mhc.clients.statbate_plus import StatbatePlusClient
 from mhc.config import Settings
-from mhc.db.connection import TransactionSource
-from mhc.domain.clock import Clock, utc_now
 from mhc.domain.jobs import ChatImportConfig, JobKind
 from mhc.domain.plus_cookies import PlusCookies
-from mhc.observability import MetricsSink, logger, redact
+from mhc.observability import logger, redact
 from mhc.runtime.cookie_store import cookie_store
 from mhc.services.chat_import import import_job
-from mhc.services.collect import Collector
-from mhc.services.job_context import CollectDeps, JobContext, JobFunction
+from mhc.services.job_context import JobContext, JobFunction
 
 
 def plus_client(
@@ -54,21 +50,6 @@ def _connect(ctx: JobContext, config: ChatImportConfig) -> StatbatePlusClient:
 def chat_import_jobs() -> dict[JobKind, JobFunction]:
     """The collector's job function for the chat import."""
     return {JobKind.CHAT_IMPORT: functools.partial(import_job, connect=_connect)}
-
-
-def build_chat_importer(
-    settings: Settings,
-    db: TransactionSource,
-    *,
-    http: httpx.Client | None = None,
-    clock: Clock = utc_now,
-    sleeper: Sleeper = time.sleep,
-    metrics: MetricsSink | None = None,
-) -> Collector:
-    """The collector of `functions/chat_import`: it runs the `chat_import` job only."""
-    client = http or new_http_client(timeouts=Timeouts.from_settings(settings))
-    deps = CollectDeps(settings=settings, http=client, clock=clock, sleeper=sleeper)
-    return Collector(db, deps, chat_import_jobs(), metrics=metrics)
 
 
 class _Jar:
