@@ -119,6 +119,10 @@ def test_every_page_fits_a_phone(phone: Page, server: Server) -> None:
     page.goto(f"/sessions/{server.world.session_id}")
     expect(page.get_by_role("table", name="Session interactions")).to_contain_text(CHAT_LINE)
     fits(page, "12-session-detail")
+    # The recap's figures reflow into rows that name each figure's column: nothing to scroll
+    figures = page.get_by_role("group", name="This session against your median session")
+    expect(figures).to_be_visible()
+    assert figures.evaluate("(el) => el.scrollWidth <= el.clientWidth")
 
     page.goto("/watchlists")
     expect(page.get_by_role("table", name=re.compile("^Members of"))).to_contain_text(VIEWER)

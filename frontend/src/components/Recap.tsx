@@ -13,6 +13,7 @@ function Figures({ view }: { view: RecapView }) {
   const names = RECAP_ORDER.filter((name) => name in figures);
   return (
     <DataTable
+      reflow
       caption="This session against your median session"
       columns={["Figure", { label: "This session", numeric: true }, { label: "Your median", numeric: true }, { label: "Difference", numeric: true }, "Confidence"]}
     >
@@ -21,9 +22,13 @@ function Figures({ view }: { view: RecapView }) {
         return (
           <tr key={name}>
             <th scope="row">{figureLabel(name)}</th>
-            <td className="num">{formatNumber(f.value)}</td>
-            <td className="num">{f.median === null ? "—" : formatNumber(f.median)}</td>
-            <td className="num">
+            <td className="num" data-label="This session">
+              {formatNumber(f.value)}
+            </td>
+            <td className="num" data-label="Your median">
+              {f.median === null ? "—" : formatNumber(f.median)}
+            </td>
+            <td className="num" data-label="Difference">
               {f.difference === null ? "—" : formatDelta(f.difference)}
               {f.ratio === null ? "" : <span className="muted small"> ({percent(f.ratio)})</span>}
             </td>
