@@ -58,27 +58,12 @@ def build_collector(
     return Collector(db, deps, default_jobs() if jobs is None else jobs, metrics=metrics)
 
 
-def build_chat_importer(
-    settings: Settings,
-    db: TransactionSource,
-    *,
-    http: httpx.Client | None = None,
-    clock: Clock = utc_now,
-    sleeper: Sleeper = time.sleep,
-    metrics: MetricsSink | None = None,
-) -> Collector:
-    """The collector of `functions/chat_import`: it runs the `chat_import` job only."""
+def build_chat_importer(settings: Settings, db: TransactionSource, **deps: Any) -> Collector:
+    """The collector of `functions/chat_import`: it runs the `chat_import` job only (`deps` as
+    for `build_collector`)."""
     from mhc.runtime.chat_import import chat_import_jobs
 
-    return build_collector(
-        settings,
-        db,
-        http=http,
-        clock=clock,
-        sleeper=sleeper,
-        metrics=metrics,
-        jobs=chat_import_jobs(),
-    )
+    return build_collector(settings, db, jobs=chat_import_jobs(), **deps)
 
 
 def jobs_from_event(event: Mapping[str, Any] | None) -> list[str] | None:
