@@ -1,5 +1,6 @@
 """SQL for the live room: who entered and left the owner's room, and the memory that matters
-about many people at once (set-based: 500 people present are read in a handful of queries).
+about many people at once (set-based: the room with 500 people present is one statement, its
+payments a second, in one round trip; alerts' steps read a page's arrivals).
 
 Every person is read as their group: the survivor and the rows merged into it. A person's own
 figures leave anonymous tips and imported payments linked to a live twin out (the
