@@ -1,13 +1,15 @@
 """Live-room benchmark: `GET /api/owner/room`'s read with 500 people present, on the store
 bench dataset (100k persons, 2M interactions: `bench/store_bench.py` builds it).
 
-    python bench/live_room_bench.py [--samples 300]
+    python bench/live_room_bench.py [--samples 300] [--no-gc-freeze]
 
 Adds to that dataset, once: an open session after its last interaction, 500 people in the
 room (the 50 heaviest regulars among them, whose history is longest), each with an enter,
 60 of them leaving and coming back, 5,000 chat lines, 600 tips (some anonymous), notes,
 attributes and watchlist memberships, all through the production bulk path. Then times
-`services.live_room.room` (the route's one call) and prints p50/p95/p99. Target (issue 18):
+`services.live_room.room` (the route's one call) and the route in process, and prints
+p50/p95/p99. The process holds the app, its heap frozen as the API's entry points leave it
+(`mhc.runtime.heap`; `--no-gc-freeze` leaves it to full collections). Target (issue 18):
 p95 <= 50 ms.
 """
 
@@ -124,6 +126,11 @@ def add_session(db: Database, url: str, rng: random.Random) -> list[int]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=300)
+    parser.add_argument(
+        "--no-gc-freeze",
+        action="store_true",
+        help="leave the app's heap to full collections (the API's entry points freeze it)",
+    )
     args = parser.parse_args()
     rng = random.Random(18)
     url = server_url()
@@ -148,7 +155,8 @@ def main() -> int:
         f"{sum(p.lifetime_tokens for p in first.people):,} lifetime tokens among them",
         flush=True,
     )
-    client = _client(db)
+    client = _client(db, freeze=not args.no_gc_freeze)
+    heap = "left to full collections" if args.no_gc_freeze else "frozen"
     size = len(client.get("/api/owner/room").content)
     for name, call in (
         (
@@ -175,15 +183,16 @@ def main() -> int:
             f"p50 {percentile(timings, 50):.1f} ms, p95 {percentile(timings, 95):.1f} ms "
             f"(target <= 50), p99 {percentile(timings, 99):.1f} ms, "
             f"mean {statistics.mean(timings):.1f} ms; Python CPU {cpu_ms:.1f} ms per read "
-            f"(load average {load:.1f})",
+            f"(load average {load:.1f}; heap {heap})",
             flush=True,
         )
     db.close()
     return 0
 
 
-def _client(db: Database) -> Any:
-    """The API in process (no network), as `mhc run` serves it; request logs go nowhere."""
+def _client(db: Database, *, freeze: bool) -> Any:
+    """The API in process (no network), as `mhc run` serves it (its heap frozen once built,
+    unless `freeze` is false); request logs go nowhere."""
     from fastapi.testclient import TestClient
     from mhc.api import create_app
     from mhc.config import load_settings
@@ -194,7 +203,12 @@ def _client(db: Database) -> Any:
         handler.setStream(open(os.devnull, "w"))  # noqa: SIM115 (for the process's life)
     settings = load_settings(mhc_api_token=TOKEN, mhc_owner_username=OWNER)
     app = create_app(lambda: db, settings=lambda: settings, clock=lambda: NOW)
-    return TestClient(app, headers={"Authorization": f"Bearer {TOKEN}"})
+    client = TestClient(app, headers={"Authorization": f"Bearer {TOKEN}"})
+    if freeze:
+        from mhc.runtime.heap import freeze_startup
+
+        freeze_startup()
+    return client
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from mhc.db.connection import Database
 from mhc.db.resolve import lambda_database
 from mhc.domain.plus_cookies import SessionWriter
 from mhc.observability import logger
+from mhc.runtime.heap import freeze_startup
 from mhc.runtime.invoke import job_starter
 
 _database: Database | None = None
@@ -38,6 +39,7 @@ asgi = Mangum(
     create_app(database, start_job=job_starter(get_settings), plus_session=plus_session),
     lifespan="off",
 )
+freeze_startup()  # after the app is built: full collections never walk it again
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -7,10 +7,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from fakes.token_history import broadcast_event, room_event, tip_event
+from fakes.token_history import TIP, broadcast_event, export_lines, room_event, tip_event
 from mhc.db.connection import Database
 from mhc.domain.alerts import AlertRules, parse_rules
-from mhc.services import alerts, ingest, live_room, watchlists
+from mhc.domain.models import Confidence
+from mhc.services import alerts, ingest, live_room, memory, persons, token_history, watchlists
 from mhc.services.live_room import LiveRoom
 
 OWNER = "the_owner"
@@ -245,3 +246,100 @@ def test_big_tip_and_returning_regular_rules_fire_on_arrival(db: Database) -> No
         "A regular back after 30 days away",
         "Tipped 150 tokens at once in the last 7 days (≥ 100)",
     ]
+
+
+def test_everyone_is_read_as_their_group_and_every_payment_once(db: Database) -> None:
+    """Merged rows, a renamed person, a linked token-history twin and a row merged into an
+    excluded person: one line per human, their history together, each payment counted once."""
+    room = Room(db)
+    day = 24 * 60
+    # Given history: two rows of one human (twin_a, twin_b) who both visited and tipped; a
+    # person who tipped under an old name; a fan who joined the fan club; an excluded person
+    # and a second row of theirs
+    room.page(
+        room_event("userEnter", OWNER, "twin_a", at(-30 * day)),
+        tip_event(OWNER, "twin_a", 100, at(-30 * day + 1)),
+        room_event("userEnter", OWNER, "twin_b", at(-20 * day)),
+        tip_event(OWNER, "twin_b", 40, at(-20 * day + 1)),
+        room_event("fanclubJoin", OWNER, "fan_c", at(-10 * day)),
+        room_event("userEnter", OWNER, "hider", at(-6 * day)),
+        tip_event(OWNER, "hider_alt", 70, at(-5 * day)),
+    )
+    with db.transaction() as conn:
+        persons.find_or_create(conn, "old_handle", did=5, seen_at=at(-9 * day))
+        tip = tip_event(OWNER, "old_handle", 30, at(-9 * day))
+    room.page(tip)
+    with db.transaction() as conn:
+        persons.find_or_create(conn, "new_handle", did=5, seen_at=at(-1 * day))
+        ids = {
+            r["username"]: int(r["id"])
+            for r in conn.execute("SELECT id, username FROM persons").fetchall()
+        }
+    memory.add_note(db, ids["twin_a"], "the survivor's note", clock=lambda: at(-3 * day))
+    memory.add_note(db, ids["twin_b"], "the other row's newer note", clock=lambda: at(-2 * day))
+    memory.add_note(db, ids["twin_b"], "an old note", clock=lambda: at(-25 * day))
+    memory.set_attribute(db, ids["twin_a"], "timezone", "Europe/Berlin", confidence=Confidence.HIGH)
+    memory.set_attribute(db, ids["twin_b"], "timezone", "Europe/Paris", confidence=Confidence.LOW)
+    memory.set_attribute(db, ids["twin_b"], "language", "de", confidence=Confidence.MEDIUM)
+    watchlists.add(db, 1, ids["twin_a"])
+    watchlists.add(db, 1, ids["twin_b"])
+    watchlists.add(db, 2, ids["twin_b"])
+    persons.merge(db, ids["twin_a"], ids["twin_b"], clock=lambda: at(-1))
+    persons.merge(db, ids["hider"], ids["hider_alt"], clock=lambda: at(-1))
+    persons.update(db, ids["hider"], excluded=True)
+
+    # When the session runs: both rows of the twin come in (a second device), the renamed
+    # person tips live (and the owner's export of that tip is imported), the fan comes in,
+    # and the excluded person's second row comes in and tips
+    room.page(broadcast_event("broadcastStart", OWNER, at(0)))
+    room.page(
+        room_event("userEnter", OWNER, "twin_b", at(1)),
+        room_event("userEnter", OWNER, "twin_a", at(2), isMod=True),
+        room_event("userEnter", OWNER, "new_handle", at(3)),
+        tip_event(OWNER, "new_handle", 20, at(4)),
+        room_event("userEnter", OWNER, "fan_c", at(5)),
+        room_event("userEnter", OWNER, "hider_alt", at(6)),
+        tip_event(OWNER, "hider_alt", 500, at(7)),
+        tip_event(OWNER, "new_handle", 5, at(8), anonymous=True),
+    )
+    report = token_history.import_export(
+        db, export_lines([("new_handle", 20, at(4.2), TIP, "")]), owner=OWNER
+    )
+    assert report.linked == 1
+
+    # Then one line per human, newest arrival first
+    state = room.now(10)
+    assert [p.username for p in state.people] == ["fan_c", "new_handle", "twin_a"]
+    fan, renamed, twin = state.people
+    # The twin: both rows' visits, tips, notes, watchlists and attributes; arrived with the
+    # first row's enter; the flags of their latest event
+    assert twin.person_id == ids["twin_a"]
+    assert (twin.arrived_at, twin.visits, twin.lifetime_tokens) == (at(1), 4, 140)
+    assert twin.last_visit_at == at(-20 * day)
+    assert twin.notes == ["the other row's newer note", "the survivor's note"]
+    assert [(w.id, w.name) for w in twin.watchlists] == [(1, "Friends"), (2, "Known Streamers")]
+    assert [(a.key, a.value, a.confidence) for a in twin.attributes] == [
+        ("language", "de", "medium"),
+        ("timezone", "Europe/Berlin", "high"),
+    ]
+    assert twin.flags["isMod"] is True
+    assert twin.tokens_this_session == 0
+    # The renamed person under their name now, the live tip and its imported twin once
+    assert (renamed.person_id, renamed.lifetime_tokens, renamed.tokens_this_session) == (
+        ids["new_handle"],
+        50,
+        20,
+    )
+    assert renamed.last_visit_at is None
+    assert fan.fan_club
+    assert fan.why == "First visit · Fan club member"
+    # And the totals: the excluded human's tips out, the anonymous one in, the twin once
+    assert state.totals is not None
+    totals = state.totals
+    assert (totals.tokens, totals.tips, totals.anonymous_tips, totals.anonymous_tokens) == (
+        25,
+        2,
+        1,
+        5,
+    )
+    assert (totals.entered, totals.present, totals.hidden, totals.peak) == (3, 3, 1, 3)

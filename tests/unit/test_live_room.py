@@ -78,6 +78,21 @@ def test_present_agrees_with_the_pairing_rule_on_random_sequences() -> None:
             assert room[0].arrived_at <= stays.stays[-1].start
 
 
+def test_present_exactly_when_the_latest_event_is_an_enter() -> None:
+    # The room's SQL (`store.live_room`) reads the memory of whoever's latest enter/leave in
+    # feed order is an enter: the same people `present` finds.
+    rng = random.Random(105)
+    for _ in range(500):
+        events = [
+            PresenceEvent(rng.choice("abc"), at(rng.choice(range(10))), rng.random() < 0.6, str(n))
+            for n in range(rng.randint(0, 12))
+        ]
+        events.sort(key=lambda e: e.at)  # feed order: by time, ties as delivered
+        latest = {e.person: e.entered for e in events}
+        here = {p.person for p in present(events, START, at(30))}
+        assert here == {person for person, entered in latest.items() if entered}, events
+
+
 def test_an_enter_is_an_arrival_unless_already_present() -> None:
     session = at(0)
     assert is_arrival(None, at(5), session_start=session)

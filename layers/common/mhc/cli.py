@@ -165,6 +165,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     from mhc.db.migrate import migrate
     from mhc.db.pool import PooledDatabase
     from mhc.runtime.cookie_store import cookie_store
+    from mhc.runtime.heap import freeze_startup
     from mhc.services.jobs import at_next_tick
 
     for problem in setup_warnings(settings):
@@ -189,6 +190,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     app = with_frontend(api, frontend)
     if not (frontend / "index.html").is_file():
         _say(f"warning: no built UI in {frontend} (run `make frontend`); serving the API only")
+    freeze_startup()  # after the app is built: full collections never walk it again
     host, port = args.host or settings.mhc_host, args.port or settings.mhc_port
     if pollers is not None:
         for line in pollers.start():

@@ -24,12 +24,12 @@ from pydantic import BaseModel, ConfigDict
 from mhc.db.connection import Conn, TransactionSource
 from mhc.domain.analysis.presence import peak_viewers
 from mhc.domain.clock import Clock, utc_now
-from mhc.domain.live_room import MemoryFacts, PresenceEvent, present, why_they_matter
+from mhc.domain.live_room import MemoryFacts, Present, present, why_they_matter
 from mhc.domain.models import StreamSession
 from mhc.domain.sessions import duration_seconds
 from mhc.services import sessions
 from mhc.store import live_room as store
-from mhc.store.live_room import Memory, PersonBrief, PresenceRow
+from mhc.store.live_room import Known, Memory, PersonBrief
 
 NOTES_SHOWN = 2
 EXCLUDED_LIST = "Excluded"
@@ -121,54 +121,15 @@ def room(db: TransactionSource, *, owner: str, clock: Clock = utc_now) -> LiveRo
                 owner=owner, live=False, checked_at=now, session=None, totals=None, people=[]
             )
         start = session.started_at
-        rows, payments = store.room_events(conn, owner, since=start, until=max(now, start))
-        skip = {r.person_id for r in rows if r.is_excluded or r.username == owner}
-        hidden = {r.person_id for r in rows if r.is_excluded and r.username != owner}
-        here = present(
-            (_event(r) for r in rows if r.person_id not in skip), session_start=start, now=now
-        )
-        hidden_here = len(present((_event(r) for r in rows if r.person_id in hidden), start, now))
-        ids = [cast(int, p.person) for p in here]
-        names = {r.person_id: r.username for r in rows}
-        memories = store.memory(conn, owner, dict.fromkeys(ids, start), notes=NOTES_SHOWN)
-    people = []
-    for here_now in here:
-        pid = cast(int, here_now.person)
-        known = memories.get(pid, Memory())
-        flags = dict(here_now.flags)
-        fan_club = flags.get("inFanclub") is True or known.fan_club_joined
-        on_lists = [WatchlistRef(id=i, name=n) for i, n in known.watchlists]
-        facts = MemoryFacts(
-            lifetime_tokens=known.tokens,
-            tokens_this_session=payments.by_person.get(pid, 0),
-            visits=known.visits,
-            previous_visit_at=known.previous_visit_at,
-            watchlists=[w.name for w in on_lists if w.name != EXCLUDED_LIST],
-            fan_club=fan_club,
-            is_mod=flags.get("isMod") is True,
-            latest_note=next(iter(known.notes), None),
-        )
-        people.append(
-            RoomPerson(
-                person_id=pid,
-                username=names[pid],
-                arrived_at=here_now.arrived_at,
-                arrival_event_id=here_now.arrival_event_id,
-                flags=flags,
-                lifetime_tokens=known.tokens,
-                tokens_this_session=facts.tokens_this_session,
-                visits=known.visits,
-                last_visit_at=known.previous_visit_at,
-                notes=list(known.notes),
-                watchlists=on_lists,
-                attributes=[
-                    AttributeRef(key=k, value=v, confidence=c) for k, v, c in known.attributes
-                ],
-                fan_club=fan_club,
-                why=why_they_matter(facts, arrived_at=here_now.arrived_at),
-            )
-        )
-    peak = peak_viewers(_by_person(rows, skip), start, max(now, start))
+        until = max(now, start)
+        read = store.room(conn, owner, since=start, until=until, notes=NOTES_SHOWN)
+    here = present(read.listed, session_start=start, now=now)
+    people = [_person(here_now, read.people[cast(int, here_now.person)]) for here_now in here]
+    by_person: dict[Hashable, list[tuple[datetime, bool]]] = {}
+    for event in read.listed:
+        by_person.setdefault(event.person, []).append((event.at, event.entered))
+    peak = peak_viewers(by_person, start, until)
+    totals = read.totals
     # Built from typed parts: validating 500 people again would cost more than reading them.
     return LiveRoom.model_construct(
         owner=owner,
@@ -177,32 +138,50 @@ def room(db: TransactionSource, *, owner: str, clock: Clock = utc_now) -> LiveRo
         session=session,
         totals=RoomTotals.model_construct(
             duration_seconds=duration_seconds(start, None, now),
-            tokens=payments.tokens,
-            tips=payments.tips,
-            entered=len({r.person_id for r in rows if r.entered and r.person_id not in skip}),
+            tokens=totals.tokens,
+            tips=totals.tips,
+            entered=len({e.person for e in read.listed if e.entered}),
             present=len(people),
-            hidden=hidden_here,
+            hidden=len(present(read.excluded, start, now)),
             peak=peak.count,
             peak_at=peak.at,
-            anonymous_tips=payments.anonymous_tips,
-            anonymous_tokens=payments.anonymous_tokens,
+            anonymous_tips=totals.anonymous_tips,
+            anonymous_tokens=totals.anonymous_tokens,
         ),
         people=people,
     )
 
 
-def _event(row: PresenceRow) -> PresenceEvent:
-    return PresenceEvent(row.person_id, row.at, row.entered, row.event_id, row.flags)
-
-
-def _by_person(
-    rows: Sequence[PresenceRow], skip: set[int]
-) -> dict[Hashable, list[tuple[datetime, bool]]]:
-    found: dict[Hashable, list[tuple[datetime, bool]]] = {}
-    for row in rows:
-        if row.person_id not in skip:
-            found.setdefault(row.person_id, []).append((row.at, row.entered))
-    return found
+def _person(here_now: Present, known: Known) -> RoomPerson:
+    flags = dict(here_now.flags)
+    fan_club = flags.get("inFanclub") is True or known.fan_club_joined
+    on_lists = [WatchlistRef(id=i, name=n) for i, n in known.watchlists]
+    facts = MemoryFacts(
+        lifetime_tokens=known.tokens,
+        tokens_this_session=known.session_tokens,
+        visits=known.visits,
+        previous_visit_at=known.previous_visit_at,
+        watchlists=[w.name for w in on_lists if w.name != EXCLUDED_LIST],
+        fan_club=fan_club,
+        is_mod=flags.get("isMod") is True,
+        latest_note=next(iter(known.notes), None),
+    )
+    return RoomPerson(
+        person_id=cast(int, here_now.person),
+        username=known.username,
+        arrived_at=here_now.arrived_at,
+        arrival_event_id=here_now.arrival_event_id,
+        flags=flags,
+        lifetime_tokens=known.tokens,
+        tokens_this_session=known.session_tokens,
+        visits=known.visits,
+        last_visit_at=known.previous_visit_at,
+        notes=list(known.notes),
+        watchlists=on_lists,
+        attributes=[AttributeRef(key=k, value=v, confidence=c) for k, v, c in known.attributes],
+        fan_club=fan_club,
+        why=why_they_matter(facts, arrived_at=here_now.arrived_at),
+    )
 
 
 # -- steps: what alerts read of people as they arrive ----------------------------------------

@@ -1,5 +1,6 @@
 """SQL for the live room: who entered and left the owner's room, and the memory that matters
-about many people at once (set-based: 500 people present are read in a handful of queries).
+about many people at once (set-based: the room with 500 people present is one statement, its
+payments a second, in one round trip; alerts' steps read a page's arrivals).
 
 Every person is read as their group: the survivor and the rows merged into it. A person's own
 figures leave anonymous tips and imported payments linked to a live twin out (the
@@ -14,7 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from psycopg.rows import tuple_row
+from pydantic_core import from_json
+
 from mhc.db.connection import Conn
+from mhc.domain.live_room import PresenceEvent
 from mhc.store.interactions import ANONYMOUS, NOT_A_TWIN
 
 #: Each survivor in %(ids)s with every row id of its group: (person_id, row_id).
@@ -22,65 +27,209 @@ _GROUPS = """SELECT coalesce(merged_into, id) AS person_id, id AS row_id FROM pe
              WHERE id = ANY(%(ids)s) OR merged_into = ANY(%(ids)s)"""
 
 
-@dataclass(frozen=True)
-class PresenceRow:
-    interaction_id: int
-    person_id: int
-    username: str
-    is_excluded: bool
-    at: datetime
-    entered: bool
-    event_id: str
-    flags: dict[str, Any]
+#: The payments the room's session figures count (the live feed's; shows come only from the
+#: owner's token-history export).
+_ROOM_KINDS = "('tip', 'media_purchase')"
 
-
-#: The survivor of row `i.person_id`, looked up by primary key for each row: a plain join
-#: from a range of interactions made the planner hash all the persons (100k rows) every time.
-#: (LIMIT keeps the subquery from being flattened into such a join.)
+#: The survivor of row `i.person_id`, looked up by primary key for each row (a second lookup
+#: only for a row merged into another): a plain join from a range of interactions made the
+#: planner hash all the persons (100k rows) every time. (LIMIT keeps the subquery from being
+#: flattened into such a join.)
 _SURVIVOR = """CROSS JOIN LATERAL (
-                   SELECT p.id AS survivor, p.username, p.is_excluded
-                   FROM persons r JOIN persons p ON p.id = coalesce(r.merged_into, r.id)
+                   SELECT coalesce(m.id, r.id) AS survivor,
+                          coalesce(m.username, r.username) AS username,
+                          coalesce(m.is_excluded, r.is_excluded) AS is_excluded
+                   FROM persons r LEFT JOIN persons m ON m.id = r.merged_into
                    WHERE r.id = i.person_id LIMIT 1) s"""
 
+#: The room's enters and leaves in [since, until], each as its survivor, the owner's left out;
+#: `latest`: the survivor's last one in feed order. Whoever's last is an enter is present: the
+#: pairing rule of `domain.live_room.present` (an enter opens a stay or continues the open one,
+#: a leave closes it), which also finds when they arrived.
+_SEEN = f"""
+    seen AS MATERIALIZED (
+        SELECT i.id, s.survivor, s.username, s.is_excluded, i.occurred_at,
+               i.type = 'USER_ENTER' AS entered, i.external_id, i.metadata -> 'user' AS flags,
+               row_number() OVER (PARTITION BY s.survivor
+                                  ORDER BY i.occurred_at DESC, i.id DESC) = 1 AS latest
+        FROM interactions i {_SURVIVOR}
+        WHERE i.broadcaster = %(owner)s AND i.type IN ('USER_ENTER', 'USER_LEAVE')
+          AND i.occurred_at BETWEEN %(since)s AND %(until)s AND s.username <> %(owner)s),
+    here AS MATERIALIZED (
+        SELECT id, survivor FROM seen WHERE latest AND entered AND NOT is_excluded),
+    grp AS MATERIALIZED (
+        SELECT survivor, survivor AS row_id FROM here
+        UNION ALL
+        SELECT h.survivor, p.id FROM here h JOIN persons p ON p.merged_into = h.survivor)"""
 
-_PRESENCE = f"""SELECT i.id, s.survivor, s.username, s.is_excluded, i.occurred_at,
-                      i.type = 'USER_ENTER' AS entered, i.external_id,
-                      coalesce(i.metadata -> 'user', '{{}}'::jsonb) AS flags
-               FROM interactions i {_SURVIVOR}
-               WHERE i.broadcaster = %(owner)s AND i.type IN ('USER_ENTER', 'USER_LEAVE')
-                 AND i.occurred_at BETWEEN %(since)s AND %(until)s
-               ORDER BY i.occurred_at, i.id"""
-_PAYMENTS = f"""SELECT s.survivor, i.type, {ANONYMOUS} AS anonymous,
-                       mhc_payment_tokens(i.metadata) AS tokens
-                FROM interactions i {_SURVIVOR}
-                WHERE i.broadcaster = %(owner)s AND i.type IN ('TIP_EVENT', 'MEDIA_PURCHASE')
-                  AND i.occurred_at BETWEEN %(since)s AND %(until)s AND {NOT_A_TWIN}
-                  AND NOT s.is_excluded"""
+#: Everything the room shows of the people present, per survivor over their group's rows, each
+#: source read by key per row (LATERAL ... LIMIT 1: a join let the planner read all 96k rows of
+#: `person_room_totals` for 500 people). Lifetime visits and tokens from `person_room_totals`,
+#: this session's named tokens from `payments` (a summary: linked twins are already out; the
+#: session's rows read once), the previous visit one backward step on the person's own index.
+#: The flags come as text, parsed only for those present (`from_json`: 6 times `json.loads`).
+_ROOM = f"""
+WITH {_SEEN},
+    paid AS (
+        SELECT p.person_id, sum(p.tokens) AS tokens FROM payments p
+        WHERE p.broadcaster = %(owner)s AND p.occurred_at BETWEEN %(since)s AND %(until)s
+          AND p.kind IN {_ROOM_KINDS} AND NOT p.is_anonymous
+        GROUP BY p.person_id),
+    facts AS (
+        SELECT g.survivor, sum(t.visits) AS visits, sum(t.tokens) AS tokens,
+               max(v.at) AS previous, coalesce(bool_or(c.count > 0), false) AS joined,
+               sum(paid.tokens) AS session_tokens
+        FROM grp g
+        LEFT JOIN LATERAL (
+            SELECT t.visits, t.tokens FROM person_room_totals t
+            WHERE t.person_id = g.row_id AND t.broadcaster = %(owner)s LIMIT 1) t ON true
+        LEFT JOIN LATERAL (
+            SELECT c.count FROM person_interaction_counts c
+            WHERE c.person_id = g.row_id AND c.type = 'FANCLUB_JOIN' LIMIT 1) c ON true
+        LEFT JOIN LATERAL (
+            SELECT i.occurred_at AS at FROM interactions i
+            WHERE i.person_id = g.row_id AND i.type = 'USER_ENTER'
+              AND i.occurred_at < %(since)s AND i.broadcaster = %(owner)s
+            ORDER BY i.occurred_at DESC LIMIT 1) v ON true
+        LEFT JOIN paid ON paid.person_id = g.row_id
+        GROUP BY g.survivor),
+    notes AS (
+        SELECT g.survivor, array_agg(n.content ORDER BY n.occurred_at DESC, n.content DESC) AS notes
+        FROM grp g CROSS JOIN LATERAL (
+            SELECT i.content, i.occurred_at FROM interactions i
+            WHERE i.person_id = g.row_id AND i.type = 'MANUAL_NOTE'
+            ORDER BY i.occurred_at DESC LIMIT %(notes)s) n
+        WHERE n.content <> ''
+        GROUP BY g.survivor),
+    lists AS (
+        SELECT survivor, array_agg(id ORDER BY id) AS ids, array_agg(name ORDER BY id) AS names
+        FROM (SELECT DISTINCT g.survivor, w.id, w.name
+              FROM grp g JOIN watchlist_members m ON m.person_id = g.row_id
+              JOIN watchlists w ON w.id = m.watchlist_id) l
+        GROUP BY survivor),
+    attrs AS (
+        SELECT survivor, array_agg(key ORDER BY key) AS keys,
+               array_agg(value ORDER BY key) AS vals, array_agg(confidence ORDER BY key) AS confs
+        FROM (SELECT DISTINCT ON (g.survivor, a.key) g.survivor, a.key, a.value, a.confidence
+              FROM grp g JOIN attributes a ON a.person_id = g.row_id
+              ORDER BY g.survivor, a.key, g.row_id = g.survivor DESC, a.updated_at DESC) a
+        GROUP BY survivor)
+SELECT e.survivor, e.occurred_at, e.entered, e.external_id, e.is_excluded,
+       h.id IS NOT NULL AS here, CASE WHEN h.id IS NOT NULL THEN e.username END,
+       CASE WHEN h.id IS NOT NULL THEN e.flags::text END, f.visits, f.tokens, f.previous, f.joined,
+       f.session_tokens, n.notes, l.ids, l.names, a.keys, a.vals, a.confs
+FROM seen e
+LEFT JOIN here h ON h.id = e.id
+LEFT JOIN facts f ON f.survivor = h.survivor
+LEFT JOIN notes n ON n.survivor = h.survivor
+LEFT JOIN lists l ON l.survivor = h.survivor
+LEFT JOIN attrs a ON a.survivor = h.survivor
+ORDER BY e.occurred_at, e.id"""
+
+#: The session's tips and media purchases from `payments` (every one with tokens, linked twins
+#: already out), anonymous ones included; excluded persons' left out (a survivor decides for
+#: the rows merged into it: `out`, a small set, not a lookup per payment).
+_TOTALS = f"""
+WITH out AS (
+    SELECT id FROM persons WHERE is_excluded AND merged_into IS NULL
+    UNION ALL
+    SELECT r.id FROM persons x JOIN persons r ON r.merged_into = x.id
+    WHERE x.is_excluded AND x.merged_into IS NULL)
+SELECT count(*) FILTER (WHERE p.kind = 'tip') AS tips, coalesce(sum(p.tokens), 0) AS tokens,
+       count(*) FILTER (WHERE p.is_anonymous) AS anonymous_tips,
+       coalesce(sum(p.tokens) FILTER (WHERE p.is_anonymous), 0) AS anonymous_tokens
+FROM payments p
+WHERE p.broadcaster = %(owner)s AND p.occurred_at BETWEEN %(since)s AND %(until)s
+  AND p.kind IN {_ROOM_KINDS} AND NOT EXISTS (SELECT 1 FROM out WHERE out.id = p.person_id)"""
 
 
-def room_events(
-    conn: Conn, owner: str, *, since: datetime, until: datetime
-) -> tuple[list[PresenceRow], RoomPayments]:
-    """The owner's room in [since, until]: its enters and leaves in feed order, each as its
-    survivor; and its tips and media purchases (`RoomPayments`). One round trip."""
-    params = {"owner": owner, "since": since, "until": until}
+@dataclass(frozen=True, slots=True)
+class Known:
+    """What the room shows of a person present (their group's rows together)."""
+
+    username: str
+    #: Times they entered the owner's room, and their tokens to her (every source, each
+    #: payment once; the `person_room_totals` summary).
+    visits: int
+    tokens: int
+    #: Their tips and media purchases this session (anonymous ones never under a name).
+    session_tokens: int
+    #: Their latest enter before the session.
+    previous_visit_at: datetime | None
+    #: They joined the owner's fan club at some point (a fanclubJoin event).
+    fan_club_joined: bool
+    #: Their newest notes first.
+    notes: tuple[str, ...]
+    #: (id, name) of the watchlists they are on, by id.
+    watchlists: tuple[tuple[int, str], ...]
+    #: (key, value, confidence), by key.
+    attributes: tuple[tuple[str, str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RoomTotals:
+    """The session's tips and media purchases (excluded persons left out)."""
+
+    tips: int
+    tokens: int
+    anonymous_tips: int
+    anonymous_tokens: int
+
+
+@dataclass(frozen=True, slots=True)
+class RoomRead:
+    #: The enters and leaves of everyone listed (not excluded; never the owner), each as its
+    #: survivor, in feed order; flags only on each person's latest one.
+    listed: list[PresenceEvent]
+    #: The same of excluded persons (counted, never listed).
+    excluded: list[PresenceEvent]
+    #: Survivor id -> what is known, for everyone present and listed.
+    people: dict[int, Known]
+    totals: RoomTotals
+
+
+def room(conn: Conn, owner: str, *, since: datetime, until: datetime, notes: int) -> RoomRead:
+    """The owner's room in [since, until]: its enters and leaves, what matters about everyone
+    present, and the session's payments. Two statements in one round trip (pipeline: under load
+    each wait for the server costs more than its work); rows as tuples (500 people every
+    2 seconds)."""
+    params = {"owner": owner, "since": since, "until": until, "notes": notes}
     with conn.pipeline():
-        presence_cursor = conn.execute(_PRESENCE, params)
-        payments_cursor = conn.execute(_PAYMENTS, params)
-    presence = [
-        PresenceRow(
-            interaction_id=int(row["id"]),
-            person_id=int(row["survivor"]),
-            username=str(row["username"]),
-            is_excluded=bool(row["is_excluded"]),
-            at=row["occurred_at"],
-            entered=bool(row["entered"]),
-            event_id=str(row["external_id"]),
-            flags=row["flags"] if isinstance(row["flags"], dict) else {},
+        seen = conn.cursor(row_factory=tuple_row)
+        seen.execute(_ROOM, params)
+        sums = conn.cursor(row_factory=tuple_row)
+        sums.execute(_TOTALS, params)
+    listed: list[PresenceEvent] = []
+    excluded: list[PresenceEvent] = []
+    people: dict[int, Known] = {}
+    for (
+        person, at, entered, event_id, is_excluded, here, username, flags,
+        visits, tokens, previous, joined, session_tokens, texts, list_ids, list_names,
+        keys, values, confidences,
+    ) in seen:  # fmt: skip
+        if not here:
+            (excluded if is_excluded else listed).append(
+                PresenceEvent(person, at, entered, event_id)
+            )
+            continue
+        user = from_json(flags) if flags is not None else None
+        listed.append(
+            PresenceEvent(person, at, entered, event_id, user if isinstance(user, dict) else {})
         )
-        for row in presence_cursor.fetchall()
-    ]
-    return presence, _payments(payments_cursor.fetchall())
+        people[person] = Known(
+            username=username,
+            visits=int(visits or 0),
+            tokens=int(tokens or 0),
+            session_tokens=int(session_tokens or 0),
+            previous_visit_at=previous,
+            fan_club_joined=joined,
+            notes=tuple(texts[:notes]) if texts else (),
+            watchlists=tuple(zip(list_ids, list_names, strict=True)) if list_ids else (),
+            attributes=tuple(zip(keys, values, confidences, strict=True)) if keys else (),
+        )
+    row = sums.fetchone()
+    assert row is not None
+    return RoomRead(listed, excluded, people, RoomTotals(*(int(v) for v in row)))
 
 
 def previous_presence(
@@ -233,33 +382,6 @@ def memory(
         )
         for person, v in sums.items()
     }
-
-
-@dataclass(frozen=True)
-class RoomPayments:
-    #: Tokens per person (anonymous tips never under a name), excluded persons left out.
-    by_person: dict[int, int]
-    tips: int
-    tokens: int
-    anonymous_tips: int
-    anonymous_tokens: int
-
-
-def _payments(rows: Sequence[dict[str, Any]]) -> RoomPayments:
-    """Per person (anonymous tips never under a name) and in all (anonymous ones included)."""
-    by_person: dict[int, int] = {}
-    tips = tokens = anonymous_tips = anonymous_tokens = 0
-    for row in rows:
-        person_id = int(row["survivor"])
-        amount = int(row["tokens"])
-        tokens += amount
-        tips += row["type"] == "TIP_EVENT"
-        if row["anonymous"]:
-            anonymous_tips += 1
-            anonymous_tokens += amount
-        else:
-            by_person[person_id] = by_person.get(person_id, 0) + amount
-    return RoomPayments(by_person, tips, tokens, anonymous_tips, anonymous_tokens)
 
 
 def recent_tips(
