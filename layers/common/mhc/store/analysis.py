@@ -489,10 +489,18 @@ _VISITORS = f"""{_GROUPS},
 #: eligible = attended, live, or ended after the person was first seen, less a live session
 #: not joined yet at the end; gaps between consecutive attended sessions in sessions; the
 #: usual gap is their type-7 median, withheld below 5 gaps; sessions since the last visit.
-#: `people` is a CTE of survivor ids; needs `groups`, %(sessions)s, %(owner)s, %(since)s.
+#: `people` is a CTE of survivor ids with the figures to carry along (pid, sessions, last_at,
+#: tokens, tips, first_at; NULL when there are none; a person may have several rows, their
+#: figures are taken together); needs `groups`, %(sessions)s, %(owner)s, %(since)s, %(min)s.
+#:
+#: Everything is one stream keyed by survivor, aggregated once: `people`'s own rows, the first
+#: sighting of each of their person rows and each session they attended (rows read by index
+#: through the rows' ids). Nothing joins `people` or another per-person set: the planner
+#: cannot estimate those CTEs, and a nested loop between two of them was quadratic (1 s for
+#: 220 regulars when an estimate moved).
 _ATTENDANCE = """
     w AS (
-        SELECT id, started_at, ended_at, row_number() OVER (ORDER BY started_at, id) AS ord
+        SELECT id, ended_at, row_number() OVER (ORDER BY started_at, id) AS ord
         FROM stream_sessions WHERE id = ANY(%(sessions)s)),
     wn AS (
         SELECT count(*) AS total,
@@ -501,48 +509,54 @@ _ATTENDANCE = """
                coalesce(array_agg(ended_at ORDER BY ended_at)
                             FILTER (WHERE ended_at IS NOT NULL), '{}') AS ends
         FROM w),
-    prow AS (
-        SELECT pid, pid AS row_id FROM people WHERE pid NOT IN (SELECT pid FROM groups)
+    prow AS (  -- the person rows of `people` (every row of a merged group)
+        SELECT pid AS row_id FROM people WHERE pid NOT IN (SELECT pid FROM groups)
         UNION ALL
-        SELECT g.pid, g.row_id FROM groups g WHERE g.pid IN (SELECT pid FROM people)),
-    -- (row ids as arrays: index lookups for these people, whatever the planner guesses)
-    seen AS (
-        SELECT pr.pid, coalesce(min(p.first_seen_at), %(since)s) AS f
-        FROM persons p JOIN prow pr ON pr.row_id = p.id
-        WHERE p.id = ANY(ARRAY(SELECT row_id FROM prow))
-        GROUP BY pr.pid),
-    went AS (  -- one row per person and session (only a merged group can have two)
-        SELECT DISTINCT pr.pid, w.ord, w.ended_at < s.f AS before_seen
-        FROM session_attendance sa
-        JOIN prow pr ON pr.row_id = sa.person_id
-        JOIN w ON w.id = sa.session_id
-        JOIN seen s ON s.pid = pr.pid
-        WHERE sa.person_id = ANY(ARRAY(SELECT row_id FROM prow))
-          AND sa.broadcaster = %(owner)s AND sa.actions > 0),
-    gap AS (
-        SELECT pid, ord, before_seen, ord - lag(ord) OVER (PARTITION BY pid ORDER BY ord) AS gap
+        SELECT g.row_id FROM groups g WHERE g.pid IN (SELECT pid FROM people)),
+    went AS (
+        SELECT pid, NULL::bigint AS ord, NULL::timestamptz AS ended_at,
+               NULL::timestamptz AS seen, sessions, last_at, tokens, tips, first_at
+        FROM people
+        UNION ALL
+        SELECT coalesce(p.merged_into, p.id), NULL, NULL, p.first_seen_at, NULL, NULL, NULL,
+               NULL, NULL
+        FROM persons p WHERE p.id = ANY(ARRAY(SELECT row_id FROM prow))
+        UNION ALL
+        SELECT * FROM (  -- a session once per survivor (a merged group can have two rows)
+            SELECT DISTINCT coalesce(g.pid, sa.person_id), w.ord, w.ended_at,
+                   NULL::timestamptz, NULL::bigint, NULL::timestamptz, NULL::bigint,
+                   NULL::bigint, NULL::timestamptz
+            FROM session_attendance sa
+            JOIN w ON w.id = sa.session_id
+            LEFT JOIN groups g ON g.row_id = sa.person_id
+            WHERE sa.person_id = ANY(ARRAY(SELECT row_id FROM prow))
+              AND sa.broadcaster = %(owner)s AND sa.actions > 0) a),
+    gap AS (  -- sessions in order (the other rows have no `ord` and sort last)
+        SELECT went.*, ord - lag(ord) OVER (PARTITION BY pid ORDER BY ord) AS gap,
+               coalesce(min(seen) OVER (PARTITION BY pid), %(since)s) AS f
         FROM went),
     per AS (
-        SELECT pid, count(*) AS attended, count(gap) AS gaps, max(ord) AS last_ord,
-               count(*) FILTER (WHERE before_seen) AS before_seen,
+        SELECT pid, coalesce(max(sessions), 0) AS sessions, max(last_at) AS last_at,
+               coalesce(max(tokens), 0) AS tokens, coalesce(max(tips), 0) AS tips,
+               max(first_at) AS first_at, min(f) AS f,
+               count(ord) AS attended, count(gap) AS gaps, max(ord) AS last_ord,
+               count(*) FILTER (WHERE ended_at < f) AS before_seen,
                percentile_cont(0.5) WITHIN GROUP (ORDER BY gap)
                    FILTER (WHERE gap IS NOT NULL) AS median_gap
         FROM gap GROUP BY pid),
     stats AS (
-        SELECT pe.*, coalesce(x.attended, 0) AS attended, coalesce(x.gaps, 0) AS gaps,
+        SELECT x.pid, x.sessions, x.last_at, x.tokens, x.tips, x.first_at, x.attended, x.gaps,
                CASE WHEN x.gaps >= 5 THEN x.median_gap END AS usual_gap,
                wn.total
-                 - width_bucket(s.f - interval '1 microsecond', wn.ends)
-                 + coalesce(x.before_seen, 0)
+                 - width_bucket(x.f - interval '1 microsecond', wn.ends)
+                 + x.before_seen
                  - CASE WHEN wn.live_last AND coalesce(x.last_ord, 0) < wn.total THEN 1 ELSE 0 END
                    AS eligible,
                CASE WHEN x.last_ord IS NOT NULL THEN
                    wn.total - x.last_ord
                    - CASE WHEN wn.live_last AND x.last_ord < wn.total THEN 1 ELSE 0 END
                END AS since_last
-        FROM people pe CROSS JOIN wn
-        JOIN seen s ON s.pid = pe.pid
-        LEFT JOIN per x ON x.pid = pe.pid),
+        FROM per x CROSS JOIN wn),
     judged AS (
         SELECT st.*,
                st.attended >= %(min)s
@@ -595,7 +609,10 @@ def attendance_stats(
         return {}
     rows = conn.execute(
         f"""WITH {_GROUPS},
-            people AS (SELECT DISTINCT unnest(%(pids)s::bigint[]) AS pid),
+            people AS (
+                SELECT DISTINCT unnest(%(pids)s::bigint[]) AS pid, NULL::bigint AS sessions,
+                       NULL::timestamptz AS last_at, NULL::bigint AS tokens,
+                       NULL::bigint AS tips, NULL::timestamptz AS first_at),
             {_ATTENDANCE}
             SELECT * FROM flagged""",
         {
@@ -675,7 +692,8 @@ def audience(
                        coalesce(c.tokens, 0) AS tokens, coalesce(c.tips, 0) AS tips
                 FROM (SELECT * FROM first_in_room ORDER BY first_at DESC, pid LIMIT %(top)s) f
                 LEFT JOIN counted c ON c.pid = f.pid),
-            people AS (SELECT * FROM counted WHERE sessions >= %(min)s),
+            people AS (
+                SELECT *, NULL::timestamptz AS first_at FROM counted WHERE sessions >= %(min)s),
             {_ATTENDANCE},
             head AS (
                 SELECT count(*) AS people,
