@@ -16,6 +16,7 @@ IANA name the domain validated.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -450,38 +451,43 @@ _GROUPS = """
         WHERE (is_excluded OR username = %(owner)s) AND merged_into IS NULL)"""
 
 #: Per person (survivor) over a set of sessions and a time window: sessions attended, the last
-#: own action in them, named tokens and tips; excluded persons and the owner left out.
+#: own action in them, named tokens and tips; excluded persons and the owner left out. Rows of
+#: unmerged persons (nearly all) are aggregated as they are, each table once, and joined by
+#: hash; merged groups (few) are read through their rows by index, a session counted once per
+#: group.
 _VISITORS = f"""{_GROUPS},
-    per_row AS (
-        SELECT sa.person_id, count(*) AS sessions, max(sa.last_at) AS last_at
-        FROM session_attendance sa
-        WHERE sa.broadcaster = %(owner)s AND sa.actions > 0 AND sa.session_id = ANY(%(sessions)s)
-        GROUP BY sa.person_id),
-    attended AS (
-        SELECT person_id AS pid, sessions, last_at FROM per_row
-        WHERE person_id NOT IN (SELECT row_id FROM groups)
-        UNION ALL
-        SELECT g.pid, count(DISTINCT sa.session_id), max(sa.last_at)
-        FROM groups g JOIN session_attendance sa ON sa.person_id = g.row_id
-        WHERE sa.broadcaster = %(owner)s AND sa.actions > 0 AND sa.session_id = ANY(%(sessions)s)
-        GROUP BY g.pid),
-    money_row AS (
-        SELECT person_id, sum(tokens) AS tokens, count(*) FILTER (WHERE kind = 'tip') AS tips
-        FROM payments
-        WHERE broadcaster = %(owner)s AND NOT is_anonymous
-          AND occurred_at >= %(since)s AND occurred_at < %(until)s
-        GROUP BY person_id),
-    money AS (
-        SELECT person_id AS pid, tokens, tips FROM money_row
-        WHERE person_id NOT IN (SELECT row_id FROM groups)
-        UNION ALL
-        SELECT g.pid, sum(x.tokens), sum(x.tips)
-        FROM money_row x JOIN groups g ON g.row_id = x.person_id GROUP BY g.pid),
+    skip AS (  -- rows not counted as themselves: merged groups' rows, excluded ones, the owner
+        SELECT row_id AS id FROM groups UNION ALL SELECT id FROM out),
     counted AS (
         SELECT coalesce(a.pid, y.pid) AS pid, coalesce(a.sessions, 0) AS sessions, a.last_at,
                coalesce(y.tokens, 0) AS tokens, coalesce(y.tips, 0) AS tips
-        FROM attended a FULL JOIN money y ON y.pid = a.pid
-        WHERE coalesce(a.pid, y.pid) NOT IN (SELECT id FROM out))"""
+        FROM (SELECT person_id AS pid, count(*) AS sessions, max(last_at) AS last_at
+              FROM session_attendance
+              WHERE broadcaster = %(owner)s AND actions > 0 AND session_id = ANY(%(sessions)s)
+              GROUP BY person_id) a
+        FULL JOIN (
+              SELECT person_id AS pid, sum(tokens)::bigint AS tokens,
+                     count(*) FILTER (WHERE kind = 'tip') AS tips
+              FROM payments
+              WHERE broadcaster = %(owner)s AND NOT is_anonymous
+                AND occurred_at >= %(since)s AND occurred_at < %(until)s
+              GROUP BY person_id) y ON y.pid = a.pid
+        WHERE coalesce(a.pid, y.pid) NOT IN (SELECT id FROM skip)
+        UNION ALL
+        SELECT g.pid, count(DISTINCT x.session_id), max(x.last_at),
+               coalesce(sum(x.tokens), 0)::bigint, count(*) FILTER (WHERE x.kind = 'tip')
+        FROM groups g CROSS JOIN LATERAL (
+            SELECT sa.session_id, sa.last_at, NULL::bigint AS tokens, NULL AS kind
+            FROM session_attendance sa
+            WHERE sa.person_id = g.row_id AND sa.broadcaster = %(owner)s AND sa.actions > 0
+              AND sa.session_id = ANY(%(sessions)s)
+            UNION ALL
+            SELECT NULL, NULL, y.tokens, y.kind
+            FROM payments y
+            WHERE y.person_id = g.row_id AND y.broadcaster = %(owner)s AND NOT y.is_anonymous
+              AND y.occurred_at >= %(since)s AND y.occurred_at < %(until)s) x
+        WHERE g.pid NOT IN (SELECT id FROM out)
+        GROUP BY g.pid)"""
 
 
 #: Each person's attendance over the window's sessions, by the rules of
@@ -646,17 +652,24 @@ class AudienceRows:
     people: int
     #: RFM edges over those who attended a session (None: nobody did).
     cutoffs: Cutoffs | None
+    #: Every list's people carry their attendance figures (the loyalty rule of the window).
     #: The top spenders, by tokens then id.
-    spenders: list[Visitor]
-    #: The regulars with most sessions, and the regulars at risk with most sessions missed
-    #: (each with their attendance figures), and how many of each there are.
+    spenders: list[tuple[Visitor, AttendanceStats]]
+    #: The regulars with most sessions, and the regulars at risk with most sessions missed,
+    #: and how many of each there are.
     regulars: list[tuple[Visitor, AttendanceStats]]
     regulars_total: int
     at_risk: list[tuple[Visitor, AttendanceStats]]
     at_risk_total: int
     #: How many were first seen in the room in the window, and the newest of them.
     newcomers_total: int
-    newcomers: list[Visitor]
+    newcomers: list[tuple[Visitor, AttendanceStats]]
+
+
+#: The quintiles of the RFM edges.
+_QUINTILES = (0.2, 0.4, 0.6, 0.8)
+#: Memory for the audience statement's sorts and hash tables (PostgreSQL's default is 4 MB).
+AUDIENCE_WORK_MEM = "16MB"
 
 
 def audience(
@@ -670,51 +683,84 @@ def audience(
     regular_min_sessions: int,
 ) -> AudienceRows:
     """Everything the audience lists need, in one statement (the per-person figures are
-    computed once). Quintiles are type 7 (`percentile_cont`, and `Distribution.quantile` over
-    the histograms of sessions and tokens). Newcomers: first own action in the owner's
-    room ever within [since, until], newest first, ties by id."""
+    computed once, and the listed people's attendance with them). Quintiles are type 7
+    (`percentile_cont`'s rule; `Distribution.quantile` over the histograms of sessions and
+    tokens; the recency edges from the order statistics they fall between). Newcomers: first
+    own action in the owner's room ever within [since, until], newest first, ties by id."""
+    # Its hash tables and the per-person table (~15 MB for 100,000 people) would otherwise
+    # spill to temporary files; for this transaction only.
+    conn.execute("SELECT set_config('work_mem', %s, true)", (AUDIENCE_WORK_MEM,))
     row = conn.execute(
         f"""WITH {_VISITORS},
-            first_in_room AS NOT MATERIALIZED (
-                SELECT person_id AS pid, first_at FROM person_rooms
-                WHERE broadcaster = %(owner)s AND first_at >= %(since)s
-                  AND first_at <= %(until)s
-                  AND person_id NOT IN (SELECT row_id FROM groups)
-                  AND person_id NOT IN (SELECT id FROM out)
-                UNION ALL
-                SELECT g.pid, min(pr.first_at)
+            -- Newcomers: unmerged persons from the index on (room, first_at), a merged group
+            -- by its earliest row.
+            group_first AS (
+                SELECT g.pid, min(pr.first_at) AS first_at
                 FROM groups g JOIN person_rooms pr ON pr.person_id = g.row_id
                 WHERE pr.broadcaster = %(owner)s AND g.pid NOT IN (SELECT id FROM out)
                 GROUP BY g.pid
                 HAVING min(pr.first_at) >= %(since)s AND min(pr.first_at) <= %(until)s),
             newest AS (
-                SELECT f.pid, f.first_at, coalesce(c.sessions, 0) AS sessions, c.last_at,
-                       coalesce(c.tokens, 0) AS tokens, coalesce(c.tips, 0) AS tips
-                FROM (SELECT * FROM first_in_room ORDER BY first_at DESC, pid LIMIT %(top)s) f
-                LEFT JOIN counted c ON c.pid = f.pid),
+                SELECT * FROM (
+                    (SELECT person_id AS pid, first_at FROM person_rooms
+                     WHERE broadcaster = %(owner)s AND first_at >= %(since)s
+                       AND first_at <= %(until)s AND person_id NOT IN (SELECT id FROM skip)
+                     ORDER BY first_at DESC, person_id LIMIT %(top)s)
+                    UNION ALL
+                    SELECT pid, first_at FROM group_first) n
+                ORDER BY first_at DESC, pid LIMIT %(top)s),
+            spenders AS (
+                SELECT pid FROM counted WHERE tokens > 0 ORDER BY tokens DESC, pid LIMIT %(top)s),
+            -- Everyone a list may show: the regulars' candidates, the top spenders and the
+            -- newest (the newest once more with their first visit, and even with nothing in
+            -- the window).
             people AS (
-                SELECT *, NULL::timestamptz AS first_at FROM counted WHERE sessions >= %(min)s),
+                SELECT pid, sessions, last_at, tokens, tips, NULL::timestamptz AS first_at
+                FROM counted
+                WHERE sessions >= %(min)s OR pid IN (SELECT pid FROM spenders)
+                   OR pid IN (SELECT pid FROM newest)
+                UNION ALL
+                SELECT pid, NULL, NULL, NULL, NULL, first_at FROM newest),
             {_ATTENDANCE},
             head AS (
-                SELECT count(*) AS people,
-                       count(*) FILTER (WHERE sessions > 0) AS visitors,
-                       percentile_cont(ARRAY[0.2, 0.4, 0.6, 0.8]) WITHIN GROUP (
-                           ORDER BY extract(epoch FROM %(until)s - last_at) / 86400)
-                           FILTER (WHERE sessions > 0) AS recency,
-                       (SELECT json_agg(json_build_array(v, n)) FROM (
-                            SELECT sessions AS v, count(*) AS n FROM counted
-                            WHERE sessions > 0 GROUP BY 1) f) AS frequency,
-                       (SELECT json_agg(json_build_array(v, n)) FROM (
-                            SELECT tokens AS v, count(*) AS n FROM counted
-                            WHERE sessions > 0 GROUP BY 1) m) AS monetary
-                FROM counted)
+                SELECT count(*) AS people, count(*) FILTER (WHERE sessions > 0) AS visitors
+                FROM counted),
+            -- The order statistics of the visitors' last visits, latest first, between which
+            -- each recency quintile falls (`percentile_disc` at the middle of each rank:
+            -- `percentile_cont` would sort a float per person).
+            ranks AS (
+                SELECT array_agg((r + 0.5) / h.visitors ORDER BY n, r) AS at
+                FROM head h,
+                     unnest(%(quintiles)s::float8[]) WITH ORDINALITY q(p, n),
+                     LATERAL (VALUES (floor((h.visitors - 1) * q.p)),
+                                     (ceil((h.visitors - 1) * q.p))) v(r)
+                WHERE h.visitors > 0),
+            -- the sessions' and tokens' histograms of the visitors, in one pass
+            histograms AS (
+                SELECT grouping(tokens) = 1 AS of_sessions, sessions, tokens, count(*) AS n
+                FROM counted WHERE sessions > 0
+                GROUP BY GROUPING SETS ((sessions), (tokens)))
             SELECT head.*,
-                   (SELECT count(*) FROM first_in_room) AS newcomers_total,
-                   (SELECT coalesce(json_agg(n ORDER BY n.first_at DESC, n.pid), '[]')
-                    FROM newest n) AS newcomers,
-                   (SELECT coalesce(json_agg(t ORDER BY t.tokens DESC, t.pid), '[]') FROM (
-                        SELECT * FROM counted WHERE tokens > 0
-                        ORDER BY tokens DESC, pid LIMIT %(top)s) t) AS spenders,
+                   (SELECT percentile_disc((SELECT at FROM ranks))
+                               WITHIN GROUP (ORDER BY last_at DESC)
+                    FROM counted WHERE sessions > 0) AS last_visits,
+                   (SELECT json_agg(json_build_array(sessions, n)) FROM histograms
+                    WHERE of_sessions) AS frequency,
+                   (SELECT json_agg(json_build_array(tokens, n)) FROM histograms
+                    WHERE NOT of_sessions) AS monetary,
+                   -- every first action in the window, less the rows of excluded and merged
+                   -- persons, plus the merged groups
+                   (SELECT count(*) FROM person_rooms
+                    WHERE broadcaster = %(owner)s AND first_at >= %(since)s
+                      AND first_at <= %(until)s)
+                   - (SELECT count(*) FROM person_rooms
+                      WHERE person_id IN (SELECT id FROM skip) AND broadcaster = %(owner)s
+                        AND first_at >= %(since)s AND first_at <= %(until)s)
+                   + (SELECT count(*) FROM group_first) AS newcomers_total,
+                   (SELECT coalesce(json_agg(f ORDER BY f.first_at DESC, f.pid), '[]')
+                    FROM flagged f WHERE f.first_at IS NOT NULL) AS newcomers,
+                   (SELECT coalesce(json_agg(f ORDER BY f.tokens DESC, f.pid), '[]')
+                    FROM flagged f WHERE f.pid IN (SELECT pid FROM spenders)) AS spenders,
                    (SELECT coalesce(json_agg(g ORDER BY g.attended DESC, g.pid), '[]') FROM (
                         SELECT * FROM flagged WHERE regular
                         ORDER BY attended DESC, pid LIMIT %(top)s) g) AS regulars,
@@ -731,6 +777,7 @@ def audience(
             "until": until,
             "top": top,
             "min": regular_min_sessions,
+            "quintiles": list(_QUINTILES),
         },
     ).fetchone()
     assert row is not None
@@ -738,21 +785,39 @@ def audience(
     if row["visitors"]:
         cutoffs = Cutoffs(
             n=int(row["visitors"]),
-            recency_days=_four(row["recency"]),
+            recency_days=_recency_days(int(row["visitors"]), row["last_visits"], until),
             frequency=_quintiles(row["frequency"]),
             monetary=_quintiles(row["monetary"]),
         )
+
+    def listed(rows: Any) -> list[tuple[Visitor, AttendanceStats]]:
+        return [(_visitor(r), _stats(r)) for r in rows]
+
     return AudienceRows(
         people=int(row["people"]),
         cutoffs=cutoffs,
-        spenders=[_visitor(r) for r in row["spenders"]],
-        regulars=[(_visitor(r), _stats(r)) for r in row["regulars"]],
+        spenders=listed(row["spenders"]),
+        regulars=listed(row["regulars"]),
         regulars_total=int(row["regulars_total"]),
-        at_risk=[(_visitor(r), _stats(r)) for r in row["at_risk"]],
+        at_risk=listed(row["at_risk"]),
         at_risk_total=int(row["at_risk_total"]),
         newcomers_total=int(row["newcomers_total"]),
-        newcomers=[_visitor(r) for r in row["newcomers"]],
+        newcomers=listed(row["newcomers"]),
     )
+
+
+def _recency_days(
+    n: int, last_visits: Sequence[datetime], until: datetime
+) -> tuple[float, float, float, float]:
+    """Type-7 quintiles of the days since each visitor's last visit (as `percentile_cont`
+    computes them: h = (n - 1) p, between the order statistics floor(h) and ceil(h)), from
+    those order statistics, latest visit first (the query's `ranks`)."""
+    edges = []
+    for k, p in enumerate(_QUINTILES):
+        h = (n - 1) * p
+        low, high = ((until - at).total_seconds() / 86400 for at in last_visits[2 * k : 2 * k + 2])
+        edges.append(low + (h - math.floor(h)) * (high - low))
+    return _four(edges)
 
 
 def _quintiles(counts: Any) -> tuple[float, float, float, float]:
