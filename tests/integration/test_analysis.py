@@ -421,7 +421,9 @@ def test_the_audience_statement_agrees_with_a_recount_for_any_window(
     """The audience in one statement (decision 120) against figures recounted one person and
     one session at a time from the summaries: recency edges are type-7 quintiles of each
     visitor's last visit, each listed person carries the attendance `attendance_stats` gives
-    them (the same in every list), and only newcomers carry a first visit."""
+    them (the same in every list), only newcomers carry a first visit, and each session's
+    visitors are the people with an own action in it (merged rows once, excluded persons and
+    the owner never)."""
     since, until = start(first), start(last) + timedelta(days=1)
     with db.transaction() as conn:
         ids = [s.id for s in store.sessions(conn, until=until) if s.started_at >= since]
@@ -442,6 +444,10 @@ def test_the_audience_statement_agrees_with_a_recount_for_any_window(
             f"SELECT max(sa.last_at) AS at {counted} GROUP BY p.id",
             {"ids": ids, "owner": OWNER},
         ).fetchall()
+        per_session = conn.execute(
+            f"SELECT sa.session_id, count(DISTINCT p.id) AS n {counted} GROUP BY 1",
+            {"ids": ids, "owner": OWNER},
+        ).fetchall()
         listed = [*rows.spenders, *rows.regulars, *rows.at_risk, *rows.newcomers]
         stats = store.attendance_stats(
             conn,
@@ -459,6 +465,7 @@ def test_the_audience_statement_agrees_with_a_recount_for_any_window(
         assert rows.cutoffs.recency_days == pytest.approx(
             tuple(recency.quantile(p) for p in (0.2, 0.4, 0.6, 0.8))
         )
+    assert rows.session_visitors == {int(r["session_id"]): int(r["n"]) for r in per_session}
     newcomers = {v.person_id for v, _ in rows.newcomers}
     seen: dict[int, tuple[store.Visitor, store.AttendanceStats]] = {}
     for visitor, attendance in listed:

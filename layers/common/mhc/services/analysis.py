@@ -611,7 +611,7 @@ def owner_audience(
         }
         ids = sorted(listed)
         income = store.room_income(conn, owner, since=since, until=until, tz=timezone)
-        series = store.session_series(conn, owner, spans[-SESSION_SERIES:], now=now)
+        tokens = store.session_tokens(conn, owner, spans[-SESSION_SERIES:], now=now)
         names = store.names(conn, ids)
         owner_person = persons.by_current_name(conn, owner)
     members = []
@@ -655,11 +655,10 @@ def owner_audience(
                 session_id=s.id,
                 started_at=s.started_at,
                 ended_at=s.ended_at,
-                tokens=series[s.id][0],
-                visitors=series[s.id][1],
+                tokens=tokens[s.id],
+                visitors=rows.session_visitors.get(s.id, 0),
             )
             for s in spans[-SESSION_SERIES:]
-            if s.id in series
         ],
     )
 

@@ -454,17 +454,21 @@ _GROUPS = """
 #: own action in them, named tokens and tips; excluded persons and the owner left out. Rows of
 #: unmerged persons (nearly all) are aggregated as they are, each table once, and joined by
 #: hash; merged groups (few) are read through their rows by index, a session counted once per
-#: group.
+#: group. The same pass over the attendance counts each session's rows (`counted_all`'s rows
+#: with a `session_id`): with the rows of merged and left-out persons taken back out and each
+#: merged group counted once (`session_visitors`), the people with an own action in each
+#: session.
 _VISITORS = f"""{_GROUPS},
     skip AS (  -- rows not counted as themselves: merged groups' rows, excluded ones, the owner
         SELECT row_id AS id FROM groups UNION ALL SELECT id FROM out),
-    counted AS (
-        SELECT coalesce(a.pid, y.pid) AS pid, coalesce(a.sessions, 0) AS sessions, a.last_at,
-               coalesce(y.tokens, 0) AS tokens, coalesce(y.tips, 0) AS tips
-        FROM (SELECT person_id AS pid, count(*) AS sessions, max(last_at) AS last_at
+    counted_all AS (
+        SELECT coalesce(a.pid, y.pid) AS pid, a.session_id, coalesce(a.sessions, 0) AS sessions,
+               a.last_at, coalesce(y.tokens, 0) AS tokens, coalesce(y.tips, 0) AS tips
+        FROM (SELECT person_id AS pid, session_id, count(*) AS sessions,
+                     max(last_at) AS last_at
               FROM session_attendance
               WHERE broadcaster = %(owner)s AND actions > 0 AND session_id = ANY(%(sessions)s)
-              GROUP BY person_id) a
+              GROUP BY GROUPING SETS ((person_id), (session_id))) a
         FULL JOIN (
               SELECT person_id AS pid, sum(tokens)::bigint AS tokens,
                      count(*) FILTER (WHERE kind = 'tip') AS tips
@@ -472,9 +476,9 @@ _VISITORS = f"""{_GROUPS},
               WHERE broadcaster = %(owner)s AND NOT is_anonymous
                 AND occurred_at >= %(since)s AND occurred_at < %(until)s
               GROUP BY person_id) y ON y.pid = a.pid
-        WHERE coalesce(a.pid, y.pid) NOT IN (SELECT id FROM skip)
+        WHERE a.session_id IS NOT NULL OR coalesce(a.pid, y.pid) NOT IN (SELECT id FROM skip)
         UNION ALL
-        SELECT g.pid, count(DISTINCT x.session_id), max(x.last_at),
+        SELECT g.pid, NULL, count(DISTINCT x.session_id), max(x.last_at),
                coalesce(sum(x.tokens), 0)::bigint, count(*) FILTER (WHERE x.kind = 'tip')
         FROM groups g CROSS JOIN LATERAL (
             SELECT sa.session_id, sa.last_at, NULL::bigint AS tokens, NULL AS kind
@@ -487,7 +491,24 @@ _VISITORS = f"""{_GROUPS},
             WHERE y.person_id = g.row_id AND y.broadcaster = %(owner)s AND NOT y.is_anonymous
               AND y.occurred_at >= %(since)s AND y.occurred_at < %(until)s) x
         WHERE g.pid NOT IN (SELECT id FROM out)
-        GROUP BY g.pid)"""
+        GROUP BY g.pid),
+    counted AS NOT MATERIALIZED (
+        SELECT pid, sessions, last_at, tokens, tips FROM counted_all WHERE session_id IS NULL),
+    session_visitors AS (
+        SELECT session_id, sum(n) AS visitors FROM (
+            SELECT session_id, sessions AS n FROM counted_all WHERE session_id IS NOT NULL
+            UNION ALL
+            SELECT session_id, -count(*) FROM session_attendance
+            WHERE person_id IN (SELECT id FROM skip) AND broadcaster = %(owner)s
+              AND actions > 0 AND session_id = ANY(%(sessions)s)
+            GROUP BY session_id
+            UNION ALL
+            SELECT sa.session_id, count(DISTINCT g.pid)
+            FROM groups g JOIN session_attendance sa ON sa.person_id = g.row_id
+            WHERE sa.broadcaster = %(owner)s AND sa.actions > 0
+              AND sa.session_id = ANY(%(sessions)s) AND g.pid NOT IN (SELECT id FROM out)
+            GROUP BY sa.session_id) v
+        GROUP BY session_id)"""
 
 
 #: Each person's attendance over the window's sessions, by the rules of
@@ -664,6 +685,8 @@ class AudienceRows:
     #: How many were first seen in the room in the window, and the newest of them.
     newcomers_total: int
     newcomers: list[tuple[Visitor, AttendanceStats]]
+    #: People with an own action in each of the window's sessions (none: not there).
+    session_visitors: dict[int, int]
 
 
 #: The quintiles of the RFM edges.
@@ -768,7 +791,9 @@ def audience(
                    (SELECT coalesce(json_agg(g ORDER BY g.since_last DESC, g.pid), '[]') FROM (
                         SELECT * FROM flagged WHERE at_risk
                         ORDER BY since_last DESC, pid LIMIT %(top)s) g) AS at_risk,
-                   (SELECT count(*) FROM flagged WHERE at_risk) AS at_risk_total
+                   (SELECT count(*) FROM flagged WHERE at_risk) AS at_risk_total,
+                   (SELECT coalesce(json_agg(json_build_array(session_id, visitors)), '[]')
+                    FROM session_visitors) AS session_visitors
             FROM head""",
         {
             "owner": owner,
@@ -803,6 +828,7 @@ def audience(
         at_risk_total=int(row["at_risk_total"]),
         newcomers_total=int(row["newcomers_total"]),
         newcomers=listed(row["newcomers"]),
+        session_visitors={int(sid): int(n) for sid, n in row["session_visitors"]},
     )
 
 
@@ -832,30 +858,24 @@ def _four(values: Any) -> tuple[float, float, float, float]:
     return a, b, c, d
 
 
-def session_series(
+def session_tokens(
     conn: Conn, owner: str, spans: Sequence[SessionSpan], *, now: datetime
-) -> dict[int, tuple[int, int]]:
-    """(tokens, visitors) of each session: everything paid in it (anonymous tips included,
-    excluded persons and the owner out) and the people with an own action in it."""
+) -> dict[int, int]:
+    """Everything paid in each session (anonymous tips included, excluded persons and the owner
+    out); a live one ends `now`. (Its visitors come with the audience: `session_visitors`.)"""
     if not spans:
         return {}
     rows = conn.execute(
-        f"""WITH {_GROUPS},
-            s AS (
-                SELECT v.id, v.started_at, coalesce(v.ended_at, %(now)s) AS ended_at
-                FROM unnest(%(sid)s::bigint[], %(start)s::timestamptz[], %(end)s::timestamptz[])
-                     AS v(id, started_at, ended_at))
-            SELECT s.id,
-                   (SELECT coalesce(sum(x.tokens), 0) FROM payments x
-                    WHERE x.broadcaster = %(owner)s AND x.occurred_at >= s.started_at
-                      AND x.occurred_at < s.ended_at
-                      AND x.person_id <> ALL(%(excluded)s)) AS tokens,
-                   (SELECT count(*) FILTER (WHERE g.pid IS NULL) + count(DISTINCT g.pid)
-                    FROM session_attendance sa LEFT JOIN groups g ON g.row_id = sa.person_id
-                    WHERE sa.session_id = s.id AND sa.broadcaster = %(owner)s
-                      AND sa.actions > 0
-                      AND coalesce(g.pid, sa.person_id) NOT IN (SELECT id FROM out)) AS visitors
-            FROM s""",
+        """WITH s AS (
+               SELECT v.id, v.started_at, coalesce(v.ended_at, %(now)s) AS ended_at
+               FROM unnest(%(sid)s::bigint[], %(start)s::timestamptz[], %(end)s::timestamptz[])
+                    AS v(id, started_at, ended_at))
+           SELECT s.id,
+                  (SELECT coalesce(sum(x.tokens), 0) FROM payments x
+                   WHERE x.broadcaster = %(owner)s AND x.occurred_at >= s.started_at
+                     AND x.occurred_at < s.ended_at
+                     AND x.person_id <> ALL(%(excluded)s)) AS tokens
+           FROM s""",
         {
             "now": now,
             "sid": [s.id for s in spans],
@@ -865,7 +885,7 @@ def session_series(
             "excluded": _excluded_rows(conn, owner),
         },
     ).fetchall()
-    return {int(r["id"]): (int(r["tokens"]), int(r["visitors"])) for r in rows}
+    return {int(r["id"]): int(r["tokens"]) for r in rows}
 
 
 # -- one session -----------------------------------------------------------------------------
