@@ -12,7 +12,9 @@ import pytest
 from analysis_world import NOW, OWNER, RITA_SEPT, TZ, World, at, build, start
 from mhc.db.connection import Database
 from mhc.domain.models import InteractionType, SnapshotSource
+from mhc.domain.statistics import Distribution
 from mhc.services import analysis, persons
+from mhc.store import analysis as store
 
 Z = 1.959963984540054
 
@@ -410,6 +412,66 @@ def test_an_audience_window_counts_only_its_sessions_and_payments(
     assert lists["regulars"] == []  # two sessions: nobody reaches six
     assert [e["person_id"] for e in lists["newcomers"]] == [world.nia]
     assert lists["people"] == 2
+
+
+@pytest.mark.parametrize(("first", "last"), [(1, 8), (7, 8), (8, 8), (2, 5), (3, 3)])
+def test_the_audience_statement_agrees_with_a_recount_for_any_window(
+    db: Database, world: World, first: int, last: int
+) -> None:
+    """The audience in one statement (decision 123) against figures recounted one person and
+    one session at a time from the summaries: recency edges are type-7 quintiles of each
+    visitor's last visit, each listed person carries the attendance `attendance_stats` gives
+    them (the same in every list), only newcomers carry a first visit, and each session's
+    visitors are the people with an own action in it (merged rows once, excluded persons and
+    the owner never)."""
+    since, until = start(first), start(last) + timedelta(days=1)
+    with db.transaction() as conn:
+        ids = [s.id for s in store.sessions(conn, until=until) if s.started_at >= since]
+        rows = store.audience(
+            conn,
+            OWNER,
+            session_ids=ids,
+            since=since,
+            until=until,
+            top=20,
+            regular_min_sessions=2,  # dan's and rita's attendance is judged in short windows too
+        )
+        counted = """FROM session_attendance sa JOIN persons r ON r.id = sa.person_id
+                     JOIN persons p ON p.id = coalesce(r.merged_into, r.id)
+                     WHERE sa.session_id = ANY(%(ids)s) AND sa.actions > 0
+                       AND NOT p.is_excluded AND p.username <> %(owner)s"""
+        last_visits = conn.execute(
+            f"SELECT max(sa.last_at) AS at {counted} GROUP BY p.id",
+            {"ids": ids, "owner": OWNER},
+        ).fetchall()
+        per_session = conn.execute(
+            f"SELECT sa.session_id, count(DISTINCT p.id) AS n {counted} GROUP BY 1",
+            {"ids": ids, "owner": OWNER},
+        ).fetchall()
+        listed = [*rows.spenders, *rows.regulars, *rows.at_risk, *rows.newcomers]
+        stats = store.attendance_stats(
+            conn,
+            OWNER,
+            sorted({v.person_id for v, _ in listed}),
+            session_ids=ids,
+            since=since,
+            regular_min_sessions=2,
+        )
+    assert listed
+    if last_visits:
+        recency = Distribution.of(days(until - r["at"]) for r in last_visits)
+        assert rows.cutoffs is not None
+        assert rows.cutoffs.n == len(last_visits)
+        assert rows.cutoffs.recency_days == pytest.approx(
+            tuple(recency.quantile(p) for p in (0.2, 0.4, 0.6, 0.8))
+        )
+    assert rows.session_visitors == {int(r["session_id"]): int(r["n"]) for r in per_session}
+    newcomers = {v.person_id for v, _ in rows.newcomers}
+    seen: dict[int, tuple[store.Visitor, store.AttendanceStats]] = {}
+    for visitor, attendance in listed:
+        assert attendance == stats[visitor.person_id]
+        assert seen.setdefault(visitor.person_id, (visitor, attendance)) == (visitor, attendance)
+        assert (visitor.first_visit_at is not None) == (visitor.person_id in newcomers)
 
 
 def test_an_empty_window_and_a_backwards_one(db: Database, world: World) -> None:

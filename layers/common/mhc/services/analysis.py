@@ -603,29 +603,20 @@ def owner_audience(
             top=TOP,
             regular_min_sessions=REGULAR_MIN_SESSIONS,
         )
-        visitors = {v.person_id: v for v in rows.spenders}
-        for v in rows.newcomers:
-            visitors[v.person_id] = v  # carries the first visit
-        judged = {v.person_id: (v, st) for v, st in [*rows.regulars, *rows.at_risk]}
-        others = sorted(set(visitors) - set(judged))
-        figures = store.attendance_stats(
-            conn,
-            owner,
-            others,
-            session_ids=session_ids,
-            since=since,
-            regular_min_sessions=REGULAR_MIN_SESSIONS,
-        )
-        ids = sorted(set(visitors) | set(judged))
+        # Every listed person's figures and attendance come with the lists (a newcomer's
+        # with their first visit).
+        listed = {
+            v.person_id: (v, st)
+            for v, st in [*rows.spenders, *rows.regulars, *rows.at_risk, *rows.newcomers]
+        }
+        ids = sorted(listed)
         income = store.room_income(conn, owner, since=since, until=until, tz=timezone)
-        series = store.session_series(conn, owner, spans[-SESSION_SERIES:], now=now)
+        tokens = store.session_tokens(conn, owner, spans[-SESSION_SERIES:], now=now)
         names = store.names(conn, ids)
         owner_person = persons.by_current_name(conn, owner)
     members = []
     for pid in ids:
-        visitor, stats = judged.get(pid) or (visitors[pid], figures[pid])
-        if pid in visitors:
-            visitor = visitors[pid]
+        visitor, stats = listed[pid]
         members.append(
             AudienceMember(
                 person_id=pid,
@@ -664,11 +655,10 @@ def owner_audience(
                 session_id=s.id,
                 started_at=s.started_at,
                 ended_at=s.ended_at,
-                tokens=series[s.id][0],
-                visitors=series[s.id][1],
+                tokens=tokens[s.id],
+                visitors=rows.session_visitors.get(s.id, 0),
             )
             for s in spans[-SESSION_SERIES:]
-            if s.id in series
         ],
     )
 

@@ -16,6 +16,7 @@ IANA name the domain validated.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -450,38 +451,64 @@ _GROUPS = """
         WHERE (is_excluded OR username = %(owner)s) AND merged_into IS NULL)"""
 
 #: Per person (survivor) over a set of sessions and a time window: sessions attended, the last
-#: own action in them, named tokens and tips; excluded persons and the owner left out.
+#: own action in them, named tokens and tips; excluded persons and the owner left out. Rows of
+#: unmerged persons (nearly all) are aggregated as they are, each table once, and joined by
+#: hash; merged groups (few) are read through their rows by index, a session counted once per
+#: group. The same pass over the attendance counts each session's rows (`counted_all`'s rows
+#: with a `session_id`): with the rows of merged and left-out persons taken back out and each
+#: merged group counted once (`session_visitors`), the people with an own action in each
+#: session.
 _VISITORS = f"""{_GROUPS},
-    per_row AS (
-        SELECT sa.person_id, count(*) AS sessions, max(sa.last_at) AS last_at
-        FROM session_attendance sa
-        WHERE sa.broadcaster = %(owner)s AND sa.actions > 0 AND sa.session_id = ANY(%(sessions)s)
-        GROUP BY sa.person_id),
-    attended AS (
-        SELECT person_id AS pid, sessions, last_at FROM per_row
-        WHERE person_id NOT IN (SELECT row_id FROM groups)
+    skip AS (  -- rows not counted as themselves: merged groups' rows, excluded ones, the owner
+        SELECT row_id AS id FROM groups UNION ALL SELECT id FROM out),
+    counted_all AS (
+        SELECT coalesce(a.pid, y.pid) AS pid, a.session_id, coalesce(a.sessions, 0) AS sessions,
+               a.last_at, coalesce(y.tokens, 0) AS tokens, coalesce(y.tips, 0) AS tips
+        FROM (SELECT person_id AS pid, session_id, count(*) AS sessions,
+                     max(last_at) AS last_at
+              FROM session_attendance
+              WHERE broadcaster = %(owner)s AND actions > 0 AND session_id = ANY(%(sessions)s)
+              GROUP BY GROUPING SETS ((person_id), (session_id))) a
+        FULL JOIN (
+              SELECT person_id AS pid, sum(tokens)::bigint AS tokens,
+                     count(*) FILTER (WHERE kind = 'tip') AS tips
+              FROM payments
+              WHERE broadcaster = %(owner)s AND NOT is_anonymous
+                AND occurred_at >= %(since)s AND occurred_at < %(until)s
+              GROUP BY person_id) y ON y.pid = a.pid
+        WHERE a.session_id IS NOT NULL OR coalesce(a.pid, y.pid) NOT IN (SELECT id FROM skip)
         UNION ALL
-        SELECT g.pid, count(DISTINCT sa.session_id), max(sa.last_at)
-        FROM groups g JOIN session_attendance sa ON sa.person_id = g.row_id
-        WHERE sa.broadcaster = %(owner)s AND sa.actions > 0 AND sa.session_id = ANY(%(sessions)s)
+        SELECT g.pid, NULL, count(DISTINCT x.session_id), max(x.last_at),
+               coalesce(sum(x.tokens), 0)::bigint, count(*) FILTER (WHERE x.kind = 'tip')
+        FROM groups g CROSS JOIN LATERAL (
+            SELECT sa.session_id, sa.last_at, NULL::bigint AS tokens, NULL AS kind
+            FROM session_attendance sa
+            WHERE sa.person_id = g.row_id AND sa.broadcaster = %(owner)s AND sa.actions > 0
+              AND sa.session_id = ANY(%(sessions)s)
+            UNION ALL
+            SELECT NULL, NULL, y.tokens, y.kind
+            FROM payments y
+            WHERE y.person_id = g.row_id AND y.broadcaster = %(owner)s AND NOT y.is_anonymous
+              AND y.occurred_at >= %(since)s AND y.occurred_at < %(until)s) x
+        WHERE g.pid NOT IN (SELECT id FROM out)
         GROUP BY g.pid),
-    money_row AS (
-        SELECT person_id, sum(tokens) AS tokens, count(*) FILTER (WHERE kind = 'tip') AS tips
-        FROM payments
-        WHERE broadcaster = %(owner)s AND NOT is_anonymous
-          AND occurred_at >= %(since)s AND occurred_at < %(until)s
-        GROUP BY person_id),
-    money AS (
-        SELECT person_id AS pid, tokens, tips FROM money_row
-        WHERE person_id NOT IN (SELECT row_id FROM groups)
-        UNION ALL
-        SELECT g.pid, sum(x.tokens), sum(x.tips)
-        FROM money_row x JOIN groups g ON g.row_id = x.person_id GROUP BY g.pid),
-    counted AS (
-        SELECT coalesce(a.pid, y.pid) AS pid, coalesce(a.sessions, 0) AS sessions, a.last_at,
-               coalesce(y.tokens, 0) AS tokens, coalesce(y.tips, 0) AS tips
-        FROM attended a FULL JOIN money y ON y.pid = a.pid
-        WHERE coalesce(a.pid, y.pid) NOT IN (SELECT id FROM out))"""
+    counted AS NOT MATERIALIZED (
+        SELECT pid, sessions, last_at, tokens, tips FROM counted_all WHERE session_id IS NULL),
+    session_visitors AS (
+        SELECT session_id, sum(n) AS visitors FROM (
+            SELECT session_id, sessions AS n FROM counted_all WHERE session_id IS NOT NULL
+            UNION ALL
+            SELECT session_id, -count(*) FROM session_attendance
+            WHERE person_id IN (SELECT id FROM skip) AND broadcaster = %(owner)s
+              AND actions > 0 AND session_id = ANY(%(sessions)s)
+            GROUP BY session_id
+            UNION ALL
+            SELECT sa.session_id, count(DISTINCT g.pid)
+            FROM groups g JOIN session_attendance sa ON sa.person_id = g.row_id
+            WHERE sa.broadcaster = %(owner)s AND sa.actions > 0
+              AND sa.session_id = ANY(%(sessions)s) AND g.pid NOT IN (SELECT id FROM out)
+            GROUP BY sa.session_id) v
+        GROUP BY session_id)"""
 
 
 #: Each person's attendance over the window's sessions, by the rules of
@@ -489,10 +516,18 @@ _VISITORS = f"""{_GROUPS},
 #: eligible = attended, live, or ended after the person was first seen, less a live session
 #: not joined yet at the end; gaps between consecutive attended sessions in sessions; the
 #: usual gap is their type-7 median, withheld below 5 gaps; sessions since the last visit.
-#: `people` is a CTE of survivor ids; needs `groups`, %(sessions)s, %(owner)s, %(since)s.
+#: `people` is a CTE of survivor ids with the figures to carry along (pid, sessions, last_at,
+#: tokens, tips, first_at; NULL when there are none; a person may have several rows, their
+#: figures are taken together); needs `groups`, %(sessions)s, %(owner)s, %(since)s, %(min)s.
+#:
+#: Everything is one stream keyed by survivor, aggregated once: `people`'s own rows, the first
+#: sighting of each of their person rows and each session they attended (rows read by index
+#: through the rows' ids). Nothing joins `people` or another per-person set: the planner
+#: cannot estimate those CTEs, and a nested loop between two of them was quadratic (1 s for
+#: 220 regulars when an estimate moved).
 _ATTENDANCE = """
     w AS (
-        SELECT id, started_at, ended_at, row_number() OVER (ORDER BY started_at, id) AS ord
+        SELECT id, ended_at, row_number() OVER (ORDER BY started_at, id) AS ord
         FROM stream_sessions WHERE id = ANY(%(sessions)s)),
     wn AS (
         SELECT count(*) AS total,
@@ -501,48 +536,54 @@ _ATTENDANCE = """
                coalesce(array_agg(ended_at ORDER BY ended_at)
                             FILTER (WHERE ended_at IS NOT NULL), '{}') AS ends
         FROM w),
-    prow AS (
-        SELECT pid, pid AS row_id FROM people WHERE pid NOT IN (SELECT pid FROM groups)
+    prow AS (  -- the person rows of `people` (every row of a merged group)
+        SELECT pid AS row_id FROM people WHERE pid NOT IN (SELECT pid FROM groups)
         UNION ALL
-        SELECT g.pid, g.row_id FROM groups g WHERE g.pid IN (SELECT pid FROM people)),
-    -- (row ids as arrays: index lookups for these people, whatever the planner guesses)
-    seen AS (
-        SELECT pr.pid, coalesce(min(p.first_seen_at), %(since)s) AS f
-        FROM persons p JOIN prow pr ON pr.row_id = p.id
-        WHERE p.id = ANY(ARRAY(SELECT row_id FROM prow))
-        GROUP BY pr.pid),
-    went AS (  -- one row per person and session (only a merged group can have two)
-        SELECT DISTINCT pr.pid, w.ord, w.ended_at < s.f AS before_seen
-        FROM session_attendance sa
-        JOIN prow pr ON pr.row_id = sa.person_id
-        JOIN w ON w.id = sa.session_id
-        JOIN seen s ON s.pid = pr.pid
-        WHERE sa.person_id = ANY(ARRAY(SELECT row_id FROM prow))
-          AND sa.broadcaster = %(owner)s AND sa.actions > 0),
-    gap AS (
-        SELECT pid, ord, before_seen, ord - lag(ord) OVER (PARTITION BY pid ORDER BY ord) AS gap
+        SELECT g.row_id FROM groups g WHERE g.pid IN (SELECT pid FROM people)),
+    went AS (
+        SELECT pid, NULL::bigint AS ord, NULL::timestamptz AS ended_at,
+               NULL::timestamptz AS seen, sessions, last_at, tokens, tips, first_at
+        FROM people
+        UNION ALL
+        SELECT coalesce(p.merged_into, p.id), NULL, NULL, p.first_seen_at, NULL, NULL, NULL,
+               NULL, NULL
+        FROM persons p WHERE p.id = ANY(ARRAY(SELECT row_id FROM prow))
+        UNION ALL
+        SELECT * FROM (  -- a session once per survivor (a merged group can have two rows)
+            SELECT DISTINCT coalesce(g.pid, sa.person_id), w.ord, w.ended_at,
+                   NULL::timestamptz, NULL::bigint, NULL::timestamptz, NULL::bigint,
+                   NULL::bigint, NULL::timestamptz
+            FROM session_attendance sa
+            JOIN w ON w.id = sa.session_id
+            LEFT JOIN groups g ON g.row_id = sa.person_id
+            WHERE sa.person_id = ANY(ARRAY(SELECT row_id FROM prow))
+              AND sa.broadcaster = %(owner)s AND sa.actions > 0) a),
+    gap AS (  -- sessions in order (the other rows have no `ord` and sort last)
+        SELECT went.*, ord - lag(ord) OVER (PARTITION BY pid ORDER BY ord) AS gap,
+               coalesce(min(seen) OVER (PARTITION BY pid), %(since)s) AS f
         FROM went),
     per AS (
-        SELECT pid, count(*) AS attended, count(gap) AS gaps, max(ord) AS last_ord,
-               count(*) FILTER (WHERE before_seen) AS before_seen,
+        SELECT pid, coalesce(max(sessions), 0) AS sessions, max(last_at) AS last_at,
+               coalesce(max(tokens), 0) AS tokens, coalesce(max(tips), 0) AS tips,
+               max(first_at) AS first_at, min(f) AS f,
+               count(ord) AS attended, count(gap) AS gaps, max(ord) AS last_ord,
+               count(*) FILTER (WHERE ended_at < f) AS before_seen,
                percentile_cont(0.5) WITHIN GROUP (ORDER BY gap)
                    FILTER (WHERE gap IS NOT NULL) AS median_gap
         FROM gap GROUP BY pid),
     stats AS (
-        SELECT pe.*, coalesce(x.attended, 0) AS attended, coalesce(x.gaps, 0) AS gaps,
+        SELECT x.pid, x.sessions, x.last_at, x.tokens, x.tips, x.first_at, x.attended, x.gaps,
                CASE WHEN x.gaps >= 5 THEN x.median_gap END AS usual_gap,
                wn.total
-                 - width_bucket(s.f - interval '1 microsecond', wn.ends)
-                 + coalesce(x.before_seen, 0)
+                 - width_bucket(x.f - interval '1 microsecond', wn.ends)
+                 + x.before_seen
                  - CASE WHEN wn.live_last AND coalesce(x.last_ord, 0) < wn.total THEN 1 ELSE 0 END
                    AS eligible,
                CASE WHEN x.last_ord IS NOT NULL THEN
                    wn.total - x.last_ord
                    - CASE WHEN wn.live_last AND x.last_ord < wn.total THEN 1 ELSE 0 END
                END AS since_last
-        FROM people pe CROSS JOIN wn
-        JOIN seen s ON s.pid = pe.pid
-        LEFT JOIN per x ON x.pid = pe.pid),
+        FROM per x CROSS JOIN wn),
     judged AS (
         SELECT st.*,
                st.attended >= %(min)s
@@ -595,7 +636,10 @@ def attendance_stats(
         return {}
     rows = conn.execute(
         f"""WITH {_GROUPS},
-            people AS (SELECT DISTINCT unnest(%(pids)s::bigint[]) AS pid),
+            people AS (
+                SELECT DISTINCT unnest(%(pids)s::bigint[]) AS pid, NULL::bigint AS sessions,
+                       NULL::timestamptz AS last_at, NULL::bigint AS tokens,
+                       NULL::bigint AS tips, NULL::timestamptz AS first_at),
             {_ATTENDANCE}
             SELECT * FROM flagged""",
         {
@@ -629,17 +673,26 @@ class AudienceRows:
     people: int
     #: RFM edges over those who attended a session (None: nobody did).
     cutoffs: Cutoffs | None
+    #: Every list's people carry their attendance figures (the loyalty rule of the window).
     #: The top spenders, by tokens then id.
-    spenders: list[Visitor]
-    #: The regulars with most sessions, and the regulars at risk with most sessions missed
-    #: (each with their attendance figures), and how many of each there are.
+    spenders: list[tuple[Visitor, AttendanceStats]]
+    #: The regulars with most sessions, and the regulars at risk with most sessions missed,
+    #: and how many of each there are.
     regulars: list[tuple[Visitor, AttendanceStats]]
     regulars_total: int
     at_risk: list[tuple[Visitor, AttendanceStats]]
     at_risk_total: int
     #: How many were first seen in the room in the window, and the newest of them.
     newcomers_total: int
-    newcomers: list[Visitor]
+    newcomers: list[tuple[Visitor, AttendanceStats]]
+    #: People with an own action in each of the window's sessions (none: not there).
+    session_visitors: dict[int, int]
+
+
+#: The quintiles of the RFM edges.
+_QUINTILES = (0.2, 0.4, 0.6, 0.8)
+#: Memory for the audience statement's sorts and hash tables (PostgreSQL's default is 4 MB).
+AUDIENCE_WORK_MEM = "16MB"
 
 
 def audience(
@@ -653,50 +706,84 @@ def audience(
     regular_min_sessions: int,
 ) -> AudienceRows:
     """Everything the audience lists need, in one statement (the per-person figures are
-    computed once). Quintiles are type 7 (`percentile_cont`, and `Distribution.quantile` over
-    the histograms of sessions and tokens). Newcomers: first own action in the owner's
-    room ever within [since, until], newest first, ties by id."""
+    computed once, and the listed people's attendance with them). Quintiles are type 7
+    (`percentile_cont`'s rule; `Distribution.quantile` over the histograms of sessions and
+    tokens; the recency edges from the order statistics they fall between). Newcomers: first
+    own action in the owner's room ever within [since, until], newest first, ties by id."""
+    # Its hash tables and the per-person table (~15 MB for 100,000 people) would otherwise
+    # spill to temporary files; for this transaction only.
+    conn.execute("SELECT set_config('work_mem', %s, true)", (AUDIENCE_WORK_MEM,))
     row = conn.execute(
         f"""WITH {_VISITORS},
-            first_in_room AS NOT MATERIALIZED (
-                SELECT person_id AS pid, first_at FROM person_rooms
-                WHERE broadcaster = %(owner)s AND first_at >= %(since)s
-                  AND first_at <= %(until)s
-                  AND person_id NOT IN (SELECT row_id FROM groups)
-                  AND person_id NOT IN (SELECT id FROM out)
-                UNION ALL
-                SELECT g.pid, min(pr.first_at)
+            -- Newcomers: unmerged persons from the index on (room, first_at), a merged group
+            -- by its earliest row.
+            group_first AS (
+                SELECT g.pid, min(pr.first_at) AS first_at
                 FROM groups g JOIN person_rooms pr ON pr.person_id = g.row_id
                 WHERE pr.broadcaster = %(owner)s AND g.pid NOT IN (SELECT id FROM out)
                 GROUP BY g.pid
                 HAVING min(pr.first_at) >= %(since)s AND min(pr.first_at) <= %(until)s),
             newest AS (
-                SELECT f.pid, f.first_at, coalesce(c.sessions, 0) AS sessions, c.last_at,
-                       coalesce(c.tokens, 0) AS tokens, coalesce(c.tips, 0) AS tips
-                FROM (SELECT * FROM first_in_room ORDER BY first_at DESC, pid LIMIT %(top)s) f
-                LEFT JOIN counted c ON c.pid = f.pid),
-            people AS (SELECT * FROM counted WHERE sessions >= %(min)s),
+                SELECT * FROM (
+                    (SELECT person_id AS pid, first_at FROM person_rooms
+                     WHERE broadcaster = %(owner)s AND first_at >= %(since)s
+                       AND first_at <= %(until)s AND person_id NOT IN (SELECT id FROM skip)
+                     ORDER BY first_at DESC, person_id LIMIT %(top)s)
+                    UNION ALL
+                    SELECT pid, first_at FROM group_first) n
+                ORDER BY first_at DESC, pid LIMIT %(top)s),
+            spenders AS (
+                SELECT pid FROM counted WHERE tokens > 0 ORDER BY tokens DESC, pid LIMIT %(top)s),
+            -- Everyone a list may show: the regulars' candidates, the top spenders and the
+            -- newest (the newest once more with their first visit, and even with nothing in
+            -- the window).
+            people AS (
+                SELECT pid, sessions, last_at, tokens, tips, NULL::timestamptz AS first_at
+                FROM counted
+                WHERE sessions >= %(min)s OR pid IN (SELECT pid FROM spenders)
+                   OR pid IN (SELECT pid FROM newest)
+                UNION ALL
+                SELECT pid, NULL, NULL, NULL, NULL, first_at FROM newest),
             {_ATTENDANCE},
             head AS (
-                SELECT count(*) AS people,
-                       count(*) FILTER (WHERE sessions > 0) AS visitors,
-                       percentile_cont(ARRAY[0.2, 0.4, 0.6, 0.8]) WITHIN GROUP (
-                           ORDER BY extract(epoch FROM %(until)s - last_at) / 86400)
-                           FILTER (WHERE sessions > 0) AS recency,
-                       (SELECT json_agg(json_build_array(v, n)) FROM (
-                            SELECT sessions AS v, count(*) AS n FROM counted
-                            WHERE sessions > 0 GROUP BY 1) f) AS frequency,
-                       (SELECT json_agg(json_build_array(v, n)) FROM (
-                            SELECT tokens AS v, count(*) AS n FROM counted
-                            WHERE sessions > 0 GROUP BY 1) m) AS monetary
-                FROM counted)
+                SELECT count(*) AS people, count(*) FILTER (WHERE sessions > 0) AS visitors
+                FROM counted),
+            -- The order statistics of the visitors' last visits, latest first, between which
+            -- each recency quintile falls (`percentile_disc` at the middle of each rank:
+            -- `percentile_cont` would sort a float per person).
+            ranks AS (
+                SELECT array_agg((r + 0.5) / h.visitors ORDER BY n, r) AS at
+                FROM head h,
+                     unnest(%(quintiles)s::float8[]) WITH ORDINALITY q(p, n),
+                     LATERAL (VALUES (floor((h.visitors - 1) * q.p)),
+                                     (ceil((h.visitors - 1) * q.p))) v(r)
+                WHERE h.visitors > 0),
+            -- the sessions' and tokens' histograms of the visitors, in one pass
+            histograms AS (
+                SELECT grouping(tokens) = 1 AS of_sessions, sessions, tokens, count(*) AS n
+                FROM counted WHERE sessions > 0
+                GROUP BY GROUPING SETS ((sessions), (tokens)))
             SELECT head.*,
-                   (SELECT count(*) FROM first_in_room) AS newcomers_total,
-                   (SELECT coalesce(json_agg(n ORDER BY n.first_at DESC, n.pid), '[]')
-                    FROM newest n) AS newcomers,
-                   (SELECT coalesce(json_agg(t ORDER BY t.tokens DESC, t.pid), '[]') FROM (
-                        SELECT * FROM counted WHERE tokens > 0
-                        ORDER BY tokens DESC, pid LIMIT %(top)s) t) AS spenders,
+                   (SELECT percentile_disc((SELECT at FROM ranks))
+                               WITHIN GROUP (ORDER BY last_at DESC)
+                    FROM counted WHERE sessions > 0) AS last_visits,
+                   (SELECT json_agg(json_build_array(sessions, n)) FROM histograms
+                    WHERE of_sessions) AS frequency,
+                   (SELECT json_agg(json_build_array(tokens, n)) FROM histograms
+                    WHERE NOT of_sessions) AS monetary,
+                   -- every first action in the window, less the rows of excluded and merged
+                   -- persons, plus the merged groups
+                   (SELECT count(*) FROM person_rooms
+                    WHERE broadcaster = %(owner)s AND first_at >= %(since)s
+                      AND first_at <= %(until)s)
+                   - (SELECT count(*) FROM person_rooms
+                      WHERE person_id IN (SELECT id FROM skip) AND broadcaster = %(owner)s
+                        AND first_at >= %(since)s AND first_at <= %(until)s)
+                   + (SELECT count(*) FROM group_first) AS newcomers_total,
+                   (SELECT coalesce(json_agg(f ORDER BY f.first_at DESC, f.pid), '[]')
+                    FROM flagged f WHERE f.first_at IS NOT NULL) AS newcomers,
+                   (SELECT coalesce(json_agg(f ORDER BY f.tokens DESC, f.pid), '[]')
+                    FROM flagged f WHERE f.pid IN (SELECT pid FROM spenders)) AS spenders,
                    (SELECT coalesce(json_agg(g ORDER BY g.attended DESC, g.pid), '[]') FROM (
                         SELECT * FROM flagged WHERE regular
                         ORDER BY attended DESC, pid LIMIT %(top)s) g) AS regulars,
@@ -704,7 +791,9 @@ def audience(
                    (SELECT coalesce(json_agg(g ORDER BY g.since_last DESC, g.pid), '[]') FROM (
                         SELECT * FROM flagged WHERE at_risk
                         ORDER BY since_last DESC, pid LIMIT %(top)s) g) AS at_risk,
-                   (SELECT count(*) FROM flagged WHERE at_risk) AS at_risk_total
+                   (SELECT count(*) FROM flagged WHERE at_risk) AS at_risk_total,
+                   (SELECT coalesce(json_agg(json_build_array(session_id, visitors)), '[]')
+                    FROM session_visitors) AS session_visitors
             FROM head""",
         {
             "owner": owner,
@@ -713,6 +802,7 @@ def audience(
             "until": until,
             "top": top,
             "min": regular_min_sessions,
+            "quintiles": list(_QUINTILES),
         },
     ).fetchone()
     assert row is not None
@@ -720,21 +810,40 @@ def audience(
     if row["visitors"]:
         cutoffs = Cutoffs(
             n=int(row["visitors"]),
-            recency_days=_four(row["recency"]),
+            recency_days=_recency_days(int(row["visitors"]), row["last_visits"], until),
             frequency=_quintiles(row["frequency"]),
             monetary=_quintiles(row["monetary"]),
         )
+
+    def listed(rows: Any) -> list[tuple[Visitor, AttendanceStats]]:
+        return [(_visitor(r), _stats(r)) for r in rows]
+
     return AudienceRows(
         people=int(row["people"]),
         cutoffs=cutoffs,
-        spenders=[_visitor(r) for r in row["spenders"]],
-        regulars=[(_visitor(r), _stats(r)) for r in row["regulars"]],
+        spenders=listed(row["spenders"]),
+        regulars=listed(row["regulars"]),
         regulars_total=int(row["regulars_total"]),
-        at_risk=[(_visitor(r), _stats(r)) for r in row["at_risk"]],
+        at_risk=listed(row["at_risk"]),
         at_risk_total=int(row["at_risk_total"]),
         newcomers_total=int(row["newcomers_total"]),
-        newcomers=[_visitor(r) for r in row["newcomers"]],
+        newcomers=listed(row["newcomers"]),
+        session_visitors={int(sid): int(n) for sid, n in row["session_visitors"]},
     )
+
+
+def _recency_days(
+    n: int, last_visits: Sequence[datetime], until: datetime
+) -> tuple[float, float, float, float]:
+    """Type-7 quintiles of the days since each visitor's last visit (as `percentile_cont`
+    computes them: h = (n - 1) p, between the order statistics floor(h) and ceil(h)), from
+    those order statistics, latest visit first (the query's `ranks`)."""
+    edges = []
+    for k, p in enumerate(_QUINTILES):
+        h = (n - 1) * p
+        low, high = ((until - at).total_seconds() / 86400 for at in last_visits[2 * k : 2 * k + 2])
+        edges.append(low + (h - math.floor(h)) * (high - low))
+    return _four(edges)
 
 
 def _quintiles(counts: Any) -> tuple[float, float, float, float]:
@@ -749,30 +858,24 @@ def _four(values: Any) -> tuple[float, float, float, float]:
     return a, b, c, d
 
 
-def session_series(
+def session_tokens(
     conn: Conn, owner: str, spans: Sequence[SessionSpan], *, now: datetime
-) -> dict[int, tuple[int, int]]:
-    """(tokens, visitors) of each session: everything paid in it (anonymous tips included,
-    excluded persons and the owner out) and the people with an own action in it."""
+) -> dict[int, int]:
+    """Everything paid in each session (anonymous tips included, excluded persons and the owner
+    out); a live one ends `now`. (Its visitors come with the audience: `session_visitors`.)"""
     if not spans:
         return {}
     rows = conn.execute(
-        f"""WITH {_GROUPS},
-            s AS (
-                SELECT v.id, v.started_at, coalesce(v.ended_at, %(now)s) AS ended_at
-                FROM unnest(%(sid)s::bigint[], %(start)s::timestamptz[], %(end)s::timestamptz[])
-                     AS v(id, started_at, ended_at))
-            SELECT s.id,
-                   (SELECT coalesce(sum(x.tokens), 0) FROM payments x
-                    WHERE x.broadcaster = %(owner)s AND x.occurred_at >= s.started_at
-                      AND x.occurred_at < s.ended_at
-                      AND x.person_id <> ALL(%(excluded)s)) AS tokens,
-                   (SELECT count(*) FILTER (WHERE g.pid IS NULL) + count(DISTINCT g.pid)
-                    FROM session_attendance sa LEFT JOIN groups g ON g.row_id = sa.person_id
-                    WHERE sa.session_id = s.id AND sa.broadcaster = %(owner)s
-                      AND sa.actions > 0
-                      AND coalesce(g.pid, sa.person_id) NOT IN (SELECT id FROM out)) AS visitors
-            FROM s""",
+        """WITH s AS (
+               SELECT v.id, v.started_at, coalesce(v.ended_at, %(now)s) AS ended_at
+               FROM unnest(%(sid)s::bigint[], %(start)s::timestamptz[], %(end)s::timestamptz[])
+                    AS v(id, started_at, ended_at))
+           SELECT s.id,
+                  (SELECT coalesce(sum(x.tokens), 0) FROM payments x
+                   WHERE x.broadcaster = %(owner)s AND x.occurred_at >= s.started_at
+                     AND x.occurred_at < s.ended_at
+                     AND x.person_id <> ALL(%(excluded)s)) AS tokens
+           FROM s""",
         {
             "now": now,
             "sid": [s.id for s in spans],
@@ -782,7 +885,7 @@ def session_series(
             "excluded": _excluded_rows(conn, owner),
         },
     ).fetchall()
-    return {int(r["id"]): (int(r["tokens"]), int(r["visitors"])) for r in rows}
+    return {int(r["id"]): int(r["tokens"]) for r in rows}
 
 
 # -- one session -----------------------------------------------------------------------------
