@@ -16,18 +16,13 @@ that were new, so a page fetched twice (crash before the cursor was saved, a rep
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import hashlib
 import json
-import os
-import signal
-import warnings
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from multiprocessing.connection import Connection, Pipe
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
@@ -40,6 +35,7 @@ from mhc.domain.roles import merge_role
 from mhc.domain.sessions import RebuildReport, sessions_from_signals
 from mhc.observability import logger, redact
 from mhc.services import interactions, persons, sessions
+from mhc.services.second_process import ChildGone, SecondProcess
 from mhc.services.sessions import DEFAULT_MERGE_GAP
 from mhc.store import raw_events as raw_store
 from mhc.store.raw_events import RawEvent
@@ -450,12 +446,8 @@ def _serve(pipe: Connection, owner: str) -> None:
 
 
 class ForkedPreparer:
-    """Prepares pages in a forked child process, one page ahead of the caller: while the caller
-    stores page N, the child prepares page N+1.
-
-    fork + a pipe, because Lambda has no /dev/shm (no multiprocessing Pool or Queue); threads
-    would not help (the GIL). The child runs only pure code and leaves by `os._exit`, so it
-    never touches what it inherited (the database connection above all). At most one page is
+    """Prepares pages in a forked child process (`SecondProcess`), one page ahead of the
+    caller: while the caller stores page N, the child prepares page N+1. At most one page is
     with the child at a time and the next one is sent only after its result was read, so
     neither side can block the other on a full pipe. Any failure of the child (it cannot start,
     dies, answers an error or nothing within `reply_seconds`) ends it, and pages are prepared
@@ -467,13 +459,12 @@ class ForkedPreparer:
         self._reply_seconds = reply_seconds
         self._waiting: deque[tuple[Sequence[Any], datetime]] = deque()
         self._with_child = False  # the oldest waiting page was sent to the child
-        self._pipe: Connection | None = None
-        self._pid: int | None = None
+        self._child: SecondProcess | None = None
         self._broken = False
 
     @property
     def child_pid(self) -> int | None:
-        return self._pid
+        return self._child.pid if self._child is not None else None
 
     def submit(self, envelopes: Sequence[Any], received_at: datetime) -> None:
         self._waiting.append((envelopes, received_at))
@@ -507,26 +498,23 @@ class ForkedPreparer:
     def _send_oldest(self) -> None:
         if self._broken:
             return
-        if self._pipe is None and not self._start():
+        if self._child is None and not self._start():
             return
-        assert self._pipe is not None
+        assert self._child is not None
         envelopes, received_at = self._waiting[0]
         try:
-            self._pipe.send((list(envelopes), received_at))
+            self._child.send((list(envelopes), received_at))
         except Exception as exc:  # a broken pipe, or a page pickle refuses: prepared in place
             self._fail(f"cannot send a page: {type(exc).__name__}")
             return
         self._with_child = True
 
     def _receive(self) -> _Prepared | None:
-        assert self._pipe is not None
+        assert self._child is not None
         try:
-            if not self._pipe.poll(self._reply_seconds):
-                self._fail(f"no answer within {self._reply_seconds:.0f} s")
-                return None
-            status, value = self._pipe.recv()
-        except Exception as exc:  # EOF (the child died), a broken or garbled pipe
-            self._fail(f"the preparer process is gone: {type(exc).__name__}")
+            status, value = self._child.receive(self._reply_seconds)
+        except ChildGone as exc:
+            self._fail(str(exc))
             return None
         if status != "ok":
             self._fail(redact(value))
@@ -535,28 +523,12 @@ class ForkedPreparer:
         return value
 
     def _start(self) -> bool:
+        owner = self._owner
         try:
-            parent_end, child_end = Pipe(duplex=True)
-            with warnings.catch_warnings():
-                # Python 3.12 warns about fork() in a threaded process: locks other threads
-                # hold stay locked in the child. The child takes none of them (pure code, no
-                # logging), and a stuck child is bounded by `reply_seconds` anyway.
-                warnings.simplefilter("ignore", DeprecationWarning)
-                pid = os.fork()
+            self._child = SecondProcess.start(lambda pipe: _serve(pipe, owner))
         except OSError as exc:
             self._fail(f"cannot start the preparer process: {type(exc).__name__}")
             return False
-        if pid == 0:  # the child: never returns
-            code = 1
-            try:
-                gc.disable()  # no finalizer of an inherited object may run here
-                parent_end.close()
-                _serve(child_end, self._owner)
-                code = 0
-            finally:
-                os._exit(code)
-        child_end.close()
-        self._pipe, self._pid = parent_end, pid
         return True
 
     def _fail(self, reason: str) -> None:
@@ -567,15 +539,10 @@ class ForkedPreparer:
         self._stop_child()
 
     def _stop_child(self) -> None:
-        if self._pipe is not None:
-            self._pipe.close()
-            self._pipe = None
-        if self._pid is not None:
+        if self._child is not None:
             # Whatever it was preparing is discarded: end it now rather than wait for it.
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self._pid, signal.SIGKILL)
-            os.waitpid(self._pid, 0)
-            self._pid = None
+            self._child.stop()
+            self._child = None
 
 
 # ------------------------------------------------------------------------- replay and rebuild
