@@ -32,6 +32,16 @@ def at(minutes: float) -> datetime:
     return T + timedelta(minutes=minutes)
 
 
+@pytest.fixture(autouse=True, params=["in place", "forked"])
+def reading(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every scenario twice: the file read in place, and read in the import's second process
+    (after its first two records, in batches of three) while the batch before is stored."""
+    if request.param == "forked":
+        monkeypatch.setattr(token_history, "FORK_AFTER", 2)
+        monkeypatch.setattr(token_history, "BATCH", 3)
+    return str(request.param)
+
+
 def live(db: Database, envelopes: list[dict[str, Any]]) -> None:
     """Payments captured live, through the real ingest path."""
     ingest_events(db, envelopes, owner=OWNER, received_at=at(300))

@@ -23,6 +23,17 @@ class InvalidInput(DomainError):
         self.field = field
         self.message = message
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Pickled by its fields (a subclass may take other arguments than `args` holds): an
+        # error met in a second process is raised again, as it was, in the caller.
+        return (_invalid_input, (type(self), self.field, self.message))
+
+
+def _invalid_input(kind: type[InvalidInput], field: str, message: str) -> InvalidInput:
+    error = Exception.__new__(kind)
+    InvalidInput.__init__(error, field, message)
+    return error
+
 
 class Conflict(DomainError):
     code = "conflict"

@@ -23,11 +23,12 @@ The import (rules in `mhc.domain.token_history` and docs/analysis.md) runs in ON
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import io
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal, NamedTuple
@@ -56,6 +57,7 @@ from mhc.domain.token_history import (
 from mhc.observability import logger, redact
 from mhc.services import capture, interactions, persons
 from mhc.services.interactions import InteractionRow
+from mhc.services.second_process import forked_stream
 from mhc.store import token_history as store
 from mhc.store.token_history import ImportRecord, Payment
 
@@ -74,20 +76,6 @@ SHOW_KIND = {
     InteractionType.PRIVATE_SHOW: TransactionType.PRIVATE_SHOW,
     InteractionType.SPY_SHOW: TransactionType.SPY_SHOW,
 }
-
-
-class _Row(NamedTuple):
-    """An interaction to append (`interactions.InteractionRow`): a tuple, because building a
-    pydantic model per row cost more than the database's work on a 100k-row file."""
-
-    person_id: int
-    type: InteractionType
-    source: InteractionSource
-    external_id: str
-    occurred_at: datetime
-    broadcaster: str | None
-    content: str | None
-    metadata: dict[str, Any]
 
 
 class _Frozen(BaseModel):
@@ -223,12 +211,217 @@ class _Tally:
         self.persons: set[int] = set()
         self.problems: list[RowProblem] = []
 
-    def saw(self, row: TokenRow) -> None:
-        self.good += 1
-        if self.first_at is None or row.occurred_at < self.first_at:
-            self.first_at = row.occurred_at
-        if self.last_at is None or row.occurred_at > self.last_at:
-            self.last_at = row.occurred_at
+    def read(self, batch: _Batch) -> None:
+        """What a batch read, written or not."""
+        self.lines = batch.lines
+        self.good += batch.good
+        self.problems += batch.problems
+        if batch.first_at is not None and (self.first_at is None or batch.first_at < self.first_at):
+            self.first_at = batch.first_at
+        if batch.last_at is not None and (self.last_at is None or batch.last_at > self.last_at):
+            self.last_at = batch.last_at
+
+    def wrote(self, batch: _Batch, person_ids: Sequence[int]) -> None:
+        """The batch's rows were new and are stored."""
+        self.new += len(batch.row_ids)
+        self.persons.update(person_ids)
+        for kind, (rows, tokens) in batch.by_type.items():
+            had_rows, had_tokens = self.by_type.get(kind, (0, 0))
+            self.by_type[kind] = (had_rows + rows, had_tokens + tokens)
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """Rows of an export read and made ready to store: plain lists, cheap to send between
+    processes (the import reads and formats batch N+1 in a second process while batch N is
+    stored). The rows to write are empty once a bad row was met and not accepted."""
+
+    #: Physical lines read so far, header included.
+    lines: int
+    #: Good rows read in this batch (written or not), and their first and last times.
+    good: int
+    first_at: datetime | None
+    last_at: datetime | None
+    problems: list[RowProblem]
+    #: The rows to write: raw rows as COPY text (`store.copy_text`), then one entry per row.
+    raw_text: bytes
+    row_ids: list[str]
+    usernames: list[str]
+    times: list[datetime]
+    kinds: list[str]
+    tokens: list[int]
+    #: Interaction rows as COPY text without their person id (`interactions.copy_tail`).
+    tails: list[str]
+    #: The rows' distinct names (sorted) as `persons.resolve_names` takes them, and the index
+    #: among them of each row's name.
+    sighted: persons.Sighted
+    name_of: list[int]
+    #: Rows and tokens by interaction type.
+    by_type: dict[str, tuple[int, int]]
+    #: The file's SHA-256, on the last batch only.
+    digest: str | None = None
+
+    def only(self, keep: set[str]) -> _Batch:
+        """The batch with only the rows whose id is in `keep` (what a re-import finds new)."""
+        picked = [n for n, row_id in enumerate(self.row_ids) if row_id in keep]
+        return _batch(
+            self,
+            self.raw_text,
+            [self.row_ids[n] for n in picked],
+            [self.usernames[n] for n in picked],
+            [self.times[n] for n in picked],
+            [self.kinds[n] for n in picked],
+            [self.tokens[n] for n in picked],
+            [self.tails[n] for n in picked],
+        )
+
+
+class _Read(NamedTuple):
+    """What a batch read, whatever it writes."""
+
+    lines: int
+    good: int
+    first_at: datetime | None
+    last_at: datetime | None
+    problems: list[RowProblem]
+    digest: str | None
+
+
+def _batch(
+    read: _Read | _Batch,
+    raw_text: bytes,
+    row_ids: list[str],
+    usernames: list[str],
+    times: list[datetime],
+    kinds: list[str],
+    tokens: list[int],
+    tails: list[str],
+) -> _Batch:
+    first: dict[str, datetime] = {}
+    last: dict[str, datetime] = {}
+    by_type: dict[str, tuple[int, int]] = {}
+    for username, at, kind, amount in zip(usernames, times, kinds, tokens, strict=True):
+        if username not in first or at < first[username]:
+            first[username] = at
+        if username not in last or at > last[username]:
+            last[username] = at
+        rows, total = by_type.get(kind, (0, 0))
+        by_type[kind] = (rows + 1, total + amount)
+    names = sorted(first)
+    index = {name: n for n, name in enumerate(names)}
+    return _Batch(
+        lines=read.lines,
+        good=read.good,
+        first_at=read.first_at,
+        last_at=read.last_at,
+        problems=read.problems,
+        raw_text=raw_text,
+        row_ids=row_ids,
+        usernames=usernames,
+        times=times,
+        kinds=kinds,
+        tokens=tokens,
+        tails=tails,
+        sighted=persons.sighted(
+            names,
+            [Role.VIEWER.value] * len(names),
+            [first[name] for name in names],
+            [last[name] for name in names],
+        ),
+        name_of=[index[username] for username in usernames],
+        by_type=by_type,
+        digest=read.digest,
+    )
+
+
+def _prepare(read: _Read, rows: list[TokenRow], owner: str, import_id: int) -> _Batch:
+    """A batch of good rows made ready to store (pure)."""
+    source = InteractionSource.TOKEN_HISTORY.value
+    kinds = [INTERACTION_TYPE[row.type].value for row in rows]
+    return _batch(
+        read,
+        store.copy_text(import_id, rows),
+        [row.row_id for row in rows],
+        [row.username for row in rows],
+        [row.occurred_at for row in rows],
+        kinds,
+        [row.tokens for row in rows],
+        [
+            interactions.copy_tail(
+                kind,
+                source,
+                row.row_id,
+                row.occurred_at,
+                owner,
+                row.note or None,
+                {"tokens": row.tokens, "transaction_type": row.type_text},
+            )
+            for kind, row in zip(kinds, rows, strict=True)
+        ],
+    )
+
+
+def _read_batches(
+    reader: TokenHistoryReader,
+    hashed: _Hashed,
+    *,
+    owner: str,
+    import_id: int,
+    accept_problems: bool,
+    batch_rows: int,
+) -> Iterator[_Batch]:
+    """The export in batches of `batch_rows` records (good or bad; the first one at most
+    `FORK_AFTER`), the last one carrying the file's digest (pure: runs in the import's second
+    process). Once a bad row is met and not
+    accepted, nothing more is prepared for writing (the import is refused): rows are only
+    counted, and every bad line named."""
+    writing = True
+    rows: list[TokenRow] = []
+    problems: list[RowProblem] = []
+    good = 0
+    first_at: datetime | None = None
+    last_at: datetime | None = None
+    size = min(batch_rows, FORK_AFTER)
+    for item in reader:
+        if isinstance(item, RowProblem):
+            problems.append(item)
+            if not accept_problems:
+                writing = False
+                rows = []
+        else:
+            good += 1
+            at = item.occurred_at
+            if first_at is None or at < first_at:
+                first_at = at
+            if last_at is None or at > last_at:
+                last_at = at
+            if writing:
+                rows.append(item)
+        if good + len(problems) >= size:
+            read = _Read(reader.lines, good, first_at, last_at, problems, None)
+            yield _prepare(read, rows, owner, import_id)
+            rows, problems, good, first_at, last_at = [], [], 0, None, None
+            size = batch_rows
+    read = _Read(reader.lines, good, first_at, last_at, problems, hashed.digest.hexdigest())
+    yield _prepare(read, rows, owner, import_id)
+
+
+#: Records read in place before the rest of a file is read in a second process: a small file
+#: never forks, a large one starts its pipeline within milliseconds.
+FORK_AFTER = 1_000
+#: Longest wait for the import's second process to read one batch (a batch takes a fraction
+#: of a second; anything this slow is a stuck child).
+READER_REPLY_SECONDS = 60.0
+
+
+def _batches(reader: TokenHistoryReader, hashed: _Hashed, **options: Any) -> Generator[_Batch]:
+    """`_read_batches`: the first batch in place (a file of up to `FORK_AFTER` records never
+    forks), the rest read in a second process while the caller stores the batch before."""
+    batches = _read_batches(reader, hashed, **options)
+    first = next(batches)
+    yield first
+    if first.digest is None:
+        yield from forked_stream(batches, reply_seconds=READER_REPLY_SECONDS)
 
 
 def import_export(
@@ -241,47 +434,48 @@ def import_export(
     accept_problems: bool = False,
     clock: Clock = utc_now,
     progress: Progress = _no_progress,
+    batch_rows: int | None = None,
 ) -> ImportReport:
     """Import a token-history export (`lines`: the file's text lines with their line endings,
     e.g. a file opened with `newline=""`). Refused (nothing written, `imported=False`) when a
     row is bad and `accept_problems` is false; `InvalidTokenHistory` when the file is not an
-    export at all (header). See the module docstring for the rules."""
+    export at all (header). See the module docstring for the rules.
+
+    After its first `FORK_AFTER` records, the file is read and formatted in a second process,
+    a batch of `batch_rows` (default `BATCH`) records ahead of the one being stored; should that process die,
+    the import fails with `ChildGone` and nothing of it is kept.
+    """
     hashed = _Hashed(lines)
     tally = _Tally()
     report: ImportReport | None = None
+    digest = ""
     try:
         with db.transaction() as conn:
             store.lock(conn)
             import_id = store.next_import_id(conn)
             reader = TokenHistoryReader(hashed, timezone=zone(timezone))
-            batch: list[TokenRow] = []
-            for item in reader:
-                if isinstance(item, RowProblem):
-                    tally.problems.append(item)
-                    if not accept_problems:
-                        batch = []  # refused: nothing more is written (and all rolled back)
-                    continue
-                tally.saw(item)
-                if accept_problems or not tally.problems:
-                    batch.append(item)
-                    if len(batch) >= BATCH:
-                        _write(conn, owner, import_id, batch, tally)
-                        batch = []
-                if tally.good % BATCH == 0:
+            batches = _batches(
+                reader,
+                hashed,
+                owner=owner,
+                import_id=import_id,
+                accept_problems=accept_problems,
+                batch_rows=batch_rows or BATCH,
+            )
+            with contextlib.closing(batches):
+                for batch in batches:
+                    tally.read(batch)
+                    if accept_problems or not tally.problems:
+                        _write(conn, batch, tally)
                     progress(
-                        ImportProgress("reading", reader.lines, tally.good, len(tally.problems))
+                        ImportProgress("reading", tally.lines, tally.good, len(tally.problems))
                     )
-            tally.lines = reader.lines
+                    digest = batch.digest or digest
             refused = bool(tally.problems) and not accept_problems
-            progress(ImportProgress("reading", tally.lines, tally.good, len(tally.problems)))
             linked = 0
-            if not refused:
-                _write(conn, owner, import_id, batch, tally)
-                if tally.first_at is not None and tally.last_at is not None:
-                    progress(
-                        ImportProgress("linking", tally.lines, tally.good, len(tally.problems))
-                    )
-                    linked = _link(conn, owner, tally.first_at, tally.last_at)
+            if not refused and tally.first_at is not None and tally.last_at is not None:
+                progress(ImportProgress("linking", tally.lines, tally.good, len(tally.problems)))
+                linked = _link(conn, owner, tally.first_at, tally.last_at)
             report = _report(tally, import_id, file_name, timezone, accept_problems, linked)
             if refused:
                 raise _Refused
@@ -291,7 +485,7 @@ def import_export(
                     id=import_id,
                     imported_at=clock(),
                     file_name=file_name,
-                    file_sha256=hashed.digest.hexdigest(),
+                    file_sha256=digest,
                     timezone=timezone,
                     lines=tally.lines,
                     good_rows=tally.good,
@@ -325,56 +519,31 @@ def import_export(
     return report
 
 
-def _write(conn: Conn, owner: str, import_id: int, batch: list[TokenRow], tally: _Tally) -> None:
+def _write(conn: Conn, batch: _Batch, tally: _Tally) -> None:
     """Store a batch: raw rows first; persons and interactions for the rows that were new."""
-    if not batch:
+    if not batch.row_ids:
         return
-    new_ids = store.insert_rows(conn, import_id, batch)
-    if len(new_ids) < len(batch):
-        old = [row for row in batch if row.row_id not in new_ids]
-        stored = store.stored_times(conn, [row.row_id for row in old])
-        tally.times_differ += sum(1 for row in old if stored.get(row.row_id) != row.occurred_at)
-    fresh = [row for row in batch if row.row_id in new_ids]
-    if not fresh:
-        return
-    first: dict[str, datetime] = {}
-    last: dict[str, datetime] = {}
-    for row in fresh:
-        at = row.occurred_at
-        if row.username not in first or at < first[row.username]:
-            first[row.username] = at
-        if row.username not in last or at > last[row.username]:
-            last[row.username] = at
-    ids = persons.resolve_sightings(conn, dict.fromkeys(first, Role.VIEWER), first, last)
-    items = []
-    source = InteractionSource.TOKEN_HISTORY
-    for row in fresh:
-        kind = INTERACTION_TYPE[row.type]
-        person_id = ids[row.username]
-        metadata: dict[str, Any] = {"tokens": row.tokens, "transaction_type": row.type_text}
-        items.append(
-            _Row(
-                person_id,
-                kind,
-                source,
-                row.row_id,
-                row.occurred_at,
-                owner,
-                row.note or None,
-                metadata,
-            )
-        )
-        rows, tokens = tally.by_type.get(kind.value, (0, 0))
-        tally.by_type[kind.value] = (rows + 1, tokens + row.tokens)
-        tally.persons.add(person_id)
-    interactions.append_fresh(conn, items)
-    tally.new += len(fresh)
+    new_ids = store.insert_new(conn, batch.raw_text)
+    if new_ids is not None:  # some were stored already (a re-import, an overlapping export)
+        old = [n for n, row_id in enumerate(batch.row_ids) if row_id not in new_ids]
+        stored = store.stored_times(conn, [batch.row_ids[n] for n in old])
+        tally.times_differ += sum(1 for n in old if stored.get(batch.row_ids[n]) != batch.times[n])
+        batch = batch.only(new_ids)
+        if not batch.row_ids:
+            return
+    ids = persons.resolve_names(conn, batch.sighted)
+    interactions.append_formatted(conn, [ids[n] for n in batch.name_of], batch.tails)
+    tally.wrote(batch, ids)
 
 
 def _link(conn: Conn, owner: str, first_at: datetime, last_at: datetime) -> int:
     """Link imported payments in [first_at, last_at] to their live twins (decision 43)."""
     imported, live = store.unlinked_payments(
-        conn, owner, since=first_at - MATCH_WINDOW, until=last_at + MATCH_WINDOW
+        conn,
+        owner,
+        since=first_at - MATCH_WINDOW,
+        until=last_at + MATCH_WINDOW,
+        window=MATCH_WINDOW,
     )
     if not imported or not live:
         return 0

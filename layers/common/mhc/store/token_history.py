@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from psycopg.types.json import Jsonb
@@ -50,11 +50,10 @@ def next_import_id(conn: Conn) -> int:
 _ROW_COLUMNS = "row_id, import_id, line, occurred_at, raw"
 
 
-def insert_rows(conn: Conn, import_id: int, rows: Sequence[TokenRow]) -> set[str]:
-    """Store the rows not stored yet; the ids that were new."""
-    if not rows:
-        return set()
-    text = rows_text(
+def copy_text(import_id: int, rows: Sequence[TokenRow]) -> bytes:
+    """The rows as COPY text for `insert_new` (pure: the import formats a batch in its second
+    process while the batch before is stored)."""
+    return rows_text(
         (
             row.row_id,
             str(import_id),
@@ -64,8 +63,13 @@ def insert_rows(conn: Conn, import_id: int, rows: Sequence[TokenRow]) -> set[str
         )
         for row in rows
     )
+
+
+def insert_new(conn: Conn, text: bytes) -> set[str] | None:
+    """Store the rows (`copy_text`) not stored yet: None when all of them were new (the usual
+    first import), else the ids of the ones that were."""
     if copy_all_new(conn, "token_history_rows", _ROW_COLUMNS, text):
-        return {row.row_id for row in rows}
+        return None
     return {
         str(row_id)
         for row_id in insert_skipping_stored(
@@ -176,21 +180,29 @@ def _payments(conn: Conn, query: str, params: dict[str, Any]) -> list[Payment]:
 
 
 def unlinked_payments(
-    conn: Conn, owner: str, *, since: datetime, until: datetime
+    conn: Conn, owner: str, *, since: datetime, until: datetime, window: timedelta
 ) -> tuple[list[Payment], list[Payment]]:
-    """(imported, live) payments of the kinds both sides see, in [since, until], not linked yet."""
-    params = {"owner": owner, "since": since, "until": until}
-    window = f"""i.broadcaster = %(owner)s AND i.type IN {LINKABLE_TYPES}
-                 AND i.occurred_at BETWEEN %(since)s AND %(until)s"""
+    """(imported, live) payments of the kinds both sides see, in [since, until], not linked yet.
+    Only the imported ones that have a live one of the same person (after renames and merges),
+    kind and tokens at most `window` apart are read: the others can be no one's twin (on a
+    first import of a busy room, nine in ten)."""
+    params = {"owner": owner, "since": since, "until": until, "window": window}
+    span = f"""i.broadcaster = %(owner)s AND i.type IN {LINKABLE_TYPES}
+               AND i.occurred_at BETWEEN %(since)s AND %(until)s"""
+    live_rows = f"""{_PAYMENT} WHERE {span} AND i.source = '{_LIVE}'
+                    AND NOT EXISTS (SELECT 1 FROM interaction_twins t WHERE t.twin_of = i.id)"""
+    live = _payments(conn, live_rows, params)
+    if not live:
+        return [], []
     imported = _payments(
         conn,
-        f"""{_PAYMENT} WHERE {window} AND i.source = '{_IMPORTED}' AND {NOT_A_TWIN}""",
-        params,
-    )
-    live = _payments(
-        conn,
-        f"""{_PAYMENT} WHERE {window} AND i.source = '{_LIVE}'
-            AND NOT EXISTS (SELECT 1 FROM interaction_twins t WHERE t.twin_of = i.id)""",
+        f"""WITH live AS MATERIALIZED ({live_rows})
+            {_PAYMENT} WHERE {span} AND i.source = '{_IMPORTED}' AND {NOT_A_TWIN}
+              AND EXISTS (SELECT 1 FROM live l
+                          WHERE l.who = p.id AND l.type = i.type
+                            AND l.tokens = mhc_payment_tokens(i.metadata)
+                            AND l.at BETWEEN i.occurred_at - %(window)s
+                                         AND i.occurred_at + %(window)s)""",
         params,
     )
     return imported, live
