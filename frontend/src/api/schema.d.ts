@@ -912,20 +912,19 @@ export interface components {
              */
             rules: (components["schemas"]["LifetimeTokensRule"] | components["schemas"]["BigTipRule"] | components["schemas"]["WatchlistRule"] | components["schemas"]["ReturningRegularRule"] | components["schemas"]["NewFollowerTipperRule"])[];
         };
-        /** AlertView */
+        /**
+         * AlertView
+         * @description A stored alert as the owner reads it: its person as the survivor of any merge since.
+         */
         AlertView: {
             /** Key */
             key: string;
             /** Rule Id */
             rule_id: string;
-            /** Kind */
-            kind: string;
+            kind: components["schemas"]["AlertKind"];
             /** Person Id */
             person_id: number;
-            /** Username */
-            username: string;
-            /** Trigger */
-            trigger: string;
+            trigger: components["schemas"]["Trigger"];
             /** Event Id */
             event_id: string;
             /**
@@ -937,6 +936,8 @@ export interface components {
             reason: string;
             /** Sound */
             sound: boolean;
+            /** Username */
+            username: string;
         };
         /** AliasRequest */
         AliasRequest: {
@@ -3046,6 +3047,11 @@ export interface components {
          * @enum {string}
          */
         TransactionType: "tip" | "private_show" | "spy_show" | "media_purchase" | "other";
+        /**
+         * Trigger
+         * @enum {string}
+         */
+        Trigger: "arrival" | "follow";
         /** TypeTotal */
         TypeTotal: {
             /**

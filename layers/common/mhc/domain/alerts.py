@@ -183,6 +183,12 @@ class Alert(BaseModel):
     sound: bool
 
 
+class AlertView(Alert):
+    """A stored alert as the owner reads it: its person as the survivor of any merge since."""
+
+    username: str
+
+
 def _fires(rule: AlertRule, facts: PersonFacts, trigger: AlertTrigger) -> str | None:
     """The reason the rule fires, or None."""
     if isinstance(rule, NewFollowerTipperRule):

@@ -28,6 +28,7 @@ from mhc.domain.alerts import (
     AlertRule,
     AlertRules,
     AlertTrigger,
+    AlertView,
     NewFollowerTipperRule,
     PersonFacts,
     ReturningRegularRule,
@@ -65,19 +66,6 @@ class RulesView(_Frozen):
     saved_at: datetime | None
     #: Thresholds from the owner's own history, with their reasoning.
     suggestions: list[ThresholdSuggestion]
-
-
-class AlertView(_Frozen):
-    key: str
-    rule_id: str
-    kind: str
-    person_id: int
-    username: str
-    trigger: str
-    event_id: str
-    at: datetime
-    reason: str
-    sound: bool
 
 
 class AlertPage(_Frozen):
@@ -174,7 +162,7 @@ def list_alerts(
     before = _decode(cursor) if cursor else None
     with db.transaction() as conn:
         rows = store.recent(conn, since=since, limit=limit, before=before)
-    items = [AlertView(**vars(row)) for row in rows[:limit]]
+    items = rows[:limit]
     more = len(rows) > limit
     return AlertPage(
         items=items, next_cursor=_cursor(items[-1].at, items[-1].key) if more else None

@@ -11,7 +11,7 @@ from typing import Any
 from psycopg.types.json import Jsonb
 
 from mhc.db.connection import Conn
-from mhc.domain.alerts import Alert
+from mhc.domain.alerts import Alert, AlertView
 from mhc.store.interactions import ANONYMOUS, NOT_A_TWIN
 
 
@@ -71,27 +71,13 @@ def insert(conn: Conn, rule_set_id: int, alerts: Sequence[Alert]) -> int:
     ).rowcount
 
 
-@dataclass(frozen=True)
-class StoredAlert:
-    key: str
-    rule_id: str
-    kind: str
-    person_id: int
-    username: str
-    trigger: str
-    event_id: str
-    at: datetime
-    reason: str
-    sound: bool
-
-
 def recent(
     conn: Conn,
     *,
     since: datetime | None,
     limit: int,
     before: tuple[datetime, str] | None = None,
-) -> list[StoredAlert]:
+) -> list[AlertView]:
     """Alerts newest first (as the survivor, excluded persons left out); `before` is the
     (at, key) of the previous page's last one. Fetches `limit + 1` to tell if more exist."""
     clauses = ["NOT p.is_excluded"]
@@ -111,7 +97,7 @@ def recent(
             ORDER BY a.at DESC, a.key DESC LIMIT %(limit)s""",
         params,
     ).fetchall()
-    return [StoredAlert(**row) for row in rows]
+    return [AlertView.model_validate(row) for row in rows]
 
 
 def lifetime_tokens(conn: Conn, owner: str) -> tuple[dict[int, int], set[int]]:
