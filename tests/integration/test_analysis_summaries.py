@@ -4,8 +4,10 @@ twin links arrive; and the SQL that pairs enters and leaves against the domain's
 
 from __future__ import annotations
 
+import shutil
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -13,13 +15,15 @@ import pytest
 from analysis_world import NOW, OWNER, TZ, World, build, start
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from mhc.db.connection import Database
+from mhc.db.connection import Database, connect
+from mhc.db.migrate import migrate
 from mhc.domain.analysis.presence import pair_stays, peak_viewers
 from mhc.domain.models import InteractionSource, InteractionType, NewInteraction, SessionSource
 from mhc.services import analysis, interactions, persons, sessions
 from mhc.store import analysis as store
 from mhc.store import interactions as store_interactions
 
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 QUARTER = timedelta(minutes=15)
 EPOCH = datetime(2000, 1, 3, tzinfo=UTC)
 
@@ -67,9 +71,12 @@ def reference(conn: psycopg.Connection[Any]) -> dict[str, Any]:
     quarters: dict[tuple[int, datetime], int] = defaultdict(int)
     rooms: dict[tuple[int, str], list[Any]] = {}
     attendance: dict[tuple[int, str, int], list[Any]] = {}
+    counts: dict[tuple[int, str], int] = defaultdict(int)
     for row in rows:
         meta, kind, room = row["metadata"], row["type"], row["broadcaster"]
         anonymous = kind == "TIP_EVENT" and meta.get("isAnon") is True
+        if not anonymous:  # the per-type counts (0003, 0006, 0007)
+            counts[(row["person_id"], kind)] += 1
         paid = tokens(row)
         if kind in PAYMENT_KINDS and paid and "actor" not in meta:
             payments.add(
@@ -93,13 +100,20 @@ def reference(conn: psycopg.Connection[Any]) -> dict[str, Any]:
             quarters[(row["person_id"], quarter(row["occurred_at"]))] += 1
         if room is None:
             continue
-        r = rooms.setdefault((row["person_id"], room), [None, None, 0, 0, 0])
+        r = rooms.setdefault((row["person_id"], room), [None, None, 0, 0, 0, 0, None, 0, 0, None])
         if own(row):
             r[0] = min(filter(None, [r[0], row["occurred_at"]]))
             r[1] = max(filter(None, [r[1], row["occurred_at"]]))
             r[2] += 1
         if kind == "PRIVATE_MESSAGE":
             r[3 if own(row) else 4] += 1
+        if kind == "USER_ENTER":  # visits, and the latest
+            r[5] += 1
+            r[6] = max(filter(None, [r[6], row["occurred_at"]]))
+        if kind in PAYMENT_KINDS and paid and "actor" not in meta and not anonymous:
+            r[7] += 1  # the row's own payments to the room, their tokens, the latest
+            r[8] += paid
+            r[9] = max(filter(None, [r[9], row["occurred_at"]]))
         for span in spans:
             if not (
                 span["started_at"] <= row["occurred_at"]
@@ -131,6 +145,7 @@ def reference(conn: psycopg.Connection[Any]) -> dict[str, Any]:
         "quarters": dict(quarters),
         "rooms": {k: tuple(v) for k, v in rooms.items()},
         "attendance": {k: (*tuple(v[:11]), v[12], v[13]) for k, v in attendance.items()},
+        "counts": dict(counts),
     }
 
 
@@ -168,6 +183,11 @@ def stored(conn: psycopg.Connection[Any]) -> dict[str, Any]:
                 r["actions"],
                 r["private_messages_in"],
                 r["private_messages_out"],
+                r["visits"],
+                r["last_visit_at"],
+                r["payments"],
+                r["tokens"],
+                r["last_paid_at"],
             )
             for r in conn.execute("SELECT * FROM person_rooms").fetchall()
         },
@@ -188,6 +208,11 @@ def stored(conn: psycopg.Connection[Any]) -> dict[str, Any]:
                 r["last_at"],
             )
             for r in conn.execute("SELECT * FROM session_attendance").fetchall()
+        },
+        # (A type whose rows were all linked keeps its row at 0.)
+        "counts": {
+            (r["person_id"], r["type"]): r["count"]
+            for r in conn.execute("SELECT * FROM person_interaction_counts WHERE count > 0")
         },
     }
 
@@ -323,6 +348,24 @@ def test_an_imported_twin_counts_once_whichever_arrives_first(db: Database, worl
     assert_summaries_match(db)  # counted twice until linked
     link(db, (copy, live_id(db, "t1")))
     assert_summaries_match(db)
+    # A copy that is someone's first own action in the room, and a copy of an anonymous tip
+    # (never counted under a name), linked together: her first time is read again
+    with db.transaction() as conn:
+        eve, _ = persons.find_or_create(conn, "eve_early", seen_at=live_start)
+    first = imported(
+        db, eve.id, InteractionType.TIP_EVENT, live_start + timedelta(minutes=2), "x8", tokens=8
+    )
+    add(db, eve.id, InteractionType.TIP_EVENT, live_start + timedelta(minutes=3), "t8", tokens=8)
+    add(db, eve.id, InteractionType.CHAT_MESSAGE, live_start + timedelta(minutes=9), "t9")
+    add(db, world.andy, InteractionType.TIP_EVENT, live_start + timedelta(minutes=4), "ta",
+        tokens=60, isAnon=True)  # fmt: skip
+    hidden = imported(
+        db, world.andy, InteractionType.TIP_EVENT, live_start + timedelta(minutes=4), "xa",
+        tokens=60, isAnon=True,
+    )  # fmt: skip
+    assert_summaries_match(db)
+    link(db, (first, live_id(db, "t8")), (hidden, live_id(db, "ta")))
+    assert_summaries_match(db)
     # Import first (the session's last own action of Nia's, and her only row in a quarter),
     # then the live row a minute earlier, then the link: first and last times read again
     late = imported(
@@ -332,6 +375,14 @@ def test_an_imported_twin_counts_once_whichever_arrives_first(db: Database, worl
         db, world.nia, InteractionType.TIP_EVENT, live_start + timedelta(minutes=49), "t2", tokens=9
     )
     link(db, (late, live_id(db, "t2")))
+    assert_summaries_match(db)
+    # A copy of Nia's latest enter, linked: her visits and latest visit are read again
+    add(db, world.nia, InteractionType.USER_ENTER, live_start + timedelta(minutes=54), "t7")
+    entered = imported(
+        db, world.nia, InteractionType.USER_ENTER, live_start + timedelta(minutes=55), "x7"
+    )
+    assert_summaries_match(db)
+    link(db, (entered, live_id(db, "t7")))
     assert_summaries_match(db)
     # A copy strictly inside Nia's span leaves her first and last times as they are (they are
     # read again only for a row at one of them)
@@ -382,6 +433,91 @@ def test_an_imported_twin_counts_once_whichever_arrives_first(db: Database, worl
     with db.transaction() as conn:
         sessions.open_segment(conn, live_start + timedelta(minutes=40), SessionSource.CB_EVENTS)
     assert_summaries_match(db)
+
+
+def test_visits_and_payments_per_room_count_each_own_payment_with_tokens(
+    db: Database, world: World
+) -> None:
+    """The room summary the live room and alerts read (decision 124): enters, and a row's own
+    payments with tokens (not a 0-token row, not the owner's `actor` row, not an anonymous
+    tip, a linked twin once), read through the survivor, exclusion applied by the reader."""
+    from mhc.store import alerts as alert_store
+    from mhc.store import live_room as room_store
+
+    late = start(8) + timedelta(hours=4)
+    add(db, world.dan, InteractionType.TIP_EVENT, late, "z1", tokens=0)
+    add(db, world.dan, InteractionType.TIP_EVENT, late, "z2", tokens=50, actor=OWNER)
+    add(db, world.dan, InteractionType.TIP_EVENT, late, "z3", tokens=70, isAnon=True)
+    add(db, world.dan, InteractionType.MEDIA_PURCHASE, late, "z4", tokens=12)
+    copy = imported(db, world.dan, InteractionType.MEDIA_PURCHASE, late, "z5", tokens=12)
+    link(db, (copy, live_id(db, "z4")))
+    assert_summaries_match(db)
+    with db.transaction() as conn:
+        lifetime, excluded = alert_store.lifetime_tokens(conn, OWNER)
+        people = [world.rita, world.dan, world.nia, world.smk, world.mo, world.andy]
+        known = room_store.memory(conn, OWNER, dict.fromkeys(people, NOW))
+    # rita: tips 40+35+10+25+100+10+50, media 30; mo with mo_old's rows: 20+20+30; andy's
+    # anonymous 200 left out; dan's 0-token, actor and anonymous rows left out, the copy once
+    assert lifetime == {
+        world.rita: 300,
+        world.dan: 20 + 12,
+        world.nia: 5,
+        world.smk: 5000,
+        world.mo: 70,
+        world.andy: 15,
+    }
+    assert excluded == {world.smk}
+    assert {p: (m.visits, m.tokens) for p, m in known.items()} == {
+        world.rita: (16, 300),
+        world.dan: (6, 32),
+        world.nia: (1, 5),
+        world.smk: (1, 5000),
+        world.mo: (3, 70),
+        world.andy: (1, 15),
+    }
+
+
+def test_migration_0020_counts_the_rooms_visits_and_payments_already_stored(
+    empty_database_url: str, tmp_path: Path
+) -> None:
+    # Given a database at 0019 with the known history, rows 0008 counted otherwise (0-token,
+    # actor, anonymous) and a linked payment and enter
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    for path in MIGRATIONS.glob("*.sql"):
+        if int(path.name[:4]) < 20:
+            shutil.copy(path, folder)
+    with connect(empty_database_url) as conn:
+        migrate(conn, folder)
+    db = Database(empty_database_url)
+    try:
+        world = build(db)
+        late = start(8) + timedelta(hours=4)
+        add(db, world.dan, InteractionType.TIP_EVENT, late, "z1", tokens=0)
+        add(db, world.dan, InteractionType.TIP_EVENT, late, "z2", tokens=50, actor=OWNER)
+        add(db, world.dan, InteractionType.TIP_EVENT, late, "z3", tokens=70, isAnon=True)
+        add(db, world.dan, InteractionType.USER_ENTER, late, "z4")
+        add(db, world.dan, InteractionType.MEDIA_PURCHASE, late, "z5", tokens=12)
+        entered = imported(
+            db, world.dan, InteractionType.USER_ENTER, late + timedelta(minutes=1), "z6"
+        )
+        copy = imported(
+            db,
+            world.dan,
+            InteractionType.MEDIA_PURCHASE,
+            late + timedelta(minutes=1),
+            "z7",
+            tokens=12,
+        )
+        link(db, (entered, live_id(db, "z4")), (copy, live_id(db, "z5")))
+        # When 0020 is applied
+        shutil.copy(MIGRATIONS / "0020_one_room_summary.sql", folder)
+        with connect(empty_database_url) as conn:
+            assert [m.version for m in migrate(conn, folder)] == [20]
+        # Then the room summary holds them as its trigger would have
+        assert_summaries_match(db)
+    finally:
+        db.close()
 
 
 def test_excluding_someone_later_takes_them_out_of_every_audience_figure(

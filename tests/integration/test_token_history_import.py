@@ -122,7 +122,7 @@ def room_totals(db: Database) -> dict[str, int]:
     """The per-person summary the live room reads (kept by triggers)."""
     with db.transaction() as conn:
         rows = conn.execute(
-            """SELECT p.username, sum(t.tokens) AS tokens FROM person_room_totals t
+            """SELECT p.username, sum(t.tokens) AS tokens FROM person_rooms t
                JOIN persons r ON r.id = t.person_id
                JOIN persons p ON p.id = coalesce(r.merged_into, r.id)
                WHERE t.broadcaster = %s GROUP BY p.username""",

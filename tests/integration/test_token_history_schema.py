@@ -1,6 +1,6 @@
 """Migration 0008 on real PostgreSQL: the new history is append-only, CHECK lists grow without
-losing values, and the per-person room totals never fail an insert and never name an
-anonymous tipper."""
+losing values, and the per-person room totals (in `person_rooms` since 0020) never fail an
+insert and never name an anonymous tipper."""
 
 from __future__ import annotations
 
@@ -93,7 +93,8 @@ def test_room_totals_skip_anonymous_tips_and_odd_amounts_without_failing(db: Dat
     rows = [
         _tip(pid, 1, {"tokens": 25}),
         _tip(pid, 2, {"tokens": 100, "isAnon": True}),  # never under her name
-        _tip(pid, 3, {"tokens": "lots"}),  # unreadable amounts count 0, never fail the page
+        # unreadable amounts are no payment (decision 124), and never fail the page
+        _tip(pid, 3, {"tokens": "lots"}),
         _tip(pid, 4, {"tokens": 1.5}),
         _tip(pid, 5, {"tokens": -7}),
         _tip(pid, 6, {}),
@@ -101,6 +102,6 @@ def test_room_totals_skip_anonymous_tips_and_odd_amounts_without_failing(db: Dat
     with db.transaction() as conn:
         assert interactions.append_fresh(conn, rows) == 6
         totals = conn.execute(
-            "SELECT payments, tokens FROM person_room_totals WHERE person_id = %s", (pid,)
+            "SELECT payments, tokens FROM person_rooms WHERE person_id = %s", (pid,)
         ).fetchone()
-    assert totals == {"payments": 5, "tokens": 25}
+    assert totals == {"payments": 1, "tokens": 25}

@@ -36,8 +36,8 @@ MANIFEST = "manifest.json"
 #: interaction twice (decision 16). The source table is loaded; this one is only verified.
 DERIVED_TABLES = {
     "person_interaction_counts": "interactions",
-    "person_room_totals": "interactions",
-    # The analysis summaries (migration 0015), less linked twins.
+    # The analysis summaries (migration 0015; person_rooms also holds the room totals of 0008
+    # since 0020), less linked twins.
     "payments": "interactions",
     "room_payment_quarters": "interactions",
     "person_payment_quarters": "interactions",

@@ -103,7 +103,7 @@ def recent(
 def lifetime_tokens(conn: Conn, owner: str) -> tuple[dict[int, int], set[int]]:
     """Everyone's lifetime tokens to the owner (per survivor), and who is excluded."""
     rows = conn.execute(
-        """SELECT p.id, p.is_excluded, sum(t.tokens) AS tokens FROM person_room_totals t
+        """SELECT p.id, p.is_excluded, sum(t.tokens) AS tokens FROM person_rooms t
            JOIN persons r ON r.id = t.person_id JOIN persons p ON p.id = coalesce(r.merged_into, r.id)
            WHERE t.broadcaster = %s AND t.tokens > 0 GROUP BY p.id, p.is_excluded""",
         (owner,),

@@ -4,8 +4,8 @@ payments a second, in one round trip; alerts' steps read a page's arrivals).
 
 Every person is read as their group: the survivor and the rows merged into it. A person's own
 figures leave anonymous tips and imported payments linked to a live twin out (the
-`counted_interactions` rule); the per-person summary `person_room_totals` is kept by triggers
-under the same rule.
+`counted_interactions` rule); the per-person room summary `person_rooms` (visits, payments) is
+kept by triggers under the same rule.
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ _SEEN = f"""
 
 #: Everything the room shows of the people present, per survivor over their group's rows, each
 #: source read by key per row (LATERAL ... LIMIT 1: a join let the planner read all 96k rows of
-#: `person_room_totals` for 500 people). Lifetime visits and tokens from `person_room_totals`,
+#: the room summary for 500 people). Lifetime visits and tokens from `person_rooms`,
 #: this session's named tokens from `payments` (a summary: linked twins are already out; the
 #: session's rows read once), the previous visit one backward step on the person's own index.
 #: The flags come as text, parsed only for those present (`from_json`: 6 times `json.loads`).
@@ -81,7 +81,7 @@ WITH {_SEEN},
                sum(paid.tokens) AS session_tokens
         FROM grp g
         LEFT JOIN LATERAL (
-            SELECT t.visits, t.tokens FROM person_room_totals t
+            SELECT t.visits, t.tokens FROM person_rooms t
             WHERE t.person_id = g.row_id AND t.broadcaster = %(owner)s LIMIT 1) t ON true
         LEFT JOIN LATERAL (
             SELECT c.count FROM person_interaction_counts c
@@ -149,7 +149,7 @@ class Known:
 
     username: str
     #: Times they entered the owner's room, and their tokens to her (every source, each
-    #: payment once; the `person_room_totals` summary).
+    #: payment with tokens once, as every figure counts them; the `person_rooms` summary).
     visits: int
     tokens: int
     #: Their tips and media purchases this session (anonymous ones never under a name).
@@ -288,7 +288,7 @@ class Memory:
     """What matters about a person in the moment (their group's rows together)."""
 
     #: Times they entered the owner's room, and their tokens to her (every source, each
-    #: payment once; the `person_room_totals` summary).
+    #: payment with tokens once, as every figure counts them; the `person_rooms` summary).
     visits: int = 0
     tokens: int = 0
     #: Their latest enter before the time asked about.
@@ -320,7 +320,7 @@ def memory(
                SELECT g.person_id, g.row_id, t.visits, t.tokens, v.at AS previous,
                       c.count AS joined
                FROM g
-               LEFT JOIN person_room_totals t
+               LEFT JOIN person_rooms t
                       ON t.person_id = g.row_id AND t.broadcaster = %(owner)s
                LEFT JOIN person_interaction_counts c
                       ON c.person_id = g.row_id AND c.type = 'FANCLUB_JOIN'

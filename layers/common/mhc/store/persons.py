@@ -528,7 +528,6 @@ _DELETED_WITH = (
 #: where `_HISTORY` finds some, so a person without history has none.
 DERIVED_FROM_HISTORY = frozenset(
     {
-        "person_room_totals",
         "payments",
         "person_payment_quarters",
         "person_activity_quarters",
