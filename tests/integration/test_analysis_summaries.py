@@ -1,6 +1,7 @@
-"""The summaries migration 0015 keeps with every insert, checked against a reference computed in
-Python from the raw rows (linked twins left out), through every way sessions, interactions and
-twin links arrive; and the SQL that pairs enters and leaves against the domain's own rule."""
+"""The summaries migration 0015 keeps with every insert (with 0020's room visits and payments, and
+the per-type counts), checked against a reference computed in Python from the raw rows (linked
+twins left out), through every way sessions, interactions and twin links arrive; and the SQL
+that pairs enters and leaves against the domain's own rule."""
 
 from __future__ import annotations
 
@@ -20,8 +21,10 @@ from mhc.db.migrate import migrate
 from mhc.domain.analysis.presence import pair_stays, peak_viewers
 from mhc.domain.models import InteractionSource, InteractionType, NewInteraction, SessionSource
 from mhc.services import analysis, interactions, persons, sessions
+from mhc.store import alerts as alert_store
 from mhc.store import analysis as store
 from mhc.store import interactions as store_interactions
+from mhc.store import live_room as room_store
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 QUARTER = timedelta(minutes=15)
@@ -441,9 +444,6 @@ def test_visits_and_payments_per_room_count_each_own_payment_with_tokens(
     """The room summary the live room and alerts read (decision 124): enters, and a row's own
     payments with tokens (not a 0-token row, not the owner's `actor` row, not an anonymous
     tip, a linked twin once), read through the survivor, exclusion applied by the reader."""
-    from mhc.store import alerts as alert_store
-    from mhc.store import live_room as room_store
-
     late = start(8) + timedelta(hours=4)
     add(db, world.dan, InteractionType.TIP_EVENT, late, "z1", tokens=0)
     add(db, world.dan, InteractionType.TIP_EVENT, late, "z2", tokens=50, actor=OWNER)
