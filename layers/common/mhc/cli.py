@@ -817,6 +817,7 @@ def cmd_import_token_history(settings: Settings, args: argparse.Namespace) -> in
     from pathlib import Path
 
     from mhc.domain.errors import InvalidInput
+    from mhc.services.second_process import ChildGone
     from mhc.services.token_history import ImportProgress, import_export
 
     owner = settings.require_owner()
@@ -847,6 +848,13 @@ def cmd_import_token_history(settings: Settings, args: argparse.Namespace) -> in
             )
     except InvalidInput as exc:
         print(f"mhc: {path.name}: {exc.message}", file=sys.stderr)
+        return 1
+    except ChildGone as exc:
+        print(
+            f"mhc: {path.name}: the process reading the file stopped ({exc}); nothing was "
+            "imported, run the import again",
+            file=sys.stderr,
+        )
         return 1
     finally:
         db.close()
