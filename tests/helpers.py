@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from mhc.db.connection import TransactionSource
 from mhc.domain.models import Person
 from mhc.domain.persons import Resolution
 from mhc.domain.roles import Role
 from mhc.services import ingest, persons
 from mhc.services.ingest import IngestCounts
+from mhc.services.second_process import SecondProcess
 
 T0 = datetime(2026, 4, 1, 20, 0, tzinfo=UTC)
 
@@ -39,3 +42,26 @@ def ingest_events(
 ) -> IngestCounts:
     """Store envelopes as one page through the live ingest path (its own transaction)."""
     return ingest.store_pages(db, [envelopes], owner=owner, received_at=received_at)
+
+
+def alive(pid: int) -> bool:
+    """Whether a process (a forked second process, say) still exists."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def watch_second_processes(monkeypatch: pytest.MonkeyPatch) -> list[SecondProcess]:
+    """Every second process started from now on (`SecondProcess.start`), in order."""
+    started: list[SecondProcess] = []
+    real = SecondProcess.start
+
+    def start(work: Any) -> SecondProcess:
+        child = real(work)
+        started.append(child)
+        return child
+
+    monkeypatch.setattr(SecondProcess, "start", start)
+    return started

@@ -95,25 +95,27 @@ def test_audit_capture_prints_the_share_and_each_missed_tip(
     assert "NOT explained" in out
 
 
+@pytest.fixture
+def big_rows(monkeypatch: pytest.MonkeyPatch) -> list[tuple[object, ...]]:
+    """Twenty rows, past the first batch read in place: the rest are read by a forked child
+    from the file it inherited."""
+    from mhc.services import token_history
+
+    monkeypatch.setattr(token_history, "FORK_AFTER", 2)
+    monkeypatch.setattr(token_history, "BATCH", 3)
+    return [(f"fan_{n:02d}", 5 + n, T + timedelta(minutes=n), TIP, "") for n in range(20)]
+
+
 def test_a_large_file_is_read_from_disk_by_a_second_process(
     db: Database,
     cli_env: None,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
+    big_rows: list[tuple[object, ...]],
 ) -> None:
-    # Given a file past the first batch read in place (the rest read by a forked child from
-    # the file it inherited, compressed or not)
-    from mhc.services import token_history
-
-    monkeypatch.setattr(token_history, "FORK_AFTER", 2)
-    monkeypatch.setattr(token_history, "BATCH", 3)
-    rows = [(f"fan_{n:02d}", 5 + n, T + timedelta(minutes=n), TIP, "") for n in range(20)]
-    for name, data in [
-        ("big.csv", export_bytes(rows)),
-        ("big.csv.gz", gzip.compress(export_bytes(rows))),
-    ]:
-        (tmp_path / name).write_bytes(data)
+    # Plain and compressed
+    (tmp_path / "big.csv").write_bytes(export_bytes(big_rows))
+    (tmp_path / "big.csv.gz").write_bytes(gzip.compress(export_bytes(big_rows)))
     assert cli.main(["import", "token-history", str(tmp_path / "big.csv")]) == 0
     assert "20 new, 0 already stored" in capsys.readouterr().out
     assert cli.main(["import", "token-history", str(tmp_path / "big.csv.gz")]) == 0
@@ -126,14 +128,13 @@ def test_a_reader_process_that_dies_is_reported_and_nothing_imported(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
+    big_rows: list[tuple[object, ...]],
 ) -> None:
     import os
     import signal
 
     from mhc.services import token_history
 
-    monkeypatch.setattr(token_history, "FORK_AFTER", 2)
-    monkeypatch.setattr(token_history, "BATCH", 3)
     parent, real = os.getpid(), token_history._prepare
 
     def dying(*args: object) -> object:
@@ -142,8 +143,7 @@ def test_a_reader_process_that_dies_is_reported_and_nothing_imported(
         return real(*args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(token_history, "_prepare", dying)
-    rows = [(f"fan_{n:02d}", 5 + n, T + timedelta(minutes=n), TIP, "") for n in range(20)]
-    (tmp_path / "big.csv").write_bytes(export_bytes(rows))
+    (tmp_path / "big.csv").write_bytes(export_bytes(big_rows))
     assert cli.main(["import", "token-history", str(tmp_path / "big.csv")]) == 1
     assert "the process reading the file stopped" in capsys.readouterr().err
     with db.transaction() as conn:

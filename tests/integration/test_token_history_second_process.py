@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from fakes.token_history import PRIVATE, TIP, export_lines
+from helpers import alive, watch_second_processes
 from mhc.db.connection import Database
 from mhc.domain.token_history import InvalidTokenHistory
 from mhc.services import second_process, token_history
@@ -34,17 +35,7 @@ def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def children(monkeypatch: pytest.MonkeyPatch) -> list[SecondProcess]:
-    """Every second process started."""
-    started: list[SecondProcess] = []
-    real = SecondProcess.start
-
-    def start(work: Any) -> SecondProcess:
-        child = real(work)
-        started.append(child)
-        return child
-
-    monkeypatch.setattr(SecondProcess, "start", start)
-    return started
+    return watch_second_processes(monkeypatch)
 
 
 def count(db: Database, table: str) -> int:
@@ -62,14 +53,6 @@ def stored(db: Database) -> list[tuple[Any, ...]]:
                FROM interactions i JOIN persons p ON p.id = i.person_id ORDER BY i.id"""
         ).fetchall()
     return [(r["username"], r["type"], r["occurred_at"], r["t"]) for r in rows]
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def in_the_child(parent: int) -> bool:

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from helpers import alive, watch_second_processes
 from mhc.domain.errors import InvalidInput
 from mhc.services import second_process
 from mhc.services.second_process import SecondProcess, forked_stream
@@ -16,24 +17,7 @@ from mhc.services.second_process import SecondProcess, forked_stream
 
 @pytest.fixture
 def children(monkeypatch: pytest.MonkeyPatch) -> list[SecondProcess]:
-    started: list[SecondProcess] = []
-    real = SecondProcess.start
-
-    def start(work: Any) -> SecondProcess:
-        child = real(work)
-        started.append(child)
-        return child
-
-    monkeypatch.setattr(SecondProcess, "start", start)
-    return started
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
+    return watch_second_processes(monkeypatch)
 
 
 def made_by(parent: int, count: int) -> Iterator[tuple[int, bool]]:
