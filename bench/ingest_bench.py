@@ -26,6 +26,10 @@ measured in the same run, where the time goes, and live latency.
    CPU per event on the same events, and how many person rows the pages rewrote.
    `--counts` adds the server CPU per interaction row with the counts trigger, with a page
    upsert of the counts instead, and with no counts.
+   `--costs` adds what each part the database derives from an interaction costs the full path
+   (events/s with it removed: the summaries trigger, the counts trigger, the full-text index,
+   the partial indexes), and the deferral design (both triggers' statements applied once per
+   `--chunk` events instead of once per page), interleaved with the full path and the floor.
 3. Latency: the real poller long-polls a fake Events API on loopback that releases events at a
    steady rate; for each event, the time from "served by the fake API" to "row committed"
    (p50/p99). Target: p99 < 1 s.
@@ -38,6 +42,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -444,6 +449,103 @@ def counts_options(server: str, events: list[dict[str, Any]], page: int) -> None
         print(f"  {variant:<12} {min(values):6.1f} µs")
 
 
+# ------------------------------------------------------------------------------ costs
+
+# Each variant is migrated like production, then changed (untimed) as it says.
+PARTIAL_INDEXES = (
+    "interactions_room_presence",
+    "interactions_room_tips",
+    "interactions_person_visits",
+    "interactions_person_notes",
+    "interactions_person_presence",
+    "interactions_person_follows",
+)
+COST_VARIANTS: dict[str, list[str]] = {
+    "without the summaries trigger": ["DROP TRIGGER interactions_summarize ON interactions"],
+    "without the counts trigger": ["DROP TRIGGER interactions_count ON interactions"],
+    "without the full-text index": ["DROP INDEX interactions_content_fts"],
+    "without the partial indexes": [f"DROP INDEX {name}" for name in PARTIAL_INDEXES],
+}
+DERIVING_TRIGGERS = {
+    "interactions_summarize": "mhc_summarize_interactions",
+    "interactions_count": "mhc_count_interactions",
+}
+
+
+def over_id_range(conn: Conn, trigger_function: str) -> str:
+    """The statement-trigger function as a function of an id range: the same statements over
+    the interactions with lo < id <= hi instead of the statement's new rows."""
+    row = conn.execute(
+        "SELECT pg_get_functiondef(%s::regprocedure) AS body", (f"{trigger_function}()",)
+    ).fetchone()
+    assert row is not None
+    body, header = re.subn(
+        r"CREATE OR REPLACE FUNCTION public\.(\w+)\(\)\s+RETURNS trigger",
+        r"CREATE FUNCTION public.bench_\1(lo bigint, hi bigint) RETURNS void",
+        str(row["body"]),
+    )
+    rows = "(SELECT * FROM interactions WHERE id > lo AND id <= hi)"
+    body, uses = re.subn(
+        r"\bnew_rows\b(\s+n\b)?",
+        lambda m: f"{rows} AS {'n' if m.group(1) else 'new_rows'}",
+        body,
+    )
+    if header != 1 or not uses:
+        raise RuntimeError(f"{trigger_function} no longer reads as the deferral variant expects")
+    return body.replace("RETURN NULL;", "RETURN;")
+
+
+class DeferredDerivation(FullPath):
+    """The deferral design, not built: pages store their rows with neither deriving trigger;
+    after each turn (`--chunk` events) one transaction applies both triggers' statements to
+    the turn's rows (timed with the turn). Readers of the summaries would lag until then."""
+
+    def __init__(self, url: str) -> None:
+        with connect(url) as conn:
+            for trigger, function in DERIVING_TRIGGERS.items():
+                conn.execute(over_id_range(conn, function))
+                conn.execute(f"DROP TRIGGER {trigger} ON interactions")
+        super().__init__(url, forked=True)
+        self.applied = 0
+
+    def run(self, pages: list[list[dict[str, Any]]]) -> None:
+        super().run(pages)
+        with self.db.transaction() as conn:
+            row = conn.execute("SELECT coalesce(max(id), 0) AS top FROM interactions").fetchone()
+            assert row is not None
+            for function in DERIVING_TRIGGERS.values():
+                conn.execute(f"SELECT bench_{function}(%s, %s)", (self.applied, row["top"]))
+            self.applied = int(row["top"])
+
+
+def derived_costs(server: str, events: list[dict[str, Any]], page: int, chunk: int) -> None:
+    runners: dict[str, Runner] = {
+        "floor": Floor(fresh_database(server, "_costs_floor")),
+        "full path": FullPath(fresh_database(server, "_costs"), forked=True),
+    }
+    for number, (name, changes) in enumerate(COST_VARIANTS.items()):
+        url = fresh_database(server, f"_costs_{number}")
+        with connect(url) as conn:
+            for change in changes:
+                conn.execute(change)
+        runners[name] = FullPath(url, forked=True)
+    deferred = f"both triggers applied once per {chunk:,} events"
+    runners[deferred] = DeferredDerivation(fresh_database(server, "_costs_deferred"))
+    seconds = interleaved(runners, events, page, max(1, chunk // page))
+    floor = len(events) / sum(seconds["floor"])
+    full = sum(seconds["full path"]) / len(events) * 1e6
+    print(f"what the derived parts cost the full path (pages of {page}, second process):")
+    for name, taken in seconds.items():
+        if name == "floor":
+            continue
+        per_event = sum(taken) / len(events) * 1e6
+        change = "" if name == "full path" else f" ({per_event - full:+.1f} µs)"
+        print(
+            f"  {name:<46} {1e6 / per_event:7,.0f} events/s = {1e6 / per_event / floor:.3f} "
+            f"of the floor, {per_event:5.1f} µs/event{change}"
+        )
+
+
 # ------------------------------------------------------------------------------ latency
 
 
@@ -553,6 +655,9 @@ def main() -> int:
     parser.add_argument(
         "--counts", action="store_true", help="also: the counts trigger against a page upsert"
     )
+    parser.add_argument(
+        "--costs", action="store_true", help="also: what each derived part costs the full path"
+    )
     args = parser.parse_args()
     server = server_url()
     events = make_events(args.events, seed=11)
@@ -609,6 +714,8 @@ def main() -> int:
         breakdown(fresh_database(server, "_breakdown"), events, args.page, args.chunk)
     if args.counts:
         counts_options(server, events, args.page)
+    if args.costs:
+        derived_costs(server, events, args.page, args.chunk)
 
     with tempfile.TemporaryDirectory() as workdir:
         latencies = live_latency(
