@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from fakes.events_feed import OWNER, make_events
+from helpers import alive
 from mhc.services import ingest
 
 NOW = datetime(2026, 2, 1, tzinfo=UTC)
@@ -29,14 +30,6 @@ def same(a: ingest.PreparedPage, b: ingest.PreparedPage) -> bool:
         b.raw_count,
         b.derived,
     )
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def test_the_child_prepares_what_the_caller_would_in_order() -> None:
